@@ -1,0 +1,57 @@
+/**
+ * Public types of the session client, shared by `@latch/client` and `@latch/react`.
+ * @module
+ */
+
+/** What the browser knows about the session, read from the front token (no network call). */
+export interface SessionInfo {
+  userId: string
+  sessionId: string
+  /** Access-token expiry, epoch milliseconds. */
+  accessTokenExpiresAt: number
+  /** Refresh generation: changes on every refresh (the change marker). */
+  generation: number
+}
+
+/**
+ * The client's state. `loading` only until the first read of the front token (synchronous in a
+ * browser; during SSR the state stays `loading` unless an initial session is given).
+ */
+export type SessionSnapshot =
+  | { status: 'loading'; session: null }
+  | { status: 'authenticated'; session: SessionInfo }
+  | { status: 'unauthenticated'; session: null }
+
+/** Why the client ended up signed out. */
+export type SignedOutReason = 'signout' | 'unauthorized' | 'session_expired' | 'token_theft_detected' | 'other_tab'
+
+/** Events the client emits; `origin` says whether this tab or another tab caused it. */
+export interface SessionEvents {
+  signedIn: { session: SessionInfo; origin: 'this_tab' | 'other_tab' }
+  refreshed: { session: SessionInfo; origin: 'this_tab' | 'other_tab' }
+  signedOut: { reason: SignedOutReason; origin: 'this_tab' | 'other_tab' }
+  theftDetected: { sessionId: string | null }
+  refreshFailed: { error: Error }
+}
+
+export type SessionEventName = keyof SessionEvents
+
+/** The session client: `fetch` with transparent refresh, plus state for UI bindings. */
+export interface SessionClient {
+  /** Same signature as the global `fetch`; refreshes once on 401 `try_refresh` and replays. */
+  fetch: typeof fetch
+  /** The current state; the same object until the state changes (for `useSyncExternalStore`). */
+  getSnapshot(): SessionSnapshot
+  /** Calls `listener` after every state change. Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void
+  /** Subscribes to an event. Returns the unsubscribe function. */
+  on<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): () => void
+  /** Refreshes now (single flight, cross-tab lock). Resolves the new session, or null when signed out. */
+  refresh(): Promise<SessionInfo | null>
+  /** Signs out on the server and in every tab. */
+  signOut(): Promise<void>
+  /** Re-reads the front token (after a sign-in done by the app's own endpoint, or on focus). */
+  sync(): void
+  /** Stops timers, listeners and channels. */
+  destroy(): void
+}

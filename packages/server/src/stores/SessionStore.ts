@@ -1,0 +1,176 @@
+/**
+ * The one interface every store implements (memory, SQLite, Redis, Postgres).
+ *
+ * Stores are dumb on purpose: the session manager decides (see `rotation.ts`), the store only
+ * applies a decision atomically. Every operation that decides a race (rotation, key insertion,
+ * secret creation) is a compare-and-swap inside the store itself, so two server instances racing
+ * on one token or one key can never both win.
+ *
+ * All times are epoch milliseconds. Every method may reject when the backing server is
+ * unreachable; the manager turns that into `store_unavailable` and never signs anyone out for it.
+ *
+ * @module
+ */
+
+/**
+ * How long after its expiry a store keeps a session (so a late refresh is told
+ * `session_expired`, not `unauthorized`) before the sweep or a native TTL removes it.
+ */
+export const EXPIRED_RETENTION_MS = 24 * 60 * 60 * 1000
+
+/** A session as a store keeps it. Never holds a token or a secret in plain text. */
+export interface SessionRecord {
+  /** Session id: the part of the refresh token before the dot. */
+  id: string
+  userId: string
+  createdAt: number
+  /** When the session was last refreshed (equals `createdAt` until the first refresh). */
+  lastRefreshedAt: number
+  /** Idle expiry: slides forward on every refresh. The store may forget the session after it. */
+  expiresAt: number
+  /** Absolute expiry, or `null` for none. */
+  absoluteExpiresAt: number | null
+  /** Refresh generation: 0 at creation, +1 per rotation. */
+  generation: number
+  /** Hash of the current refresh-token secret. */
+  currentHash: string
+  /** Hash of the refresh-token secret the last rotation replaced, or `null` before the first. */
+  previousHash: string | null
+  /** When the last rotation happened: the start of the reuse grace for `previousHash`. */
+  rotatedAt: number | null
+  /**
+   * The current secret, sealed with a key only the holder of the previous token can derive, so a
+   * retry with the previous token within the grace gets the same successor. `null` before the
+   * first rotation.
+   */
+  successorSealed: string | null
+  /** Application claims copied into every access token of the session. */
+  claims: Record<string, unknown>
+  userAgent: string | null
+  ip: string | null
+}
+
+/** The fields a rotation replaces. */
+export type RotationUpdate = Pick<
+  SessionRecord,
+  | 'generation'
+  | 'currentHash'
+  | 'previousHash'
+  | 'rotatedAt'
+  | 'successorSealed'
+  | 'lastRefreshedAt'
+  | 'expiresAt'
+>
+
+/** Why a session was revoked. `theft` lets later requests of the thief and the victim say so. */
+export type RevocationReason = 'signout' | 'revoked' | 'theft' | 'expired'
+
+/** An entry of the revocation list: kept until every access token of the session has expired. */
+export interface Revocation {
+  sessionId: string
+  userId: string
+  reason: RevocationReason
+  revokedAt: number
+  /** When the entry may be forgotten: `revokedAt` + access-token lifetime + clock tolerance. */
+  expiresAt: number
+}
+
+/** A signing key as stored. Keys are append-only: the newest is the signer, older ones retire. */
+export interface StoredKey {
+  kid: string
+  /** JWS algorithm, e.g. `EdDSA`, `ES256`. */
+  alg: string
+  /** Public JWK (JSON) for asymmetric keys, `null` for symmetric ones. */
+  publicJwk: string | null
+  /** Private JWK (JSON), sealed when a key-encryption secret is configured. */
+  privateJwk: string
+  createdAt: number
+}
+
+/** Push of revocations between instances. */
+export interface RevocationSubscriber {
+  /** Revocations made by any instance (including this one). */
+  onRevoked(revocations: Revocation[]): void
+  /** The subscription was lost and is back: pushes may have been missed, reload the list. */
+  onResync(): void
+}
+
+/**
+ * The store interface. Implementations: `memoryStore()`, `sqliteStore()` (`@latch/server/sqlite`),
+ * `redisStore()` (`@latch/server/redis`), `postgresStore()` (`@latch/server/postgres`).
+ */
+export interface SessionStore {
+  /** A short name for logs and errors, e.g. `sqlite`. */
+  readonly name: string
+
+  /** Saves a new session. Rejects if the id exists (ids are random; a clash is a bug). */
+  createSession(record: SessionRecord): Promise<void>
+
+  /**
+   * The session, or `null` when unknown. Expired sessions are still returned until
+   * `deleteExpired` removes them, so the manager can answer `session_expired` rather than
+   * `unauthorized`; stores with native TTLs keep them one `EXPIRED_RETENTION_MS` past expiry.
+   */
+  getSession(id: string): Promise<SessionRecord | null>
+
+  /**
+   * Applies `update` only if the session exists and its `currentHash` still equals
+   * `expectedHash`, in one atomic step. Resolves `true` when this call rotated, `false` when
+   * another caller got there first (or the session is gone).
+   */
+  rotateSession(id: string, expectedHash: string, update: RotationUpdate): Promise<boolean>
+
+  /** The user's live sessions at `now`, newest first. */
+  listUserSessions(userId: string, now: number): Promise<SessionRecord[]>
+
+  /**
+   * Deletes the given sessions and records a revocation for each one that existed, atomically
+   * per session, then pushes them to subscribers. Resolves the revocations actually made.
+   * `make` builds the entry for an existing session (it knows `userId`).
+   */
+  revokeSessions(ids: string[], make: (record: SessionRecord) => Revocation): Promise<Revocation[]>
+
+  /** Like `revokeSessions` for every session of `userId` except `exceptSessionId`. */
+  revokeUserSessions(
+    userId: string,
+    exceptSessionId: string | null,
+    make: (record: SessionRecord) => Revocation,
+  ): Promise<Revocation[]>
+
+  /** Revocations whose `expiresAt` is after `now`, for loading the list at start or on resync. */
+  listRevocations(now: number): Promise<Revocation[]>
+
+  /**
+   * Subscribes to revocations made by any instance. Single-node stores push in process.
+   * Resolves a function that ends the subscription.
+   */
+  subscribeRevocations(subscriber: RevocationSubscriber): Promise<() => Promise<void>>
+
+  /** All stored signing keys, oldest first. */
+  listKeys(): Promise<StoredKey[]>
+
+  /**
+   * Inserts `key` only if the newest stored key's kid is `expectedLatestKid` (`null`: the store
+   * has no key). Resolves `true` when inserted, so instances starting at once agree on one key.
+   */
+  addKey(key: StoredKey, expectedLatestKid: string | null): Promise<boolean>
+
+  /** Deletes keys that no token can still need. */
+  deleteKeys(kids: string[]): Promise<void>
+
+  /**
+   * Returns the secret stored under `name`, storing `candidate` first if there is none (atomic:
+   * every instance gets the same value).
+   */
+  getOrCreateSecret(name: string, candidate: string): Promise<string>
+
+  /**
+   * Deletes sessions whose idle or absolute expiry is before `sessionsBefore` and revocations
+   * whose `expiresAt` is before `revocationsBefore`, at most `limit` of each (bounded, so a
+   * periodic sweep never blocks the store). Resolves how many rows went.
+   */
+  deleteExpired(sessionsBefore: number, revocationsBefore: number, limit: number): Promise<number>
+
+  /** Releases connections and timers. The manager calls it from its own `close()` only if it created the store. */
+  close(): Promise<void>
+}
