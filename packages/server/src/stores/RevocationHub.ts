@@ -1,0 +1,52 @@
+import type { Revocation, RevocationSubscriber } from './SessionStore.js'
+
+/**
+ * In-process fan-out of revocations to subscribers. Single-node stores push through it directly;
+ * networked stores feed it from their pub/sub connection so one network subscription serves
+ * every local subscriber.
+ */
+export class RevocationHub {
+  readonly #subscribers = new Set<RevocationSubscriber>()
+
+  /** Number of live subscribers (networked stores open their connection for the first). */
+  get size(): number {
+    return this.#subscribers.size
+  }
+
+  /** Adds a subscriber; the returned function removes it (idempotent). */
+  add(subscriber: RevocationSubscriber): () => void {
+    // Wrap so the same object may subscribe twice and unsubscribe each independently.
+    const entry: RevocationSubscriber = {
+      onRevoked: (r) => subscriber.onRevoked(r),
+      onResync: () => subscriber.onResync(),
+    }
+    this.#subscribers.add(entry)
+    return () => {
+      this.#subscribers.delete(entry)
+    }
+  }
+
+  /** Delivers copies of `revocations` to every subscriber. */
+  publish(revocations: Revocation[]): void {
+    if (revocations.length === 0) return
+    for (const subscriber of [...this.#subscribers]) {
+      // A throwing subscriber must not break the revoke that triggered it, nor starve the others.
+      try {
+        subscriber.onRevoked(revocations.map((r) => ({ ...r })))
+      } catch {}
+    }
+  }
+
+  /** Tells every subscriber that pushes may have been missed. */
+  resync(): void {
+    for (const subscriber of [...this.#subscribers]) {
+      try {
+        subscriber.onResync()
+      } catch {}
+    }
+  }
+
+  clear(): void {
+    this.#subscribers.clear()
+  }
+}

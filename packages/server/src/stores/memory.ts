@@ -1,0 +1,188 @@
+/**
+ * In-memory session store, for tests and throwaway development servers: everything is lost when
+ * the process ends and nothing is shared between processes.
+ *
+ * @module
+ */
+import { RevocationHub } from './RevocationHub.js'
+import type {
+  Revocation,
+  RevocationSubscriber,
+  RotationUpdate,
+  SessionRecord,
+  SessionStore,
+  StoredKey,
+} from './SessionStore.js'
+import { StoreError } from './StoreError.js'
+import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
+import { compareNewestFirst, sessionEndsAt } from './sessionEndsAt.js'
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions extends SweepOptions {
+  /**
+   * How often to delete expired sessions and revocations. `0` turns it off.
+   * Defaults to `0`: a memory store lives as long as a test or a dev server, and a sweep driven by
+   * the real clock would fight a test's fake clock.
+   */
+  sweepIntervalMs?: number
+}
+
+/**
+ * Creates an in-memory {@link SessionStore}. Rotation is atomic because JavaScript runs one
+ * callback at a time; records are deep-copied in and out, so callers can never change what is
+ * stored by mutating an object they passed or received. Revocations are pushed in process.
+ *
+ * @example
+ * const sessions = createSessionManager({ store: memoryStore() })
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
+  const sweep = resolveSweepOptions(options, 0)
+  const sessions = new Map<string, SessionRecord>()
+  const revocations = new Map<string, Revocation>()
+  const keys: StoredKey[] = []
+  const secrets = new Map<string, string>()
+  const hub = new RevocationHub()
+  let closed = false
+
+  const open = (): void => {
+    if (closed) throw new StoreError('store_closed', 'The memory store was used after close().')
+  }
+
+  const revoke = (records: SessionRecord[], make: (record: SessionRecord) => Revocation): Revocation[] => {
+    const made: Revocation[] = []
+    for (const record of records) {
+      // `make` may throw; nothing is deleted for a record it rejects.
+      const revocation = structuredClone(make(structuredClone(record)))
+      sessions.delete(record.id)
+      revocations.set(revocation.sessionId, revocation)
+      made.push(revocation)
+    }
+    hub.publish(made)
+    return made.map((r) => ({ ...r }))
+  }
+
+  const store: SessionStore = {
+    name: 'memory',
+
+    async createSession(record) {
+      open()
+      if (sessions.has(record.id))
+        throw new StoreError('session_exists', 'A session with this id already exists.')
+      sessions.set(record.id, structuredClone(record))
+    },
+
+    async getSession(id) {
+      open()
+      const record = sessions.get(id)
+      return record ? structuredClone(record) : null
+    },
+
+    async rotateSession(id, expectedHash, update: RotationUpdate) {
+      open()
+      const record = sessions.get(id)
+      if (!record || record.currentHash !== expectedHash) return false
+      sessions.set(id, { ...record, ...pickRotation(update) })
+      return true
+    },
+
+    async listUserSessions(userId, now) {
+      open()
+      return [...sessions.values()]
+        .filter((r) => r.userId === userId && sessionEndsAt(r) > now)
+        .sort(compareNewestFirst)
+        .map((r) => structuredClone(r))
+    },
+
+    async revokeSessions(ids, make) {
+      open()
+      const records = [...new Set(ids)].flatMap((id) => sessions.get(id) ?? [])
+      return revoke(records, make)
+    },
+
+    async revokeUserSessions(userId, exceptSessionId, make) {
+      open()
+      const records = [...sessions.values()].filter((r) => r.userId === userId && r.id !== exceptSessionId)
+      return revoke(records, make)
+    },
+
+    async listRevocations(now) {
+      open()
+      return [...revocations.values()].filter((r) => r.expiresAt > now).map((r) => ({ ...r }))
+    },
+
+    async subscribeRevocations(subscriber: RevocationSubscriber) {
+      open()
+      const remove = hub.add(subscriber)
+      return async () => remove()
+    },
+
+    async listKeys() {
+      open()
+      return keys.map((k) => ({ ...k }))
+    },
+
+    async addKey(key, expectedLatestKid) {
+      open()
+      const latest = keys.at(-1)?.kid ?? null
+      if (latest !== expectedLatestKid || keys.some((k) => k.kid === key.kid)) return false
+      keys.push({ ...key })
+      return true
+    },
+
+    async deleteKeys(kids) {
+      open()
+      const drop = new Set(kids)
+      for (let i = keys.length - 1; i >= 0; i--) if (drop.has(keys[i]!.kid)) keys.splice(i, 1)
+    },
+
+    async getOrCreateSecret(name, candidate) {
+      open()
+      if (!secrets.has(name)) secrets.set(name, candidate)
+      return secrets.get(name)!
+    },
+
+    async deleteExpired(sessionsBefore, revocationsBefore, limit) {
+      open()
+      let sessionsDeleted = 0
+      for (const [id, record] of sessions) {
+        if (sessionsDeleted >= limit) break
+        if (sessionEndsAt(record) < sessionsBefore) {
+          sessions.delete(id)
+          sessionsDeleted++
+        }
+      }
+      let revocationsDeleted = 0
+      for (const [id, revocation] of revocations) {
+        if (revocationsDeleted >= limit) break
+        if (revocation.expiresAt < revocationsBefore) {
+          revocations.delete(id)
+          revocationsDeleted++
+        }
+      }
+      return sessionsDeleted + revocationsDeleted
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      stopSweep()
+      hub.clear()
+    },
+  }
+
+  const stopSweep = startSweeper(sweep, (s, r, l) => store.deleteExpired(s, r, l))
+  return store
+}
+
+/** Copies only the rotation fields, so an `update` carrying extra properties cannot change others. */
+export function pickRotation(update: RotationUpdate): RotationUpdate {
+  return {
+    generation: update.generation,
+    currentHash: update.currentHash,
+    previousHash: update.previousHash,
+    rotatedAt: update.rotatedAt,
+    successorSealed: update.successorSealed,
+    lastRefreshedAt: update.lastRefreshedAt,
+    expiresAt: update.expiresAt,
+  }
+}
