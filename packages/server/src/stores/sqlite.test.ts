@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { describeStoreConformance, makeRecord } from './conformance.js'
+import { EXPIRED_RETENTION_MS } from './SessionStore.js'
+import { sqliteStore } from './sqlite.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'latch-sqlite-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+const freshPath = () => join(dir, `t${n++}.db`)
+
+describeStoreConformance('sqlite', () => {
+  const path = freshPath()
+  return { open: async () => sqliteStore({ path }) }
+})
+
+describe('sqliteStore', () => {
+  it('rejects bad options naming the option', () => {
+    expect(() => sqliteStore({} as never)).toThrow(/`path` and `database`/)
+    expect(() => sqliteStore({ path: '' })).toThrow(/`path`/)
+    expect(() => sqliteStore({ path: freshPath(), tablePrefix: 'x; DROP TABLE y' })).toThrow(/`tablePrefix`/)
+    expect(() => sqliteStore({ path: freshPath(), sweepIntervalMs: 1.5 })).toThrow(/`sweepIntervalMs`/)
+  })
+
+  it('creates a versioned schema in WAL mode, once, under the table prefix', async () => {
+    const path = freshPath()
+    const a = sqliteStore({ path, tablePrefix: 'app_' })
+    const b = sqliteStore({ path, tablePrefix: 'app_' })
+    const db = new Database(path)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.prepare(`SELECT value FROM app_meta WHERE key = 'schema_version'`).get()).toEqual({
+      value: '1',
+    })
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()
+    expect(tables.map((t: any) => t.name).filter((x: string) => x.startsWith('app_'))).toEqual([
+      'app_keys',
+      'app_meta',
+      'app_revocations',
+      'app_secrets',
+      'app_sessions',
+    ])
+    db.close()
+    await a.close()
+    await b.close()
+  })
+
+  it('refuses a schema newer than it understands', () => {
+    const path = freshPath()
+    const db = new Database(path)
+    db.exec(`CREATE TABLE latch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO latch_meta VALUES ('schema_version', '99')`)
+    db.close()
+    expect(() => sqliteStore({ path })).toThrow(expect.objectContaining({ code: 'schema_too_new' }))
+  })
+
+  it('keeps data across reopening the file, and never closes a database it was given', async () => {
+    const path = freshPath()
+    const record = makeRecord()
+    const first = sqliteStore({ path })
+    await first.createSession(record)
+    await first.close()
+    const db = new Database(path)
+    const second = sqliteStore({ database: db })
+    expect(await second.getSession(record.id)).toEqual(record)
+    await second.close()
+    expect(db.open).toBe(true)
+    await expect(second.getSession(record.id)).rejects.toMatchObject({ code: 'store_closed' })
+    db.close()
+  })
+
+  it('reports an unreadable row as corrupt_record', async () => {
+    const db = new Database(':memory:')
+    const store = sqliteStore({ database: db })
+    const record = makeRecord()
+    await store.createSession(record)
+    db.prepare(`UPDATE latch_sessions SET claims = '{not json' WHERE id = ?`).run(record.id)
+    await expect(store.getSession(record.id)).rejects.toMatchObject({ code: 'corrupt_record' })
+    await store.close()
+    db.close()
+  })
+
+  it('sweeps expired rows on its unref’d timer with its own clock, and stops on close', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      let now = 2_000_000_000_000
+      const store = sqliteStore({ path: freshPath(), sweepIntervalMs: 1000, now: () => now })
+      const gone = makeRecord({ createdAt: now, expiresAt: now + 10 })
+      const kept = makeRecord({ createdAt: now, expiresAt: now + 20 + EXPIRED_RETENTION_MS })
+      await store.createSession(gone)
+      await store.createSession(kept)
+      now += 20 + EXPIRED_RETENTION_MS
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(await store.getSession(gone.id)).toBeNull()
+      expect(await store.getSession(kept.id)).toEqual(kept)
+      await store.close()
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})

@@ -1,0 +1,272 @@
+/**
+ * SQLite session store (`better-sqlite3` 12.x): the embedded default for one machine.
+ *
+ * @module
+ */
+import { resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { pickRotation } from './memory.js'
+import { RevocationHub } from './RevocationHub.js'
+import type { Revocation, SessionRecord, SessionStore } from './SessionStore.js'
+import { StoreError } from './StoreError.js'
+import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
+import { sessionEndsAt } from './sessionEndsAt.js'
+import {
+  type KeyRow,
+  migrateSqlite,
+  type RevocationRow,
+  rowToKey,
+  rowToRevocation,
+  rowToSession,
+  type SessionRow,
+} from './sqliteSchema.js'
+
+/** Options of {@link sqliteStore}. Give exactly one of `path` and `database`. */
+export interface SqliteStoreOptions extends SweepOptions {
+  /** Database file, created if missing (`':memory:'` for a private in-memory database). No default. */
+  path?: string
+  /**
+   * An open `better-sqlite3` database to use instead of `path`. The store never closes it.
+   * No default.
+   */
+  database?: Database.Database
+  /** Prefix of every table and index name (letters, digits, `_`). Defaults to `'latch_'`. */
+  tablePrefix?: string
+  /** How long a statement waits for another process's write lock before failing. Defaults to `5000` ms. */
+  busyTimeoutMs?: number
+}
+
+// Stores opened in one process on the same file share a hub, so a revocation made through one
+// reaches subscribers of the other. Other processes are not told: SQLite is a one-process store.
+const hubs = new Map<string, { hub: RevocationHub; refs: number }>()
+const memoryHubs = new WeakMap<Database.Database, RevocationHub>()
+
+/**
+ * Creates a SQLite {@link SessionStore}: WAL mode, prepared statements, schema created and
+ * migrated automatically (versioned in `<prefix>meta`), rotation as one
+ * `UPDATE … WHERE id = ? AND current_hash = ?`, in-process revocation push, and a periodic bounded
+ * sweep of expired rows on an unref'd timer.
+ *
+ * @example
+ * const sessions = createSessionManager({ store: sqliteStore({ path: 'sessions.db' }) })
+ */
+export function sqliteStore(options: SqliteStoreOptions): SessionStore {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('sqliteStore() needs an options object with `path` or `database`.')
+  }
+  const { path, database } = options
+  if ((path === undefined) === (database === undefined)) {
+    throw new TypeError('Give sqliteStore() exactly one of the `path` and `database` options.')
+  }
+  if (path !== undefined && (typeof path !== 'string' || path === '')) {
+    throw new TypeError('The `path` option must be a non-empty file path string.')
+  }
+  const prefix = options.tablePrefix ?? 'latch_'
+  if (typeof prefix !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(prefix)) {
+    throw new TypeError(
+      'The `tablePrefix` option must be letters, digits and `_` (at most 41), not starting with a digit.',
+    )
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new TypeError('The `busyTimeoutMs` option must be a non-negative integer.')
+  }
+  const sweep = resolveSweepOptions(options)
+
+  const db = database ?? new Database(path!)
+  const owned = database === undefined
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    // WAL lets readers run during a write; a no-op answer ("memory") for in-memory databases.
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    migrateSqlite(db, prefix)
+  } catch (error) {
+    if (owned) db.close()
+    throw error
+  }
+
+  const hubKey = db.memory ? null : `${resolve(db.name)}\0${prefix}`
+  let hub: RevocationHub
+  if (hubKey === null) {
+    hub = memoryHubs.get(db) ?? new RevocationHub()
+    memoryHubs.set(db, hub)
+  } else {
+    const entry = hubs.get(hubKey) ?? { hub: new RevocationHub(), refs: 0 }
+    entry.refs++
+    hubs.set(hubKey, entry)
+    hub = entry.hub
+  }
+
+  const t = (name: string) => `${prefix}${name}`
+  const sql = {
+    insertSession: db.prepare(
+      `INSERT INTO ${t('sessions')} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, ends_at,
+         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
+       VALUES (@id, @userId, @createdAt, @lastRefreshedAt, @expiresAt, @absoluteExpiresAt, @endsAt,
+         @generation, @currentHash, @previousHash, @rotatedAt, @successorSealed, @claims, @userAgent, @ip)`,
+    ),
+    getSession: db.prepare(`SELECT * FROM ${t('sessions')} WHERE id = ?`),
+    rotate: db.prepare(
+      `UPDATE ${t('sessions')} SET generation = @generation, current_hash = @currentHash,
+         previous_hash = @previousHash, rotated_at = @rotatedAt, successor_sealed = @successorSealed,
+         last_refreshed_at = @lastRefreshedAt, expires_at = @expiresAt,
+         ends_at = min(@expiresAt, coalesce(absolute_expires_at, @expiresAt))
+       WHERE id = @id AND current_hash = @expectedHash`,
+    ),
+    listUser: db.prepare(
+      `SELECT * FROM ${t('sessions')} WHERE user_id = ? AND ends_at > ? ORDER BY created_at DESC, id ASC`,
+    ),
+    userIds: db.prepare(`SELECT id FROM ${t('sessions')} WHERE user_id = ? AND id IS NOT ?`),
+    deleteSession: db.prepare(`DELETE FROM ${t('sessions')} WHERE id = ?`),
+    putRevocation: db.prepare(
+      `INSERT OR REPLACE INTO ${t('revocations')} (session_id, user_id, reason, revoked_at, expires_at)
+       VALUES (@sessionId, @userId, @reason, @revokedAt, @expiresAt)`,
+    ),
+    listRevocations: db.prepare(`SELECT * FROM ${t('revocations')} WHERE expires_at > ?`),
+    listKeys: db.prepare(`SELECT * FROM ${t('keys')} ORDER BY seq ASC`),
+    latestKid: db.prepare(`SELECT kid FROM ${t('keys')} ORDER BY seq DESC LIMIT 1`),
+    insertKey: db.prepare(
+      `INSERT OR IGNORE INTO ${t('keys')} (kid, alg, public_jwk, private_jwk, created_at)
+       VALUES (@kid, @alg, @publicJwk, @privateJwk, @createdAt)`,
+    ),
+    deleteKey: db.prepare(`DELETE FROM ${t('keys')} WHERE kid = ?`),
+    insertSecret: db.prepare(`INSERT OR IGNORE INTO ${t('secrets')} (name, value) VALUES (?, ?)`),
+    getSecret: db.prepare(`SELECT value FROM ${t('secrets')} WHERE name = ?`),
+    sweepSessions: db.prepare(
+      `DELETE FROM ${t('sessions')} WHERE id IN (SELECT id FROM ${t('sessions')} WHERE ends_at < ? LIMIT ?)`,
+    ),
+    sweepRevocations: db.prepare(
+      `DELETE FROM ${t('revocations')} WHERE session_id IN
+         (SELECT session_id FROM ${t('revocations')} WHERE expires_at < ? LIMIT ?)`,
+    ),
+  }
+
+  // One transaction per call: each session is looked up, handed to `make`, deleted and recorded
+  // atomically; a throwing `make` rolls the whole call back.
+  const revokeTx = db.transaction((ids: string[], make: (record: SessionRecord) => Revocation) => {
+    const made: Revocation[] = []
+    for (const id of new Set(ids)) {
+      const row = sql.getSession.get(id) as SessionRow | undefined
+      if (!row) continue
+      const revocation = make(rowToSession(row))
+      sql.deleteSession.run(id)
+      sql.putRevocation.run(revocation)
+      made.push({ ...revocation })
+    }
+    return made
+  })
+  const addKeyTx = db.transaction((key: Parameters<SessionStore['addKey']>[0], expected: string | null) => {
+    const latest = (sql.latestKid.get() as { kid: string } | undefined)?.kid ?? null
+    if (latest !== expected) return false
+    return sql.insertKey.run(key).changes === 1
+  })
+  const sweepTx = db.transaction((sessionsBefore: number, revocationsBefore: number, limit: number) => {
+    return (
+      sql.sweepSessions.run(sessionsBefore, limit).changes +
+      sql.sweepRevocations.run(revocationsBefore, limit).changes
+    )
+  })
+
+  let closed = false
+  const unsubscribes = new Set<() => void>()
+  const open = (): void => {
+    if (closed) throw new StoreError('store_closed', 'The SQLite store was used after close().')
+  }
+  const revoke = (ids: string[], make: (record: SessionRecord) => Revocation): Revocation[] => {
+    const made = revokeTx.immediate(ids, make)
+    hub.publish(made)
+    return made
+  }
+
+  const store: SessionStore = {
+    name: 'sqlite',
+    async createSession(record) {
+      open()
+      try {
+        sql.insertSession.run({
+          ...record,
+          endsAt: sessionEndsAt(record),
+          claims: JSON.stringify(record.claims),
+        })
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new StoreError('session_exists', 'A session with this id already exists.', { cause: error })
+        }
+        throw error
+      }
+    },
+    async getSession(id) {
+      open()
+      const row = sql.getSession.get(id) as SessionRow | undefined
+      return row ? rowToSession(row) : null
+    },
+    async rotateSession(id, expectedHash, update) {
+      open()
+      return sql.rotate.run({ ...pickRotation(update), id, expectedHash }).changes === 1
+    },
+    async listUserSessions(userId, now) {
+      open()
+      return (sql.listUser.all(userId, now) as SessionRow[]).map(rowToSession)
+    },
+    async revokeSessions(ids, make) {
+      open()
+      return revoke(ids, make)
+    },
+    async revokeUserSessions(userId, exceptSessionId, make) {
+      open()
+      const ids = (sql.userIds.all(userId, exceptSessionId) as { id: string }[]).map((r) => r.id)
+      return revoke(ids, make)
+    },
+    async listRevocations(now) {
+      open()
+      return (sql.listRevocations.all(now) as RevocationRow[]).map(rowToRevocation)
+    },
+    async subscribeRevocations(subscriber) {
+      open()
+      const remove = hub.add(subscriber)
+      unsubscribes.add(remove)
+      return async () => {
+        unsubscribes.delete(remove)
+        remove()
+      }
+    },
+    async listKeys() {
+      open()
+      return (sql.listKeys.all() as KeyRow[]).map(rowToKey)
+    },
+    async addKey(key, expectedLatestKid) {
+      open()
+      return addKeyTx.immediate(key, expectedLatestKid)
+    },
+    async deleteKeys(kids) {
+      open()
+      db.transaction(() => {
+        for (const kid of kids) sql.deleteKey.run(kid)
+      })()
+    },
+    async getOrCreateSecret(name, candidate) {
+      open()
+      sql.insertSecret.run(name, candidate)
+      return (sql.getSecret.get(name) as { value: string }).value
+    },
+    async deleteExpired(sessionsBefore, revocationsBefore, limit) {
+      open()
+      return sweepTx.immediate(sessionsBefore, revocationsBefore, limit)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      stopSweep()
+      for (const remove of unsubscribes) remove()
+      unsubscribes.clear()
+      if (hubKey !== null) {
+        const entry = hubs.get(hubKey)
+        if (entry && --entry.refs === 0) hubs.delete(hubKey)
+      }
+      if (owned) db.close()
+    },
+  }
+  const stopSweep = startSweeper(sweep, (s, r, l) => store.deleteExpired(s, r, l))
+  return store
+}

@@ -1,0 +1,161 @@
+import type Database from 'better-sqlite3'
+import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
+import { StoreError } from './StoreError.js'
+
+/**
+ * Schema migrations of the SQLite store, in order; the schema version is the number applied.
+ * Never edit a shipped entry: append a new one (existing databases only run what they lack).
+ */
+export function sqliteMigrations(p: string): string[] {
+  return [
+    `CREATE TABLE ${p}sessions (
+       id TEXT PRIMARY KEY,
+       user_id TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       last_refreshed_at INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL,
+       absolute_expires_at INTEGER,
+       ends_at INTEGER NOT NULL,
+       generation INTEGER NOT NULL,
+       current_hash TEXT NOT NULL,
+       previous_hash TEXT,
+       rotated_at INTEGER,
+       successor_sealed TEXT,
+       claims TEXT NOT NULL,
+       user_agent TEXT,
+       ip TEXT
+     ) WITHOUT ROWID;
+     CREATE INDEX ${p}sessions_user ON ${p}sessions (user_id, created_at);
+     CREATE INDEX ${p}sessions_ends ON ${p}sessions (ends_at);
+     CREATE TABLE ${p}revocations (
+       session_id TEXT PRIMARY KEY,
+       user_id TEXT NOT NULL,
+       reason TEXT NOT NULL,
+       revoked_at INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX ${p}revocations_expires ON ${p}revocations (expires_at);
+     CREATE TABLE ${p}keys (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT,
+       kid TEXT NOT NULL UNIQUE,
+       alg TEXT NOT NULL,
+       public_jwk TEXT,
+       private_jwk TEXT NOT NULL,
+       created_at INTEGER NOT NULL
+     );
+     CREATE TABLE ${p}secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  ]
+}
+
+/**
+ * Creates or upgrades the schema in one `BEGIN IMMEDIATE` transaction, so two processes opening
+ * the same file at once serialise and the second finds the work done.
+ */
+export function migrateSqlite(db: Database.Database, prefix: string): number {
+  const migrations = sqliteMigrations(prefix)
+  const meta = `${prefix}meta`
+  const run = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+    const row = db.prepare(`SELECT value FROM ${meta} WHERE key = 'schema_version'`).get() as
+      | { value: string }
+      | undefined
+    const current = row ? Number(row.value) : 0
+    if (!Number.isSafeInteger(current) || current > migrations.length) {
+      throw new StoreError(
+        'schema_too_new',
+        `The SQLite schema (version ${row?.value}) is newer than this version of Latch understands (${migrations.length}); upgrade @latch/server.`,
+      )
+    }
+    for (let v = current; v < migrations.length; v++) db.exec(migrations[v]!)
+    db.prepare(`INSERT OR REPLACE INTO ${meta} (key, value) VALUES ('schema_version', ?)`).run(
+      String(migrations.length),
+    )
+    return migrations.length
+  })
+  return run.immediate()
+}
+
+/** A row of the sessions table. */
+export interface SessionRow {
+  id: string
+  user_id: string
+  created_at: number
+  last_refreshed_at: number
+  expires_at: number
+  absolute_expires_at: number | null
+  generation: number
+  current_hash: string
+  previous_hash: string | null
+  rotated_at: number | null
+  successor_sealed: string | null
+  claims: string
+  user_agent: string | null
+  ip: string | null
+}
+
+/** Reads a session row back; a row that does not parse is a {@link StoreError} `corrupt_record`. */
+export function rowToSession(row: SessionRow): SessionRecord {
+  let claims: unknown
+  try {
+    claims = JSON.parse(row.claims)
+  } catch (cause) {
+    throw new StoreError('corrupt_record', 'A stored session has unreadable claims.', { cause })
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new StoreError('corrupt_record', 'A stored session has claims that are not an object.')
+  }
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastRefreshedAt: row.last_refreshed_at,
+    expiresAt: row.expires_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+    generation: row.generation,
+    currentHash: row.current_hash,
+    previousHash: row.previous_hash,
+    rotatedAt: row.rotated_at,
+    successorSealed: row.successor_sealed,
+    claims: claims as Record<string, unknown>,
+    userAgent: row.user_agent,
+    ip: row.ip,
+  }
+}
+
+/** A row of the revocations table. */
+export interface RevocationRow {
+  session_id: string
+  user_id: string
+  reason: Revocation['reason']
+  revoked_at: number
+  expires_at: number
+}
+
+export function rowToRevocation(row: RevocationRow): Revocation {
+  return {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    reason: row.reason,
+    revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
+  }
+}
+
+/** A row of the keys table. */
+export interface KeyRow {
+  kid: string
+  alg: string
+  public_jwk: string | null
+  private_jwk: string
+  created_at: number
+}
+
+export function rowToKey(row: KeyRow): StoredKey {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    publicJwk: row.public_jwk,
+    privateJwk: row.private_jwk,
+    createdAt: row.created_at,
+  }
+}
