@@ -1,0 +1,251 @@
+/**
+ * The session manager: wires options, key ring, tokens, revocation list and store into the API an
+ * application calls (create, verify, refresh, sign out, list, revoke, rotate keys, handle).
+ * @module
+ */
+import { TryRefreshError } from './errors.js'
+import { handle } from './http/handle.js'
+import type { RequestLike } from './http/requestLike.js'
+import { sessionHeaders } from './http/sessionHeaders.js'
+import { KeyRing } from './keys/keyRing.js'
+import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
+import { resolveOptions, type SessionManagerOptions } from './options.js'
+import { refreshSession, signOutSession } from './refreshSession.js'
+import { RevocationList } from './revocation/revocationList.js'
+import { listedSession, type SessionListing } from './sessionListing.js'
+import type { SessionRecord } from './stores/SessionStore.js'
+import { AccessTokens, RESERVED_CLAIMS, type VerifiedSession } from './tokens/accessToken.js'
+import { toBase64Url } from './tokens/encoding.js'
+import {
+  createRefreshTokens,
+  newSessionId,
+  REFRESH_MAC_SECRET_NAME,
+  type RefreshTokens,
+} from './tokens/refreshToken.js'
+import { cookieContext, cookieNames, readCookie } from './transport/cookies.js'
+import { assertCsrf, needsCsrf } from './transport/csrf.js'
+import type { FrontToken } from './transport/frontToken.js'
+import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
+
+/** What `create` needs to know about the new session. */
+export interface CreateSessionInput {
+  /** The authenticated user's id (the `sub` claim). Required. */
+  userId: string
+  /** Application claims copied into every access token; JSON values, not Latch's own claim names. Defaults to `{}`. */
+  claims?: Record<string, unknown>
+  /** Device description for the session list. Defaults to the request's `User-Agent`. */
+  userAgent?: string | null
+  /** Client IP for the session list. Defaults to `null`. */
+  ip?: string | null
+  /** How to hand the tokens over. Defaults to what the request asks (`x-latch-transport`), else `cookie`. */
+  transport?: Transport
+}
+
+/** The result of `create`: put `headers` on the response. */
+export interface CreatedSession {
+  session: { userId: string; sessionId: string; expiresAt: number; front: FrontToken }
+  /** `Set-Cookie` (cookie mode) or token headers (header mode), plus `x-latch-front-token`. */
+  headers: Headers
+  accessToken: string
+  refreshToken: string
+}
+
+/** The session manager. See the README for a tour. */
+export interface SessionManager {
+  /** Resolves once keys, secrets and the revocation list are loaded. Calls wait for it themselves. */
+  readonly ready: Promise<void>
+  /** The validated base path of the endpoints, e.g. `/auth/session`. */
+  readonly basePath: string
+  /** Creates a session for an authenticated user. Rejects `TypeError` on bad input, `LatchError` on store failure. */
+  create(request: Request, input: CreateSessionInput): Promise<CreatedSession>
+  /** Verifies the request's access token (Bearer header or cookie + CSRF). Rejects a `LatchError`. No store read. */
+  verify(request: RequestLike): Promise<VerifiedSession>
+  /** Verifies a bare access token. Rejects a `LatchError`. */
+  verifyAccessToken(token: string): Promise<VerifiedSession>
+  /** Answers `{base}/refresh`, `{base}/signout`, `{base}/jwks.json`; `null` for other paths. */
+  handle(request: Request, context?: RequestContext): Promise<Response | null>
+  /** The refresh endpoint's answer, whatever the path. */
+  refresh(request: Request, context?: RequestContext): Promise<Response>
+  /** The sign-out endpoint's answer, whatever the path. */
+  signOut(request: Request, context?: RequestContext): Promise<Response>
+  /** The user's live sessions, newest first; `current` marks `currentSessionId`. */
+  listUserSessions(userId: string, currentSessionId?: string | null): Promise<SessionListing[]>
+  /** Revokes one session. Resolves whether it existed. */
+  revokeSession(sessionId: string): Promise<boolean>
+  /** Revokes all of a user's sessions, or all others with `except`. Resolves how many went. */
+  revokeUserSessions(userId: string, options?: { except?: string | null }): Promise<number>
+  /** Adds a signing key now; it signs after the activation delay (2 × `keySyncInterval`). */
+  rotateKeys(): Promise<void>
+  /** The public JWKS. */
+  jwks(): Promise<{ keys: Record<string, unknown>[] }>
+  /** Stops timers and subscriptions. Does not close the store (the application owns it). */
+  close(): Promise<void>
+}
+
+function checkInput(input: CreateSessionInput): void {
+  if (typeof input?.userId !== 'string' || input.userId.length === 0 || input.userId.length > 256) {
+    throw new TypeError('`userId` must be a non-empty string of at most 256 characters.')
+  }
+  const claims = input.claims ?? {}
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new TypeError('`claims` must be a plain object.')
+  }
+  for (const name of Object.keys(claims)) {
+    if (RESERVED_CLAIMS.has(name)) throw new TypeError(`\`claims\` may not set \`${name}\`: Latch owns it.`)
+  }
+  if (input.transport !== undefined && input.transport !== 'cookie' && input.transport !== 'header') {
+    throw new TypeError("`transport` must be 'cookie' or 'header'.")
+  }
+}
+
+/**
+ * Creates a session manager. Options are validated now (`TypeError` naming the option); keys,
+ * secrets and the revocation list load in the background (`ready`).
+ *
+ * @example
+ * const sessions = createSessionManager({ store: memoryStore(), accessTokenTtl: '10m' })
+ */
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const resolved = resolveOptions(options)
+  const { store } = resolved
+  const keys = new KeyRing(resolved)
+  const revocations = new RevocationList(store, resolved.now)
+  const accessTokens = new AccessTokens(resolved, keys, revocations)
+  let refreshTokens: RefreshTokens | null = null
+  let starting: Promise<RefreshTokens> | null = null
+  let timer: ReturnType<typeof setInterval> | null = null
+  let closed = false
+
+  const start = async (): Promise<RefreshTokens> => {
+    const secret = await store.getOrCreateSecret(REFRESH_MAC_SECRET_NAME, toBase64Url(resolved.random(32)))
+    await keys.sync()
+    await revocations.start()
+    refreshTokens = createRefreshTokens(secret, resolved.random)
+    if (!closed) {
+      // Verify-only instances still learn new keys; a failed sync keeps the keys already loaded.
+      timer = setInterval(() => keys.sync().catch(() => {}), resolved.keySyncInterval)
+      timer.unref?.()
+    }
+    return refreshTokens
+  }
+  // A failed start (store down) is retried by the next call instead of failing forever.
+  const started = (): Promise<RefreshTokens> => {
+    if (refreshTokens) return Promise.resolve(refreshTokens)
+    starting ??= start().catch((error) => {
+      starting = null
+      throw error
+    })
+    return starting
+  }
+  const ready = started().then(() => undefined)
+  ready.catch(() => {}) // reported through the calls that need it, not as an unhandled rejection
+
+  const core: ManagerCore = { options: resolved, keys, accessTokens, revocations, started }
+
+  const verifyAccessToken = async (token: string) => {
+    if (!refreshTokens) await withStore(started)
+    return accessTokens.verify(token)
+  }
+
+  return {
+    ready,
+    basePath: resolved.basePath,
+    async create(request, input) {
+      checkInput(input)
+      const transport = input.transport ?? requestedTransport(request)
+      const tokens = await withStore(started)
+      await withStore(() => keys.ensureFresh())
+      const now = resolved.now()
+      const sessionId = newSessionId(resolved.random)
+      const refreshToken = tokens.issue(sessionId)
+      const absoluteExpiresAt =
+        resolved.absoluteSessionTtl === null ? null : now + resolved.absoluteSessionTtl
+      const expiresAt = Math.min(now + resolved.sessionTtl, absoluteExpiresAt ?? Number.POSITIVE_INFINITY)
+      const claims = structuredClone(input.claims ?? {})
+      const record: SessionRecord = {
+        id: sessionId,
+        userId: input.userId,
+        createdAt: now,
+        lastRefreshedAt: now,
+        expiresAt,
+        absoluteExpiresAt,
+        generation: 0,
+        currentHash: tokens.hash(refreshToken),
+        previousHash: null,
+        rotatedAt: null,
+        successorSealed: null,
+        claims,
+        userAgent:
+          (input.userAgent === undefined ? request.headers.get('user-agent') : input.userAgent)?.slice(
+            0,
+            512,
+          ) ?? null,
+        ip: input.ip ?? null,
+      }
+      await withStore(() => store.createSession(record))
+      const access = await accessTokens.sign(input.userId, sessionId, claims)
+      const front = { uid: input.userId, sid: sessionId, exp: Math.floor(access.expiresAt / 1000), gen: 0 }
+      const headers = sessionHeaders(transport, cookieContext(new URL(request.url), resolved.basePath), {
+        accessToken: access.token,
+        refreshToken,
+        front,
+        maxAgeSeconds: (expiresAt - now) / 1000,
+      })
+      return {
+        session: { userId: input.userId, sessionId, expiresAt, front },
+        headers,
+        accessToken: access.token,
+        refreshToken,
+      }
+    },
+    async verify(request) {
+      const bearer = readBearer(request)
+      if (bearer !== null) return verifyAccessToken(bearer)
+      const names = cookieNames({
+        https: request.url.startsWith('https:'),
+        secure: true,
+        basePath: resolved.basePath,
+      })
+      const token = readCookie(request.headers.get('cookie'), names.access)
+      if (token === null) throw new TryRefreshError('No access token.')
+      if (needsCsrf(request.method)) assertCsrf(request)
+      return verifyAccessToken(token)
+    },
+    verifyAccessToken,
+    handle: (request, context) => handle(core, request, context),
+    refresh: (request, context) => refreshSession(core, request, context),
+    signOut: (request, context) => signOutSession(core, request, context),
+    async listUserSessions(userId, currentSessionId = null) {
+      const records = await withStore(() => store.listUserSessions(userId, resolved.now()))
+      return records.map((record) => listedSession(record, currentSessionId))
+    },
+    async revokeSession(sessionId) {
+      const made = await withStore(() =>
+        store.revokeSessions([sessionId], revocationFor(resolved, 'revoked')),
+      )
+      revocations.add(made)
+      return made.length > 0
+    },
+    async revokeUserSessions(userId, { except = null } = {}) {
+      const made = await withStore(() =>
+        store.revokeUserSessions(userId, except, revocationFor(resolved, 'revoked')),
+      )
+      revocations.add(made)
+      return made.length
+    },
+    async rotateKeys() {
+      await withStore(started)
+      await withStore(() => keys.rotate())
+    },
+    async jwks() {
+      await withStore(started)
+      return keys.jwks() as { keys: Record<string, unknown>[] }
+    },
+    async close() {
+      closed = true
+      if (timer) clearInterval(timer)
+      timer = null
+      await revocations.stop()
+    },
+  }
+}

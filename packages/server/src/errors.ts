@@ -1,0 +1,147 @@
+/**
+ * Typed errors with stable codes (docs/contract.md). Every failure Latch answers is one of these,
+ * turned into a JSON response by {@link toResponse}. Messages never contain a token.
+ * @module
+ */
+
+/** The stable error codes of the wire contract. */
+export type LatchErrorCode =
+  | 'try_refresh'
+  | 'unauthorized'
+  | 'session_expired'
+  | 'token_theft_detected'
+  | 'csrf_failed'
+  | 'store_unavailable'
+  | 'bad_request'
+  | 'method_not_allowed'
+
+/** Base class of every error Latch throws on purpose; `code` and `status` are stable. */
+export class LatchError extends Error {
+  /** Stable machine-readable code, sent as `error` in the body and in `x-latch-error`. */
+  readonly code: LatchErrorCode
+  /** HTTP status the error is answered with. */
+  readonly status: number
+
+  constructor(code: LatchErrorCode, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'LatchError'
+    this.code = code
+    this.status = status
+  }
+}
+
+/** 401 `try_refresh`: the access token is missing, expired or signed by a retired key. */
+export class TryRefreshError extends LatchError {
+  constructor(
+    message = 'The access token is missing or expired; refresh the session.',
+    options?: { cause?: unknown },
+  ) {
+    super('try_refresh', 401, message, options)
+    this.name = 'TryRefreshError'
+  }
+}
+
+/** 401 `unauthorized`: no valid session (revoked, unknown, malformed or forged token). */
+export class UnauthorizedError extends LatchError {
+  constructor(message = 'No valid session.', options?: { cause?: unknown }) {
+    super('unauthorized', 401, message, options)
+    this.name = 'UnauthorizedError'
+  }
+}
+
+/** 401 `session_expired`: the session passed its idle or absolute timeout. */
+export class SessionExpiredError extends LatchError {
+  constructor(message = 'The session has expired; sign in again.', options?: { cause?: unknown }) {
+    super('session_expired', 401, message, options)
+    this.name = 'SessionExpiredError'
+  }
+}
+
+/** 401 `token_theft_detected`: a rotated-out refresh token was reused; the session is revoked. */
+export class TokenTheftError extends LatchError {
+  constructor(
+    message = 'A refresh token was reused; the session has been revoked.',
+    options?: { cause?: unknown },
+  ) {
+    super('token_theft_detected', 401, message, options)
+    this.name = 'TokenTheftError'
+  }
+}
+
+/** 403 `csrf_failed`: the `x-latch-csrf: 1` header is missing on a cookie-authenticated request. */
+export class CsrfError extends LatchError {
+  constructor(message = 'Missing the x-latch-csrf header.', options?: { cause?: unknown }) {
+    super('csrf_failed', 403, message, options)
+    this.name = 'CsrfError'
+  }
+}
+
+/** 503 `store_unavailable`: the session store failed during a refresh. Nobody is signed out. */
+export class StoreUnavailableError extends LatchError {
+  /** Seconds the client should wait before retrying (`Retry-After`). */
+  readonly retryAfter: number
+
+  constructor(retryAfter = 5, options?: { cause?: unknown }) {
+    super('store_unavailable', 503, 'The session store is unavailable; try again later.', options)
+    this.name = 'StoreUnavailableError'
+    this.retryAfter = retryAfter
+  }
+}
+
+/** 400 `bad_request`: a malformed request that is not an auth failure (duplicate or oversized cookies…). */
+export class BadRequestError extends LatchError {
+  constructor(message = 'Malformed request.', options?: { cause?: unknown }) {
+    super('bad_request', 400, message, options)
+    this.name = 'BadRequestError'
+  }
+}
+
+/** 405 `method_not_allowed`: a Latch endpoint called with the wrong method. */
+export class MethodNotAllowedError extends LatchError {
+  /** The methods the endpoint accepts (`Allow` header). */
+  readonly allow: string[]
+
+  constructor(allow: string[]) {
+    super('method_not_allowed', 405, `Method not allowed; use ${allow.join(', ')}.`)
+    this.name = 'MethodNotAllowedError'
+    this.allow = allow
+  }
+}
+
+/** True for any {@link LatchError}, also across realms (duplicate package copies) by shape. */
+export function isLatchError(value: unknown): value is LatchError {
+  if (value instanceof LatchError) return true
+  return (
+    value instanceof Error &&
+    CODES.has((value as LatchError).code) &&
+    typeof (value as LatchError).status === 'number'
+  )
+}
+
+const CODES = new Set<unknown>([
+  'try_refresh',
+  'unauthorized',
+  'session_expired',
+  'token_theft_detected',
+  'csrf_failed',
+  'store_unavailable',
+  'bad_request',
+  'method_not_allowed',
+] satisfies LatchErrorCode[])
+
+/**
+ * The contract's error response: status, `{"error", "message"}` body, `x-latch-error` header, plus
+ * `Retry-After` / `Allow` where the error carries them. Extra headers (e.g. cookie clearing) are added.
+ */
+export function toResponse(error: LatchError, extraHeaders?: Headers): Response {
+  const headers = new Headers(extraHeaders)
+  headers.set('content-type', 'application/json; charset=utf-8')
+  headers.set('cache-control', 'no-store')
+  headers.set('x-latch-error', error.code)
+  if (error instanceof StoreUnavailableError) headers.set('retry-after', String(error.retryAfter))
+  if (error instanceof MethodNotAllowedError) headers.set('allow', error.allow.join(', '))
+  return new Response(JSON.stringify({ error: error.code, message: error.message }), {
+    status: error.status,
+    headers,
+  })
+}

@@ -1,0 +1,15 @@
+/**
+ * The slice of a Web `Request` that verification needs. A real `Request` satisfies it; adapters
+ * may pass a lighter object so the hot path does not pay for building a full `Request`.
+ * @module
+ */
+
+/** What `verify` reads from a request. */
+export interface RequestLike {
+  /** HTTP method, e.g. `GET`. */
+  readonly method: string
+  /** Absolute URL (`https:` decides the cookie names). */
+  readonly url: string
+  /** Header lookup, case-insensitive, `null` when absent. */
+  readonly headers: { get(name: string): string | null }
+}

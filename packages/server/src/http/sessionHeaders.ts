@@ -1,0 +1,56 @@
+/**
+ * Response headers that carry a session (cookies or header transport, plus the front token) or
+ * announce its end. Shared by `create`, refresh and sign-out so every path sets the same things.
+ * @module
+ */
+import { type CookieContext, clearedCookies, sessionCookies } from '../transport/cookies.js'
+import { encodeFrontToken, type FrontToken } from '../transport/frontToken.js'
+import {
+  ACCESS_TOKEN_HEADER,
+  FRONT_TOKEN_HEADER,
+  REFRESH_TOKEN_HEADER,
+  type Transport,
+} from '../transport/headers.js'
+
+/** Tokens and facts of a session answer. */
+export interface IssuedTokens {
+  accessToken: string
+  refreshToken: string
+  front: FrontToken
+  /** Remaining session life in seconds (cookie `Max-Age`). */
+  maxAgeSeconds: number
+}
+
+/** Headers that hand a session to the client. */
+export function sessionHeaders(transport: Transport, context: CookieContext, issued: IssuedTokens): Headers {
+  const headers = new Headers({ 'cache-control': 'no-store' })
+  const front = encodeFrontToken(issued.front)
+  headers.set(FRONT_TOKEN_HEADER, front)
+  if (transport === 'header') {
+    headers.set(ACCESS_TOKEN_HEADER, issued.accessToken)
+    headers.set(REFRESH_TOKEN_HEADER, issued.refreshToken)
+  } else {
+    const cookies = sessionCookies(
+      context,
+      { access: issued.accessToken, refresh: issued.refreshToken, front },
+      issued.maxAgeSeconds,
+    )
+    for (const cookie of cookies) headers.append('set-cookie', cookie)
+  }
+  return headers
+}
+
+/** Headers that end a session on the client: cleared cookies (cookie mode) and `front: remove`. */
+export function endedSessionHeaders(transport: Transport, context: CookieContext): Headers {
+  const headers = new Headers({ 'cache-control': 'no-store' })
+  headers.set(FRONT_TOKEN_HEADER, 'remove')
+  if (transport === 'cookie')
+    for (const cookie of clearedCookies(context)) headers.append('set-cookie', cookie)
+  return headers
+}
+
+/** A JSON response with the given headers. */
+export function jsonResponse(body: unknown, headers: Headers, status = 200): Response {
+  headers.set('content-type', 'application/json; charset=utf-8')
+  return new Response(JSON.stringify(body), { status, headers })
+}

@@ -1,0 +1,62 @@
+/**
+ * `@latch/server`: sessions for SPAs and Node backends — short-lived JWT access tokens, rotating
+ * refresh tokens with theft detection, signing-key rotation, pushed revocation.
+ * @module
+ */
+export {
+  type CreatedSession,
+  type CreateSessionInput,
+  createSessionManager,
+  type SessionManager,
+} from './createSessionManager.js'
+export { type Duration, parseDuration } from './durations.js'
+export {
+  BadRequestError,
+  CsrfError,
+  isLatchError,
+  LatchError,
+  type LatchErrorCode,
+  MethodNotAllowedError,
+  SessionExpiredError,
+  StoreUnavailableError,
+  TokenTheftError,
+  TryRefreshError,
+  toResponse,
+  UnauthorizedError,
+} from './errors.js'
+export type { RequestLike } from './http/requestLike.js'
+export type { RequestContext } from './ManagerCore.js'
+export {
+  type ExplicitKey,
+  type SessionManagerOptions,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type TheftEvent,
+} from './options.js'
+export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './rotation.js'
+export type { SessionListing } from './sessionListing.js'
+export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
+export {
+  EXPIRED_RETENTION_MS,
+  type Revocation,
+  type RevocationReason,
+  type RevocationSubscriber,
+  type RotationUpdate,
+  type SessionRecord,
+  type SessionStore,
+  type StoredKey,
+} from './stores/SessionStore.js'
+export { isStoreError, StoreError, type StoreErrorCode } from './stores/StoreError.js'
+export { ACCESS_TOKEN_TYPE, type VerifiedSession } from './tokens/accessToken.js'
+export type { FrontToken } from './transport/frontToken.js'
+export {
+  ACCESS_TOKEN_HEADER,
+  allowedHeaders,
+  CSRF_HEADER,
+  ERROR_HEADER,
+  exposedHeaders,
+  FRONT_TOKEN_HEADER,
+  REFRESH_TOKEN_HEADER,
+  TRANSPORT_HEADER,
+  type Transport,
+} from './transport/headers.js'

@@ -1,0 +1,204 @@
+/**
+ * Options of {@link createSessionManager}, validated once at creation: a bad option is a
+ * `TypeError` naming it, thrown before any request is served.
+ * @module
+ */
+import { type Duration, parseDuration } from './durations.js'
+import type { SessionStore } from './stores/SessionStore.js'
+
+/** Asymmetric JWS algorithms Latch signs access tokens with (public keys go to the JWKS). */
+export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'PS256' | 'RS256'
+
+/** The algorithms accepted for {@link SessionManagerOptions.algorithm}. */
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256']
+
+/** A signing key given explicitly (e.g. from a secret manager) instead of keys kept in the store. */
+export interface ExplicitKey {
+  /** Key id put in the token header; unique among the keys. */
+  kid: string
+  /** The private key as a JWK (with its public members). */
+  privateJwk: JsonWebKey
+  /** Its algorithm. Defaults to the `alg` member of the JWK, then to the `algorithm` option. */
+  alg?: SigningAlgorithm
+}
+
+/** What {@link SessionManagerOptions.onTheftDetected} receives. */
+export interface TheftEvent {
+  sessionId: string
+  userId: string
+  /** IP of the request that presented the reused token, when known. */
+  ip: string | null
+  /** User agent of the request that presented the reused token. */
+  userAgent: string | null
+}
+
+/** Options of `createSessionManager`. */
+export interface SessionManagerOptions {
+  /** Where sessions, keys and revocations live, e.g. `memoryStore()` or `sqliteStore({ path })`. Required. */
+  store: SessionStore
+  /** Lifetime of an access token. Defaults to `'10m'`. */
+  accessTokenTtl?: Duration
+  /** Idle timeout of a session: it slides forward on every refresh. Defaults to `'30d'`. */
+  sessionTtl?: Duration
+  /** Absolute cap on a session's life, however active. Defaults to none (`null`). */
+  absoluteSessionTtl?: Duration | null
+  /** How long the previous refresh token gets the same successor back (0–300 s). Defaults to `'10s'`. */
+  reuseGrace?: Duration
+  /** The `iss` claim, pinned on verification. Defaults to `'latch'`. */
+  issuer?: string
+  /** The `aud` claim, pinned on verification when set. Defaults to none. */
+  audience?: string
+  /** Algorithm for newly generated keys; a change takes effect at the next key rotation. Defaults to `'EdDSA'`. */
+  algorithm?: SigningAlgorithm
+  /** How often a new signing key is generated. Defaults to `'7d'`. */
+  keyRotationInterval?: Duration
+  /**
+   * How often an instance re-reads the key list from the store. A new key starts signing only
+   * after twice this delay, so every instance knows it before tokens carry it. Defaults to `'1m'`.
+   */
+  keySyncInterval?: Duration
+  /** Explicit signing keys (the last one signs); disables store-kept keys and automatic rotation. Defaults to none. */
+  keys?: ExplicitKey[]
+  /** Secret (≥ 32 characters) that encrypts private keys at rest in the store. Defaults to none (stored as JWK). */
+  keyEncryptionSecret?: string
+  /** Clock skew tolerated when checking `iat`/`exp`. Defaults to `'5s'`. */
+  clockTolerance?: Duration
+  /** Oldest `iat` accepted, whatever `exp` says. Defaults to `accessTokenTtl`. */
+  maxTokenAge?: Duration
+  /** Base path of the refresh / signout / jwks endpoints. Defaults to `'/auth/session'`. */
+  basePath?: string
+  /** Maximum number of verified access tokens remembered. Defaults to `10000`. */
+  verifyCacheSize?: number
+  /** The clock, epoch milliseconds. Defaults to `Date.now`. */
+  now?: () => number
+  /** Fills a new array with `size` cryptographically random bytes. Defaults to `crypto.getRandomValues`. */
+  random?: (size: number) => Uint8Array
+  /** Called after a reused refresh token revoked a session. Errors it throws are ignored. Defaults to none. */
+  onTheftDetected?: (event: TheftEvent) => void | Promise<void>
+}
+
+/** Options after validation, durations in milliseconds. */
+export interface ResolvedOptions {
+  store: SessionStore
+  accessTokenTtl: number
+  sessionTtl: number
+  absoluteSessionTtl: number | null
+  reuseGrace: number
+  issuer: string
+  audience: string | null
+  algorithm: SigningAlgorithm
+  keyRotationInterval: number
+  keySyncInterval: number
+  keys: ExplicitKey[] | null
+  keyEncryptionSecret: string | null
+  clockTolerance: number
+  maxTokenAge: number
+  basePath: string
+  verifyCacheSize: number
+  now: () => number
+  random: (size: number) => Uint8Array
+  onTheftDetected: ((event: TheftEvent) => void | Promise<void>) | null
+}
+
+const STORE_METHODS = ['createSession', 'getSession', 'rotateSession', 'revokeSessions', 'listKeys', 'addKey']
+
+function fail(option: string, expectation: string): never {
+  throw new TypeError(`The \`${option}\` option must be ${expectation}.`)
+}
+
+function positive(value: unknown, option: string, fallback: Duration): number {
+  const ms = parseDuration(value ?? fallback, option)
+  if (ms <= 0) fail(option, 'a positive duration')
+  return ms
+}
+
+/** Validates options, applying the documented defaults. Throws a `TypeError` naming the bad option. */
+export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'an object')
+  const store = options.store
+  if (
+    typeof store !== 'object' ||
+    store === null ||
+    STORE_METHODS.some((m) => typeof (store as any)[m] !== 'function')
+  ) {
+    fail('store', 'a SessionStore, e.g. memoryStore() or sqliteStore({ path })')
+  }
+  const accessTokenTtl = positive(options.accessTokenTtl, 'accessTokenTtl', '10m')
+  const sessionTtl = positive(options.sessionTtl, 'sessionTtl', '30d')
+  const absoluteSessionTtl =
+    options.absoluteSessionTtl == null ? null : positive(options.absoluteSessionTtl, 'absoluteSessionTtl', 0)
+  const reuseGrace = parseDuration(options.reuseGrace ?? '10s', 'reuseGrace')
+  if (reuseGrace > 300_000) fail('reuseGrace', 'between 0 and 300 seconds')
+  const issuer = options.issuer ?? 'latch'
+  if (typeof issuer !== 'string' || issuer.length === 0) fail('issuer', 'a non-empty string')
+  const audience = options.audience ?? null
+  if (audience !== null && (typeof audience !== 'string' || audience.length === 0)) {
+    fail('audience', 'a non-empty string')
+  }
+  const algorithm = options.algorithm ?? 'EdDSA'
+  if (!SIGNING_ALGORITHMS.includes(algorithm)) fail('algorithm', `one of ${SIGNING_ALGORITHMS.join(', ')}`)
+  const keys = options.keys ?? null
+  if (keys !== null) {
+    if (!Array.isArray(keys) || keys.length === 0) fail('keys', 'a non-empty array of { kid, privateJwk }')
+    const kids = new Set<string>()
+    for (const key of keys) {
+      if (typeof key?.kid !== 'string' || !/^[\w-]{1,64}$/.test(key.kid) || kids.has(key.kid)) {
+        fail('keys', 'an array of keys with unique `kid`s of 1–64 characters [A-Za-z0-9_-]')
+      }
+      kids.add(key.kid)
+      if (
+        typeof key.privateJwk !== 'object' ||
+        key.privateJwk === null ||
+        typeof key.privateJwk.d !== 'string'
+      ) {
+        fail('keys', 'an array of keys whose `privateJwk` is a private JWK')
+      }
+      const alg = key.alg ?? key.privateJwk.alg ?? algorithm
+      if (!SIGNING_ALGORITHMS.includes(alg as SigningAlgorithm)) {
+        fail('keys', `an array of keys with an algorithm among ${SIGNING_ALGORITHMS.join(', ')}`)
+      }
+    }
+  }
+  const keyEncryptionSecret = options.keyEncryptionSecret ?? null
+  if (
+    keyEncryptionSecret !== null &&
+    (typeof keyEncryptionSecret !== 'string' || keyEncryptionSecret.length < 32)
+  ) {
+    fail('keyEncryptionSecret', 'a string of at least 32 characters')
+  }
+  const clockTolerance = parseDuration(options.clockTolerance ?? '5s', 'clockTolerance')
+  if (clockTolerance > 300_000) fail('clockTolerance', 'at most 5 minutes')
+  const maxTokenAge = positive(options.maxTokenAge ?? accessTokenTtl, 'maxTokenAge', accessTokenTtl)
+  const basePath = options.basePath ?? '/auth/session'
+  if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)+$/.test(basePath)) {
+    fail('basePath', "a path such as '/auth/session' (leading slash, no trailing slash)")
+  }
+  const verifyCacheSize = options.verifyCacheSize ?? 10_000
+  if (!Number.isInteger(verifyCacheSize) || verifyCacheSize < 0)
+    fail('verifyCacheSize', 'a non-negative integer')
+  for (const name of ['now', 'random', 'onTheftDetected'] as const) {
+    if (options[name] != null && typeof options[name] !== 'function') fail(name, 'a function')
+  }
+  return {
+    store,
+    accessTokenTtl,
+    sessionTtl,
+    absoluteSessionTtl,
+    reuseGrace,
+    issuer,
+    audience,
+    algorithm,
+    keyRotationInterval: positive(options.keyRotationInterval, 'keyRotationInterval', '7d'),
+    keySyncInterval: positive(options.keySyncInterval, 'keySyncInterval', '1m'),
+    keys,
+    keyEncryptionSecret,
+    clockTolerance,
+    maxTokenAge,
+    basePath,
+    verifyCacheSize,
+    // Wrapped lazily so tests that replace globals (fake timers, spies) are honoured.
+    now: options.now ?? (() => Date.now()),
+    random: options.random ?? ((size) => globalThis.crypto.getRandomValues(new Uint8Array(size))),
+    onTheftDetected: options.onTheftDetected ?? null,
+  }
+}

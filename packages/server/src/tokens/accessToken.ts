@@ -1,0 +1,188 @@
+/**
+ * Access tokens: short-lived compact JWS signed with the key ring's current key, verified with a
+ * pinned algorithm, issuer, audience, `typ` and required claims. Verification goes through a
+ * bounded cache of already-verified tokens (keyed by a SHA-256 of the token string, expiring at
+ * `exp`) so the common request costs a hash and a Map lookup instead of a signature check; the
+ * revocation list is consulted on every call, hit or miss, keyed by `sid`.
+ * @module
+ */
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose'
+import { LatchError, TokenTheftError, TryRefreshError, UnauthorizedError } from '../errors.js'
+import type { KeyRing } from '../keys/keyRing.js'
+import type { ResolvedOptions } from '../options.js'
+import type { RevocationList } from '../revocation/revocationList.js'
+import { sha256 } from './encoding.js'
+
+/** The `typ` header of every Latch access token (RFC 8725 explicit typing). */
+export const ACCESS_TOKEN_TYPE = 'latch+jwt'
+
+/** Tokens longer than this are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 4096
+
+/** Claim names an application may not set: Latch owns them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'sub',
+  'sid',
+  'iat',
+  'exp',
+  'iss',
+  'aud',
+  'nbf',
+  'jti',
+])
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const KID = /^[A-Za-z0-9_-]{1,64}$/
+const FORBIDDEN_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'b64', 'zip']
+
+/** A verified access token: who, which session, until when. */
+export interface VerifiedSession {
+  userId: string
+  sessionId: string
+  /** Application claims given when the session was created. */
+  claims: Record<string, unknown>
+  /** Epoch milliseconds. */
+  issuedAt: number
+  /** Epoch milliseconds. */
+  expiresAt: number
+}
+
+interface CacheEntry {
+  session: VerifiedSession
+  /** Past this (ms), the token is no longer accepted, whatever the cache says. */
+  validUntil: number
+}
+
+/** Signs and verifies access tokens. */
+export class AccessTokens {
+  private readonly cache = new Map<string, CacheEntry>()
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly keys: KeyRing,
+    private readonly revocations: RevocationList,
+  ) {}
+
+  /** Signs a token for the session. Resolves the token and its expiry (ms). */
+  async sign(userId: string, sessionId: string, claims: Record<string, unknown>) {
+    const { kid, alg, key } = this.keys.signer()
+    const iat = Math.floor(this.options.now() / 1000)
+    const exp = iat + Math.ceil(this.options.accessTokenTtl / 1000)
+    const jwt = new SignJWT({ ...claims, sid: sessionId })
+      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
+      .setSubject(userId)
+      .setIssuer(this.options.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+    if (this.options.audience !== null) jwt.setAudience(this.options.audience)
+    return { token: await jwt.sign(key), expiresAt: exp * 1000 }
+  }
+
+  /**
+   * Verifies a token. Rejects with `TryRefreshError` (expired, too old, retired key),
+   * `TokenTheftError` (session revoked for theft) or `UnauthorizedError` (anything else).
+   */
+  async verify(token: string): Promise<VerifiedSession> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      throw new UnauthorizedError('Malformed access token.')
+    }
+    const cacheKey = sha256(token)
+    const hit = this.cache.get(cacheKey)
+    if (hit) {
+      if (hit.validUntil <= this.options.now()) {
+        this.cache.delete(cacheKey)
+        throw new TryRefreshError('The access token has expired.')
+      }
+      this.checkRevocation(hit.session.sessionId)
+      return hit.session
+    }
+    const { session, validUntil } = await this.verifySignature(token)
+    this.checkRevocation(session.sessionId)
+    this.remember(cacheKey, { session, validUntil })
+    return session
+  }
+
+  /** Forgets every verified token (after a key is withdrawn, for instance). */
+  clearCache(): void {
+    this.cache.clear()
+  }
+
+  private checkRevocation(sessionId: string): void {
+    const reason = this.revocations.check(sessionId)
+    if (reason === 'theft') throw new TokenTheftError()
+    if (reason !== null) throw new UnauthorizedError('The session has been revoked.')
+  }
+
+  private remember(key: string, entry: CacheEntry): void {
+    const max = this.options.verifyCacheSize
+    if (max === 0) return
+    // Map iteration is insertion order: dropping the first key evicts the oldest entry.
+    if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!)
+    this.cache.set(key, entry)
+  }
+
+  private async verifySignature(token: string): Promise<CacheEntry> {
+    if (!COMPACT_JWS.test(token)) throw new UnauthorizedError('Malformed access token.')
+    let header: ReturnType<typeof decodeProtectedHeader>
+    try {
+      header = decodeProtectedHeader(token)
+    } catch (cause) {
+      throw new UnauthorizedError('Malformed access token.', { cause })
+    }
+    if (
+      header.typ !== ACCESS_TOKEN_TYPE ||
+      typeof header.alg !== 'string' ||
+      typeof header.kid !== 'string' ||
+      !KID.test(header.kid) ||
+      FORBIDDEN_HEADERS.some((name) => name in header)
+    ) {
+      throw new UnauthorizedError('The access token header is not acceptable.')
+    }
+    const key = this.keys.verificationKey(header.kid)
+    if (!key) {
+      if (this.keys.wasRetired(header.kid))
+        throw new TryRefreshError('The access token was signed by a retired key.')
+      throw new UnauthorizedError('The access token was signed by an unknown key.')
+    }
+    // Pin the key's own algorithm: an HS256 token "signed" with the public key can never match.
+    if (header.alg !== key.alg) throw new UnauthorizedError('The access token algorithm is not acceptable.')
+    const tolerance = Math.ceil(this.options.clockTolerance / 1000)
+    const maxTokenAge = Math.ceil(this.options.maxTokenAge / 1000)
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
+    try {
+      ;({ payload } = await jwtVerify(token, key.key, {
+        algorithms: [key.alg],
+        issuer: this.options.issuer,
+        ...(this.options.audience !== null ? { audience: this.options.audience } : {}),
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['sub', 'sid', 'iat', 'exp'],
+        maxTokenAge,
+        clockTolerance: tolerance,
+        currentDate: new Date(this.options.now()),
+      }))
+    } catch (cause) {
+      if (cause instanceof LatchError) throw cause
+      if (cause instanceof errors.JWTExpired)
+        throw new TryRefreshError('The access token has expired.', { cause })
+      if (
+        cause instanceof errors.JWTClaimValidationFailed &&
+        cause.claim === 'iat' &&
+        cause.reason === 'check_failed'
+      ) {
+        throw new TryRefreshError('The access token is too old.', { cause })
+      }
+      // Everything else, jose's own TypeErrors included, is a token we will not accept.
+      throw new UnauthorizedError('Invalid access token.', { cause })
+    }
+    const { sub, sid, iat, exp, iss: _iss, aud: _aud, nbf: _nbf, jti: _jti, ...claims } = payload
+    if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '') {
+      throw new UnauthorizedError('Invalid access token claims.')
+    }
+    const issuedAt = (iat as number) * 1000
+    const expiresAt = (exp as number) * 1000
+    return {
+      session: { userId: sub, sessionId: sid, claims, issuedAt, expiresAt },
+      validUntil: Math.min(expiresAt, issuedAt + maxTokenAge * 1000) + tolerance * 1000,
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    express: 'src/adapters/express.ts',
+    sqlite: 'src/stores/sqlite.ts',
+    redis: 'src/stores/redis.ts',
+    postgres: 'src/stores/postgres.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  // Peer dependencies stay the user's: a subpath import pays only for what it names.
+  external: ['jose', 'express', 'better-sqlite3', 'ioredis', 'pg'],
+})
