@@ -1,0 +1,100 @@
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { dropRedisPrefix, redisUrl, uniqueName } from '../../test/namespaces.js'
+import { describeStoreConformance, makeRecord } from './conformance.js'
+import { redisStore } from './redis.js'
+import { EXPIRED_RETENTION_MS } from './SessionStore.js'
+
+const filePrefix = `latch-test:${uniqueName('redis')}:`
+afterAll(() => dropRedisPrefix(filePrefix))
+
+describeStoreConformance(
+  'redis',
+  () => {
+    const keyPrefix = `${filePrefix}${uniqueName('t')}:`
+    return { open: async () => redisStore({ url: redisUrl(), keyPrefix }) }
+  },
+  { nativeSessionTtl: true },
+)
+
+describe('redisStore', () => {
+  it('rejects bad options naming the option', () => {
+    expect(() => redisStore({} as never)).toThrow(/`client` and `url`/)
+    expect(() => redisStore({ url: 'http://x' })).toThrow(/`url`/)
+    expect(() => redisStore({ url: redisUrl(), keyPrefix: 'a{b}' })).toThrow(/`keyPrefix`/)
+  })
+
+  it('puts all keys of a session in one hash slot and gives sessions a native TTL past expiry', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('ttl')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const raw = new Redis(redisUrl())
+    const record = makeRecord({ expiresAt: Date.now() + 60_000, absoluteExpiresAt: Date.now() + 30_000 })
+    await store.createSession(record)
+    const key = `${keyPrefix}session:{${record.id}}`
+    const pttl = await raw.pttl(key)
+    // Capped by the absolute expiry, plus the retention.
+    expect(pttl).toBeGreaterThan(EXPIRED_RETENTION_MS)
+    expect(pttl).toBeLessThanOrEqual(EXPIRED_RETENTION_MS + 30_000)
+    expect(await raw.ttl(`${keyPrefix}user:${record.userId}`)).toBeGreaterThan(EXPIRED_RETENTION_MS / 1000)
+    raw.disconnect()
+    await store.close()
+  })
+
+  it('calls onResync after the subscriber connection is lost, and keeps pushing', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('resync')}:`
+    const connectionName = uniqueName('latchsub')
+    const client = new Redis(redisUrl(), { connectionName })
+    const store = redisStore({ client, keyPrefix })
+    const onResync = vi.fn()
+    const seen: string[] = []
+    await store.subscribeRevocations({ onRevoked: (r) => seen.push(...r.map((x) => x.sessionId)), onResync })
+    const admin = new Redis(redisUrl())
+    const list = (await admin.client('LIST')) as string
+    const subLine = list.split('\n').find((l) => l.includes(`name=${connectionName}`) && / sub=1 /.test(l))
+    const id = /\bid=(\d+)/.exec(subLine ?? '')?.[1]
+    expect(id).toBeDefined()
+    await admin.client('KILL', 'ID', id!)
+    await vi.waitFor(() => expect(onResync).toHaveBeenCalledTimes(1), { timeout: 10_000 })
+    const record = makeRecord()
+    await store.createSession(record)
+    await store.revokeSessions([record.id], (r) => ({
+      sessionId: r.id,
+      userId: r.userId,
+      reason: 'revoked',
+      revokedAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    }))
+    await vi.waitFor(() => expect(seen).toEqual([record.id]), { timeout: 10_000 })
+    await store.close()
+    // A client we were given stays open.
+    expect(await client.ping()).toBe('PONG')
+    client.disconnect()
+    admin.disconnect()
+  })
+
+  it('ignores garbage on its pub/sub channel', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('garbage')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const onRevoked = vi.fn()
+    await store.subscribeRevocations({ onRevoked, onResync: () => {} })
+    const raw = new Redis(redisUrl())
+    await raw.publish(`${keyPrefix}revocations`, '{not json')
+    await raw.publish(`${keyPrefix}revocations`, JSON.stringify([{ sessionId: 1 }]))
+    const record = makeRecord()
+    await store.createSession(record)
+    await store.revokeSessions([record.id], (r) => ({
+      sessionId: r.id,
+      userId: r.userId,
+      reason: 'revoked',
+      revokedAt: 1,
+      expiresAt: 2,
+    }))
+    // Pub/sub preserves order: once the real revocation arrives, the garbage has been handled.
+    await vi.waitFor(() =>
+      expect(onRevoked).toHaveBeenCalledWith([expect.objectContaining({ sessionId: record.id })]),
+    )
+    expect(onRevoked.mock.calls.flat(2).every((r: any) => typeof r.sessionId === 'string')).toBe(true)
+    raw.disconnect()
+    await store.close()
+  })
+})

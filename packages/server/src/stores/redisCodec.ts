@@ -1,0 +1,77 @@
+import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
+import { StoreError } from './StoreError.js'
+
+const SESSION_FIELDS = [
+  'id',
+  'userId',
+  'createdAt',
+  'lastRefreshedAt',
+  'expiresAt',
+  'absoluteExpiresAt',
+  'generation',
+  'currentHash',
+  'previousHash',
+  'rotatedAt',
+  'successorSealed',
+  'claims',
+  'userAgent',
+  'ip',
+] as const satisfies readonly (keyof SessionRecord)[]
+
+/**
+ * Hash field/value pairs for the given fields of a session. Each value is JSON, so `null`, numbers
+ * and strings round-trip exactly (Lua's cjson would round epoch milliseconds).
+ */
+export function encodeFields(record: Partial<SessionRecord>): string[] {
+  const out: string[] = []
+  for (const [field, value] of Object.entries(record)) out.push(field, JSON.stringify(value))
+  return out
+}
+
+/** A session from its hash (`HGETALL`); `null` for an empty hash (no such key). */
+export function decodeSession(hash: Record<string, string>): SessionRecord | null {
+  if (Object.keys(hash).length === 0) return null
+  const record: Record<string, unknown> = {}
+  try {
+    for (const field of SESSION_FIELDS) {
+      const raw = hash[field]
+      if (raw === undefined) throw new Error(`missing field ${field}`)
+      record[field] = JSON.parse(raw)
+    }
+  } catch (cause) {
+    throw new StoreError('corrupt_record', 'A stored session could not be read.', { cause })
+  }
+  return record as unknown as SessionRecord
+}
+
+function parseJson<T>(raw: string, what: string, check: (v: any) => boolean): T {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch (cause) {
+    throw new StoreError('corrupt_record', `A stored ${what} could not be read.`, { cause })
+  }
+  if (!check(value)) throw new StoreError('corrupt_record', `A stored ${what} has the wrong shape.`)
+  return value as T
+}
+
+export function decodeRevocation(raw: string): Revocation {
+  return parseJson(raw, 'revocation', isRevocation)
+}
+
+export function decodeKey(raw: string): StoredKey {
+  return parseJson(raw, 'key', (v) => typeof v?.kid === 'string' && typeof v.privateJwk === 'string')
+}
+
+/** Shape check for revocations arriving over pub/sub (anything else on the channel is ignored). */
+export function isRevocation(v: any): v is Revocation {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.sessionId === 'string' &&
+    typeof v.userId === 'string' &&
+    typeof v.reason === 'string' &&
+    typeof v.revokedAt === 'number' &&
+    typeof v.expiresAt === 'number'
+  )
+}

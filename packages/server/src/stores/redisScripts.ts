@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto'
+import type { Redis } from 'ioredis'
+
+/**
+ * A Lua script run by `EVALSHA`, falling back to `EVAL` when the server does not have it cached
+ * (first use, restart, failover). Does not touch the client (no `defineCommand`), because the
+ * client may be the application's own.
+ */
+export class RedisScript {
+  readonly #source: string
+  readonly #sha: string
+
+  constructor(source: string) {
+    this.#source = source
+    this.#sha = createHash('sha1').update(source).digest('hex')
+  }
+
+  async run(client: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.#sha, keys.length, ...keys, ...args)
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error
+      return client.eval(this.#source, keys.length, ...keys, ...args)
+    }
+  }
+}
+
+// Every script touches keys of one hash slot only, so it runs on Redis Cluster unchanged.
+
+/** KEYS: session. ARGV: expire-at ms, then field/value pairs. Creates only if absent. */
+export const createSessionScript = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return 1`)
+
+/**
+ * KEYS: session. ARGV: expected currentHash (encoded), new expiry + retention, retention, then
+ * field/value pairs. Compare-and-swap: applies only if currentHash matches; the key's TTL follows
+ * the new idle expiry, capped by the absolute one. Returns the encoded userId, or false.
+ */
+export const rotateSessionScript = new RedisScript(`
+if redis.call('HGET', KEYS[1], 'currentHash') ~= ARGV[1] then return false end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local at = tonumber(ARGV[2])
+local abs = tonumber(redis.call('HGET', KEYS[1], 'absoluteExpiresAt'))
+if abs and abs + tonumber(ARGV[3]) < at then at = abs + tonumber(ARGV[3]) end
+redis.call('PEXPIREAT', KEYS[1], string.format('%.0f', at))
+return redis.call('HGET', KEYS[1], 'userId')`)
+
+/**
+ * KEYS: user index. ARGV: score ('' for none), session id, wanted TTL ms. Adds the session and
+ * only ever lengthens the index's TTL, so it outlives every session it lists.
+ */
+export const touchUserIndexScript = new RedisScript(`
+if ARGV[1] ~= '' then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
+local want = tonumber(ARGV[3])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 or ttl < want then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`)
+
+/** KEYS: revocation index, revocation data. ARGV: session id, expiresAt, JSON. */
+export const putRevocationScript = new RedisScript(`
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return 1`)
+
+/** KEYS: revocation index, revocation data. ARGV: before (exclusive), limit. Returns how many went. */
+export const sweepRevocationsScript = new RedisScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids == 0 then return 0 end
+redis.call('ZREM', KEYS[1], unpack(ids))
+redis.call('HDEL', KEYS[2], unpack(ids))
+return #ids`)
+
+/** KEYS: key order list, key data hash. ARGV: expected latest kid ('' for none), kid, JSON. */
+export const addKeyScript = new RedisScript(`
+local latest = redis.call('LINDEX', KEYS[1], -1) or ''
+if latest ~= ARGV[1] or redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+return 1`)
+
+/** KEYS: key order list, key data hash. ARGV: kids. */
+export const deleteKeysScript = new RedisScript(`
+for _, kid in ipairs(ARGV) do
+  redis.call('LREM', KEYS[1], 0, kid)
+  redis.call('HDEL', KEYS[2], kid)
+end
+return 1`)
+
+/** KEYS: secrets hash. ARGV: name, candidate. */
+export const getOrCreateSecretScript = new RedisScript(`
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('HGET', KEYS[1], ARGV[1])`)
