@@ -23,7 +23,12 @@ export type SessionSnapshot =
   | { status: 'unauthenticated'; session: null }
 
 /** Why the client ended up signed out. */
-export type SignedOutReason = 'signout' | 'unauthorized' | 'session_expired' | 'token_theft_detected' | 'other_tab'
+export type SignedOutReason =
+  | 'signout'
+  | 'unauthorized'
+  | 'session_expired'
+  | 'token_theft_detected'
+  | 'other_tab'
 
 /** Events the client emits; `origin` says whether this tab or another tab caused it. */
 export interface SessionEvents {

@@ -1,0 +1,26 @@
+/**
+ * The lock used when none is given: Web Locks where available, else a localStorage lock, else an
+ * in-process lock (Node, SSR). Chosen at the first use, not at import, so SSR never touches
+ * `window` and test fakes installed after import apply.
+ * @module
+ */
+import { browserLocalStorage } from '../storage'
+import type { LockFn } from './LockFn'
+import { localStorageLock } from './localStorageLock'
+import { processLock } from './processLock'
+import { globalLockManager, webLocks } from './webLocks'
+
+let shared: LockFn | undefined
+
+function pick(): LockFn {
+  if (globalLockManager()) return webLocks()
+  const storage = browserLocalStorage()
+  if (storage) return localStorageLock({ storage })
+  return processLock()
+}
+
+/** The default lock: one instance per realm, so every client in a tab shares it. */
+export const defaultLock: LockFn = <R>(name: string, fn: () => Promise<R>): Promise<R> => {
+  shared ??= pick()
+  return shared(name, fn)
+}

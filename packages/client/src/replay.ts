@@ -1,0 +1,59 @@
+/**
+ * Makes a call replayable: the request is built and cloned before the first send, so its body can
+ * be sent again after a refresh. A `ReadableStream` body is not buffered (it may be huge or
+ * endless): such a call is sent once, and needing a replay fails with `body_not_replayable`.
+ * @module
+ */
+import { BodyNotReplayableError, InvalidRequestError } from './errors'
+
+/** A call that can hand out fresh copies of its request. */
+export interface ReplayableRequest {
+  /** The request's absolute URL. */
+  readonly url: URL
+  /** The caller's abort signal, if any. */
+  readonly signal: AbortSignal | undefined
+  /** A fresh, unsent copy of the request. Throws `BodyNotReplayableError` when the body was a stream already sent. */
+  next(): Request
+}
+
+function isStream(body: unknown): boolean {
+  return typeof ReadableStream === 'function' && body instanceof ReadableStream
+}
+
+/**
+ * Builds the request of a `fetch(input, init)` call. Relative URLs resolve against `base` (the
+ * page's address, or the API base where there is no page).
+ */
+export function prepareReplay(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  base: string | undefined,
+): ReplayableRequest {
+  let original: Request
+  try {
+    const target = input instanceof Request ? input : new URL(String(input), base)
+    original = new Request(target, init)
+  } catch (cause) {
+    throw new InvalidRequestError(
+      base === undefined
+        ? 'The request could not be built: relative URLs need a page location or an absolute `apiBase`.'
+        : 'The request could not be built (invalid URL, method, headers or body).',
+      { cause },
+    )
+  }
+  const streaming = isStream(init?.body)
+  let sent = false
+  return {
+    url: new URL(original.url),
+    signal: init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined,
+    next() {
+      if (streaming) {
+        if (sent) throw new BodyNotReplayableError()
+        sent = true
+        return original
+      }
+      // Each send gets its own clone; the original stays unread as the template for the next one.
+      return original.clone()
+    },
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The session state as UI bindings consume it: `getSnapshot` returns the same object until the
+ * state really changes, so `useSyncExternalStore` neither tears nor re-renders for nothing.
+ * @module
+ */
+import { sameSession } from './frontToken'
+import type { SessionInfo, SessionSnapshot } from './types'
+
+/** The loading snapshot (a single frozen object so identity is stable). */
+export const LOADING_SNAPSHOT: SessionSnapshot = Object.freeze({ status: 'loading', session: null })
+const UNAUTHENTICATED_SNAPSHOT: SessionSnapshot = Object.freeze({ status: 'unauthenticated', session: null })
+
+/** A snapshot for a session, or the unauthenticated snapshot for `null`. */
+export function snapshotOf(session: SessionInfo | null): SessionSnapshot {
+  if (session === null) return UNAUTHENTICATED_SNAPSHOT
+  return Object.freeze({ status: 'authenticated', session: Object.freeze({ ...session }) })
+}
+
+/** A subscribable holder of the current {@link SessionSnapshot}. */
+export interface SessionState {
+  getSnapshot(): SessionSnapshot
+  subscribe(listener: () => void): () => void
+  /**
+   * Sets the session. Returns the previous snapshot when it changed, `undefined` when it did not
+   * (then no listener is called and the snapshot object is kept).
+   */
+  set(session: SessionInfo | null): SessionSnapshot | undefined
+}
+
+/** Creates the state holder, starting at `initial`. */
+export function createSessionState(initial: SessionSnapshot): SessionState {
+  let snapshot = initial
+  const listeners = new Set<() => void>()
+  return {
+    getSnapshot: () => snapshot,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    set(session) {
+      if (snapshot.status !== 'loading' && sameSession(snapshot.session, session)) return undefined
+      const previous = snapshot
+      snapshot = snapshotOf(session)
+      for (const listener of [...listeners]) {
+        try {
+          listener()
+        } catch (error) {
+          // One broken subscriber must not stop the others from seeing the change.
+          queueMicrotask(() => {
+            throw error
+          })
+        }
+      }
+      return previous
+    },
+  }
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    name: 'client',
+    // Node by default: it has fetch, Request, FormData, Blob and BroadcastChannel, and msw
+    // intercepts there. Browser globals (document.cookie, location, localStorage) are stubbed per
+    // test where needed, so the SSR tests see a real window-less environment.
+    environment: 'node',
+    include: ['src/**/*.test.ts'],
+    restoreMocks: true,
+    unstubGlobals: true,
+    typecheck: {
+      enabled: true,
+      include: ['src/**/*.test-d.ts'],
+      tsconfig: './tsconfig.test.json',
+    },
+  },
+})
