@@ -1,0 +1,302 @@
+/**
+ * PostgreSQL session store (`pg`), for many instances with durable sessions.
+ *
+ * @module
+ */
+import pg from 'pg'
+import { pickRotation } from './memory.js'
+import { PostgresListener } from './PostgresListener.js'
+import {
+  LOCK_CLASS,
+  migratePostgres,
+  notifyPayloads,
+  postgresNames,
+  rowToKey,
+  rowToRevocation,
+  rowToSession,
+} from './postgresSchema.js'
+import { RevocationHub } from './RevocationHub.js'
+import type { Revocation, SessionRecord, SessionStore } from './SessionStore.js'
+import { StoreError } from './StoreError.js'
+import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
+import { sessionEndsAt } from './sessionEndsAt.js'
+
+/** Options of {@link postgresStore}. Give exactly one of `pool` and `connectionString`. */
+export interface PostgresStoreOptions extends SweepOptions {
+  /**
+   * A `pg` Pool to run queries on. The store never ends it; it opens one extra dedicated
+   * connection with the pool's settings for LISTEN. No default.
+   */
+  pool?: pg.Pool
+  /** A `postgres://` connection string; the store owns (and ends) the pool it opens. No default. */
+  connectionString?: string
+  /** Extra settings for the pool opened from `connectionString`. Defaults to `{ max: 10, connectionTimeoutMillis: 5000 }`. */
+  poolOptions?: pg.PoolConfig
+  /** Schema holding the tables; created if missing. Defaults to `'public'`. */
+  schema?: string
+  /** Prefix of every table and index name. Defaults to `'latch_'`. */
+  tablePrefix?: string
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/
+
+/**
+ * Creates a Postgres {@link SessionStore}: schema created and migrated automatically under an
+ * advisory lock (versioned in `<prefix>meta`), rotation as one `UPDATE … WHERE … RETURNING`,
+ * revocations pushed with NOTIFY (sent on commit) to a dedicated LISTEN connection that
+ * reconnects and calls `onResync`, and a periodic bounded delete of expired rows.
+ *
+ * @example
+ * const sessions = createSessionManager({ store: postgresStore({ connectionString: process.env.DATABASE_URL }) })
+ */
+export function postgresStore(options: PostgresStoreOptions): SessionStore {
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    (options.pool === undefined) === (options.connectionString === undefined)
+  ) {
+    throw new TypeError('Give postgresStore() exactly one of the `pool` and `connectionString` options.')
+  }
+  if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
+    throw new TypeError('The `connectionString` option must be a postgres:// URL string.')
+  }
+  const schema = options.schema ?? 'public'
+  if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
+    throw new TypeError(
+      'The `schema` option must be letters, digits and `_` (at most 40), not starting with a digit.',
+    )
+  }
+  const prefix = options.tablePrefix ?? 'latch_'
+  if (typeof prefix !== 'string' || !(prefix === '' || IDENTIFIER.test(prefix))) {
+    throw new TypeError(
+      'The `tablePrefix` option must be letters, digits and `_` (at most 40), not starting with a digit.',
+    )
+  }
+  const sweep = resolveSweepOptions(options)
+
+  const owned = options.pool === undefined
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      ...options.poolOptions,
+      connectionString: options.connectionString,
+    })
+  // An idle pooled connection that dies emits 'error' on the pool; unhandled, it would crash the process.
+  if (owned) pool.on('error', () => {})
+  const n = postgresNames(schema, prefix)
+  const hub = new RevocationHub()
+  const listener = new PostgresListener({ ...pool.options }, n.channel, hub)
+  let closed = false
+
+  // Migrate once before the first query; a failure (database down at start) is retried next call.
+  let ready: Promise<void> | null = null
+  const connect = async (): Promise<pg.PoolClient> => {
+    if (closed) throw new StoreError('store_closed', 'The Postgres store was used after close().')
+    ready ??= (async () => {
+      const client = await pool.connect()
+      try {
+        await migratePostgres(client, n)
+      } finally {
+        client.release()
+      }
+    })().catch((error) => {
+      ready = null
+      throw error
+    })
+    await ready
+    return pool.connect()
+  }
+  const query = async (text: string, values?: unknown[]) => {
+    const client = await connect()
+    try {
+      return await client.query(text, values)
+    } finally {
+      client.release()
+    }
+  }
+  const transaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await connect()
+    try {
+      await client.query('BEGIN')
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  // DELETE … RETURNING decides which caller revoked each session; `make`, the revocation rows and
+  // the NOTIFY share the transaction, so a throwing `make` or a failed insert deletes nothing, and
+  // other instances hear only of committed revocations.
+  const revoke = (where: string, values: unknown[], make: (record: SessionRecord) => Revocation) =>
+    transaction(async (client) => {
+      const { rows } = await client.query(`DELETE FROM ${n.sessions} WHERE ${where} RETURNING *`, values)
+      const made = rows.map((row) => ({ ...make(rowToSession(row)) }))
+      if (made.length === 0) return made
+      await client.query(
+        `INSERT INTO ${n.revocations} (session_id, user_id, reason, revoked_at, expires_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+         ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, reason = excluded.reason,
+           revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`,
+        [
+          made.map((r) => r.sessionId),
+          made.map((r) => r.userId),
+          made.map((r) => r.reason),
+          made.map((r) => r.revokedAt),
+          made.map((r) => r.expiresAt),
+        ],
+      )
+      for (const payload of notifyPayloads(made))
+        await client.query('SELECT pg_notify($1, $2)', [n.channel, payload])
+      return made
+    })
+
+  const store: SessionStore = {
+    name: 'postgres',
+    async createSession(r) {
+      try {
+        await query(
+          `INSERT INTO ${n.sessions} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at,
+             ends_at, generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+          [
+            r.id,
+            r.userId,
+            r.createdAt,
+            r.lastRefreshedAt,
+            r.expiresAt,
+            r.absoluteExpiresAt,
+            sessionEndsAt(r),
+            r.generation,
+            r.currentHash,
+            r.previousHash,
+            r.rotatedAt,
+            r.successorSealed,
+            JSON.stringify(r.claims),
+            r.userAgent,
+            r.ip,
+          ],
+        )
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') {
+          throw new StoreError('session_exists', 'A session with this id already exists.', { cause: error })
+        }
+        throw error
+      }
+    },
+    async getSession(id) {
+      const { rows } = await query(`SELECT * FROM ${n.sessions} WHERE id = $1`, [id])
+      return rows[0] ? rowToSession(rows[0]) : null
+    },
+    async rotateSession(id, expectedHash, update) {
+      const u = pickRotation(update)
+      const { rows } = await query(
+        `UPDATE ${n.sessions} SET generation = $3, current_hash = $4, previous_hash = $5, rotated_at = $6,
+           successor_sealed = $7, last_refreshed_at = $8, expires_at = $9,
+           ends_at = LEAST($9, COALESCE(absolute_expires_at, $9))
+         WHERE id = $1 AND current_hash = $2 RETURNING id`,
+        [
+          id,
+          expectedHash,
+          u.generation,
+          u.currentHash,
+          u.previousHash,
+          u.rotatedAt,
+          u.successorSealed,
+          u.lastRefreshedAt,
+          u.expiresAt,
+        ],
+      )
+      return rows.length === 1
+    },
+    async listUserSessions(userId, now) {
+      const { rows } = await query(
+        `SELECT * FROM ${n.sessions} WHERE user_id = $1 AND ends_at > $2 ORDER BY created_at DESC, id COLLATE "C" ASC`,
+        [userId, now],
+      )
+      return rows.map(rowToSession)
+    },
+    async revokeSessions(ids, make) {
+      if (ids.length === 0) {
+        if (closed) throw new StoreError('store_closed', 'The Postgres store was used after close().')
+        return []
+      }
+      return revoke('id = ANY($1::text[])', [[...new Set(ids)]], make)
+    },
+    async revokeUserSessions(userId, exceptSessionId, make) {
+      return revoke('user_id = $1 AND id IS DISTINCT FROM $2', [userId, exceptSessionId], make)
+    },
+    async listRevocations(now) {
+      const { rows } = await query(`SELECT * FROM ${n.revocations} WHERE expires_at > $1`, [now])
+      return rows.map(rowToRevocation)
+    },
+    async subscribeRevocations(subscriber) {
+      await connect().then((c) => c.release())
+      await listener.start()
+      const remove = hub.add(subscriber)
+      return async () => remove()
+    },
+    async listKeys() {
+      const { rows } = await query(`SELECT * FROM ${n.keys} ORDER BY seq ASC`)
+      return rows.map(rowToKey)
+    },
+    async addKey(key, expectedLatestKid) {
+      // READ COMMITTED alone would let two instances both see "no key" and both insert.
+      return transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, n.lockKey])
+        const { rows } = await client.query(`SELECT kid FROM ${n.keys} ORDER BY seq DESC LIMIT 1`)
+        if ((rows[0]?.kid ?? null) !== expectedLatestKid) return false
+        const inserted = await client.query(
+          `INSERT INTO ${n.keys} (kid, alg, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (kid) DO NOTHING RETURNING kid`,
+          [key.kid, key.alg, key.publicJwk, key.privateJwk, key.createdAt],
+        )
+        return inserted.rows.length === 1
+      })
+    },
+    async deleteKeys(kids) {
+      await query(`DELETE FROM ${n.keys} WHERE kid = ANY($1::text[])`, [kids])
+    },
+    async getOrCreateSecret(name, candidate) {
+      const { rows } = await query(
+        `WITH ins AS (INSERT INTO ${n.secrets} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
+         SELECT value FROM ins UNION ALL SELECT value FROM ${n.secrets} WHERE name = $1`,
+        [name, candidate],
+      )
+      if (rows[0]) return rows[0].value as string
+      // The conflicting row was inserted by a transaction our snapshot cannot see yet: read again.
+      const again = await query(`SELECT value FROM ${n.secrets} WHERE name = $1`, [name])
+      return again.rows[0].value as string
+    },
+    async deleteExpired(sessionsBefore, revocationsBefore, limit) {
+      // SKIP LOCKED: instances sweeping at once take different rows instead of queueing.
+      const s = await query(
+        `DELETE FROM ${n.sessions} WHERE id IN
+           (SELECT id FROM ${n.sessions} WHERE ends_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [sessionsBefore, limit],
+      )
+      const r = await query(
+        `DELETE FROM ${n.revocations} WHERE session_id IN
+           (SELECT session_id FROM ${n.revocations} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [revocationsBefore, limit],
+      )
+      return (s.rowCount ?? 0) + (r.rowCount ?? 0)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      stopSweep()
+      hub.clear()
+      await listener.stop()
+      if (owned) await pool.end()
+    },
+  }
+  const stopSweep = startSweeper(sweep, (s, r, l) => store.deleteExpired(s, r, l))
+  return store
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto'
+import type pg from 'pg'
+import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
+import { StoreError } from './StoreError.js'
+
+/** Quoted, validated SQL names of one store's tables under its schema and prefix. */
+export interface PostgresNames {
+  schema: string
+  meta: string
+  sessions: string
+  revocations: string
+  keys: string
+  secrets: string
+  /** Plain (unquoted) prefix, for index names. */
+  prefix: string
+  /** LISTEN/NOTIFY channel: short and deterministic, so every instance on the same tables agrees. */
+  channel: string
+  /** Second argument of `pg_advisory_xact_lock(int, int)` for schema migrations and key insertion. */
+  lockKey: number
+}
+
+/** The first `pg_advisory_xact_lock` argument: "La" in ASCII, so our locks are recognisable. */
+export const LOCK_CLASS = 0x4c61
+
+export function postgresNames(schema: string, prefix: string): PostgresNames {
+  const q = (name: string) => `"${schema}"."${prefix}${name}"`
+  const digest = createHash('sha256').update(`${schema}\0${prefix}`).digest()
+  return {
+    schema: `"${schema}"`,
+    meta: q('meta'),
+    sessions: q('sessions'),
+    revocations: q('revocations'),
+    keys: q('keys'),
+    secrets: q('secrets'),
+    prefix,
+    channel: `latch_revocations_${digest.subarray(0, 8).toString('hex')}`,
+    lockKey: digest.readInt32BE(8),
+  }
+}
+
+/**
+ * Schema migrations, in order; the schema version is the number applied. Never edit a shipped
+ * entry: append a new one.
+ */
+function migrations(n: PostgresNames): string[] {
+  const p = n.prefix
+  return [
+    `CREATE TABLE ${n.sessions} (
+       id text PRIMARY KEY,
+       user_id text NOT NULL,
+       created_at bigint NOT NULL,
+       last_refreshed_at bigint NOT NULL,
+       expires_at bigint NOT NULL,
+       absolute_expires_at bigint,
+       ends_at bigint NOT NULL,
+       generation integer NOT NULL,
+       current_hash text NOT NULL,
+       previous_hash text,
+       rotated_at bigint,
+       successor_sealed text,
+       claims text NOT NULL,
+       user_agent text,
+       ip text
+     );
+     CREATE INDEX "${p}sessions_user" ON ${n.sessions} (user_id, created_at DESC);
+     CREATE INDEX "${p}sessions_ends" ON ${n.sessions} (ends_at);
+     CREATE TABLE ${n.revocations} (
+       session_id text PRIMARY KEY,
+       user_id text NOT NULL,
+       reason text NOT NULL,
+       revoked_at bigint NOT NULL,
+       expires_at bigint NOT NULL
+     );
+     CREATE INDEX "${p}revocations_expires" ON ${n.revocations} (expires_at);
+     CREATE TABLE ${n.keys} (
+       seq bigserial PRIMARY KEY,
+       kid text NOT NULL UNIQUE,
+       alg text NOT NULL,
+       public_jwk text,
+       private_jwk text NOT NULL,
+       created_at bigint NOT NULL
+     );
+     CREATE TABLE ${n.secrets} (name text PRIMARY KEY, value text NOT NULL);`,
+  ]
+}
+
+/**
+ * Creates or upgrades the schema in one transaction under an advisory lock, so instances starting
+ * at once serialise and all but the first find the work done.
+ */
+export async function migratePostgres(client: pg.PoolClient, n: PostgresNames): Promise<number> {
+  const list = migrations(n)
+  await client.query('BEGIN')
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, n.lockKey])
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${n.schema}`)
+    await client.query(`CREATE TABLE IF NOT EXISTS ${n.meta} (key text PRIMARY KEY, value text NOT NULL)`)
+    const { rows } = await client.query(`SELECT value FROM ${n.meta} WHERE key = 'schema_version'`)
+    const current = rows[0] ? Number(rows[0].value) : 0
+    if (!Number.isSafeInteger(current) || current > list.length) {
+      throw new StoreError(
+        'schema_too_new',
+        `The Postgres schema (version ${rows[0]?.value}) is newer than this version of Latch understands (${list.length}); upgrade @latch/server.`,
+      )
+    }
+    for (let v = current; v < list.length; v++) await client.query(list[v]!)
+    await client.query(
+      `INSERT INTO ${n.meta} (key, value) VALUES ('schema_version', $1)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [String(list.length)],
+    )
+    await client.query('COMMIT')
+    return list.length
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  }
+}
+
+const num = (v: string | number | null): number | null => (v === null ? null : Number(v))
+
+/** A session from its row (`bigint` columns arrive as strings). */
+export function rowToSession(row: any): SessionRecord {
+  let claims: unknown
+  try {
+    claims = JSON.parse(row.claims)
+  } catch (cause) {
+    throw new StoreError('corrupt_record', 'A stored session has unreadable claims.', { cause })
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new StoreError('corrupt_record', 'A stored session has claims that are not an object.')
+  }
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: Number(row.created_at),
+    lastRefreshedAt: Number(row.last_refreshed_at),
+    expiresAt: Number(row.expires_at),
+    absoluteExpiresAt: num(row.absolute_expires_at),
+    generation: row.generation,
+    currentHash: row.current_hash,
+    previousHash: row.previous_hash,
+    rotatedAt: num(row.rotated_at),
+    successorSealed: row.successor_sealed,
+    claims: claims as Record<string, unknown>,
+    userAgent: row.user_agent,
+    ip: row.ip,
+  }
+}
+
+export function rowToRevocation(row: any): Revocation {
+  return {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    reason: row.reason,
+    revokedAt: Number(row.revoked_at),
+    expiresAt: Number(row.expires_at),
+  }
+}
+
+export function rowToKey(row: any): StoredKey {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    publicJwk: row.public_jwk,
+    privateJwk: row.private_jwk,
+    createdAt: Number(row.created_at),
+  }
+}
+
+/** Splits revocations into NOTIFY payloads under Postgres' 8000-byte limit. */
+export function notifyPayloads(revocations: Revocation[], maxBytes = 7000): string[] {
+  const payloads: string[] = []
+  let batch: string[] = []
+  let size = 2
+  for (const r of revocations) {
+    const json = JSON.stringify(r)
+    const bytes = Buffer.byteLength(json) + 1
+    if (batch.length > 0 && size + bytes > maxBytes) {
+      payloads.push(`[${batch.join(',')}]`)
+      batch = []
+      size = 2
+    }
+    batch.push(json)
+    size += bytes
+  }
+  if (batch.length > 0) payloads.push(`[${batch.join(',')}]`)
+  return payloads
+}
