@@ -8,6 +8,7 @@ export default defineConfig({
     // test where needed, so the SSR tests see a real window-less environment.
     environment: 'node',
     include: ['src/**/*.test.ts'],
+    setupFiles: ['./src/test/polyfills.ts'],
     restoreMocks: true,
     unstubGlobals: true,
     typecheck: {
