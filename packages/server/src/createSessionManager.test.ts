@@ -4,7 +4,8 @@ import type { SessionStore } from './stores/SessionStore.js'
 import { Browser, fakeClock, managerOn, STORES } from './testing/harness.js'
 
 const code = (response: Response) => response.headers.get('x-latch-error')
-const front = async (response: Response) => ((await response.json()) as { session: { gen: number; sid: string } }).session
+const front = async (response: Response) =>
+  ((await response.json()) as { session: { gen: number; sid: string } }).session
 async function rejection(promise: Promise<unknown>) {
   try {
     await promise
@@ -30,7 +31,13 @@ describe.each(STORES)('session flows on %s', (_name, makeStore) => {
     const onTheftDetected = vi.fn()
     const { sessions } = managerOn(made.store, clock, { onTheftDetected, ...options })
     closeManager = () => sessions.close()
-    return { sessions, clock, store: made.store as SessionStore, onTheftDetected, browser: new Browser(sessions) }
+    return {
+      sessions,
+      clock,
+      store: made.store as SessionStore,
+      onTheftDetected,
+      browser: new Browser(sessions),
+    }
   }
 
   test('create, verify, rotate: a new refresh token and generation each time', async () => {
@@ -212,21 +219,27 @@ describe.each(STORES)('session flows on %s', (_name, makeStore) => {
     expect(refused.headers.get('x-latch-front-token')).toBeNull() // the session is kept
     const unsafe = browser.sessions.verify(browser.request('/api/notes', { method: 'POST', csrf: false }))
     expect(await rejection(unsafe)).toBe('csrf_failed')
-    expect((await browser.sessions.verify(browser.request('/api/me', { method: 'GET', csrf: false }))).userId).toBe(
-      'alice',
-    )
+    expect(
+      (await browser.sessions.verify(browser.request('/api/me', { method: 'GET', csrf: false }))).userId,
+    ).toBe('alice')
     expect((await browser.refresh()).status).toBe(200)
   })
 
   test('header mode: tokens in headers, Bearer auth, no cookies, no CSRF', async () => {
     const { sessions } = setup()
-    const login = new Request('http://localhost/login', { method: 'POST', headers: { 'x-latch-transport': 'header' } })
+    const login = new Request('http://localhost/login', {
+      method: 'POST',
+      headers: { 'x-latch-transport': 'header' },
+    })
     const created = await sessions.create(login, { userId: 'bob' })
     expect(created.headers.getSetCookie()).toEqual([])
     const access = created.headers.get('x-latch-access-token')!
     const refresh = created.headers.get('x-latch-refresh-token')!
     expect(created.headers.get('x-latch-front-token')).toBeTruthy()
-    const api = new Request('http://localhost/api/notes', { method: 'POST', headers: { authorization: `Bearer ${access}` } })
+    const api = new Request('http://localhost/api/notes', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${access}` },
+    })
     expect((await sessions.verify(api)).userId).toBe('bob')
     const response = (await sessions.handle(
       new Request('http://localhost/auth/session/refresh', {
@@ -258,7 +271,9 @@ describe.each(STORES)('session flows on %s', (_name, makeStore) => {
     expect(keys.every((k) => !('d' in k))).toBe(true)
     clock.advance(2 * 60_000) // the activation delay: the new key signs from now on
     await browser.refresh()
-    const header = JSON.parse(atob(browser.jar.get('latch-access')!.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')))
+    const header = JSON.parse(
+      atob(browser.jar.get('latch-access')!.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/')),
+    )
     expect(header.kid).toBe(keys[1]!.kid)
     expect((await oldTab.verify()).userId).toBe('alice') // signed by the old key, not expired yet
     clock.advance(10 * 60_000 + 6_000)
@@ -272,7 +287,11 @@ describe.each(STORES)('session flows on %s', (_name, makeStore) => {
     await browser.signIn('alice')
     vi.spyOn(store, 'getSession').mockRejectedValue(new Error('connection refused'))
     const response = await browser.refresh()
-    expect([response.status, code(response), response.headers.get('retry-after')]).toEqual([503, 'store_unavailable', '5'])
+    expect([response.status, code(response), response.headers.get('retry-after')]).toEqual([
+      503,
+      'store_unavailable',
+      '5',
+    ])
     expect(response.headers.getSetCookie()).toEqual([])
     expect((await browser.verify()).userId).toBe('alice') // verification never touches the store
     vi.mocked(store.getSession).mockRestore()

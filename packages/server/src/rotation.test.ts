@@ -29,11 +29,15 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
 
 describe('decideRefresh', () => {
   test('rule 1: the current token rotates', () => {
-    expect(decideRefresh(record(), { hash: 'current', issued: true }, NOW, GRACE, eq)).toEqual({ action: 'rotate' })
+    expect(decideRefresh(record(), { hash: 'current', issued: true }, NOW, GRACE, eq)).toEqual({
+      action: 'rotate',
+    })
   })
 
   test('rule 2: the previous token within the grace replays the successor', () => {
-    expect(decideRefresh(record(), { hash: 'previous', issued: true }, NOW, GRACE, eq)).toEqual({ action: 'replay' })
+    expect(decideRefresh(record(), { hash: 'previous', issued: true }, NOW, GRACE, eq)).toEqual({
+      action: 'replay',
+    })
     // The boundary itself is still inside the grace.
     const atEdge = record({ rotatedAt: NOW - GRACE })
     expect(decideRefresh(atEdge, { hash: 'previous', issued: true }, NOW, GRACE, eq).action).toBe('replay')

@@ -1,0 +1,188 @@
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import fc from 'fast-check'
+import { afterEach, describe, expect, test, vi } from 'vitest'
+import { createSessionManager, type SessionManager } from '../createSessionManager.js'
+import { CookieJar, fakeClock, STORES } from '../testing/harness.js'
+import { createSession, latchMiddleware, requireSession } from './express.js'
+
+describe.each(STORES)('express adapter on %s', (_name, makeStore) => {
+  let stop: (() => Promise<void>) | null = null
+  afterEach(async () => {
+    await stop?.()
+    stop = null
+  })
+
+  async function start(options: { reuseGrace?: string } = {}) {
+    const { store, cleanup } = makeStore()
+    const clock = fakeClock()
+    const onTheftDetected = vi.fn()
+    const sessions: SessionManager = createSessionManager({
+      store,
+      now: clock.now,
+      onTheftDetected,
+      ...(options as object),
+    })
+    const app = express()
+    app.use(latchMiddleware(sessions))
+    app.post('/api/login', express.json(), async (req, res, next) => {
+      try {
+        await createSession(sessions, req, res, { userId: req.body.username, claims: { plan: 'pro' } })
+        res.json({ userId: req.body.username })
+      } catch (error) {
+        next(error)
+      }
+    })
+    app.get('/api/me', requireSession(sessions), (req, res) => {
+      res.json({
+        userId: req.session!.userId,
+        sessionId: req.session!.sessionId,
+        claims: req.session!.claims,
+      })
+    })
+    app.post('/api/notes', requireSession(sessions), (_req, res) => {
+      res.status(201).json({ id: 1 })
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    stop = async () => {
+      await new Promise((resolve) => server.close(resolve))
+      await sessions.close()
+      await cleanup()
+    }
+    const jar = new CookieJar()
+    const call = async (path: string, init: RequestInit & { csrf?: boolean; jar?: CookieJar } = {}) => {
+      const useJar = init.jar ?? jar
+      const headers = new Headers(init.headers)
+      const cookie = useJar.header(path)
+      if (cookie && !headers.has('cookie')) headers.set('cookie', cookie)
+      if (init.csrf !== false) headers.set('x-latch-csrf', '1')
+      const response = await fetch(base + path, { ...init, headers })
+      useJar.absorb(response.headers)
+      return response
+    }
+    const login = () =>
+      call('/api/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'test-agent' },
+        body: JSON.stringify({ username: 'alice', password: 'wonderland' }),
+      })
+    return { sessions, clock, jar, call, login, onTheftDetected, base }
+  }
+
+  test('login sets the three cookies; requireSession sets req.session; refresh rotates', async () => {
+    const { call, login, jar, sessions } = await start()
+    const response = await login()
+    expect(response.status).toBe(200)
+    const cookies = response.headers.getSetCookie()
+    expect(cookies).toHaveLength(3)
+    expect(cookies.find((c) => c.startsWith('latch-refresh='))).toMatch(
+      /Path=\/auth\/session; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+    )
+    expect(cookies.find((c) => c.startsWith('latch-access='))).toContain('HttpOnly')
+    expect(cookies.find((c) => c.startsWith('latch-front='))).not.toContain('HttpOnly')
+    expect(cookies.join()).not.toContain('Secure') // plain HTTP on loopback only
+    const me = await call('/api/me')
+    expect(me.status).toBe(200)
+    const body = (await me.json()) as { userId: string; sessionId: string; claims: unknown }
+    expect(body).toMatchObject({ userId: 'alice', claims: { plan: 'pro' } })
+    const before = jar.get('latch-refresh')
+    const refreshed = await call('/auth/session/refresh', { method: 'POST' })
+    expect(refreshed.status).toBe(200)
+    expect(jar.get('latch-refresh')).not.toBe(before)
+    const [listed] = await sessions.listUserSessions('alice', body.sessionId)
+    expect(listed).toMatchObject({ userAgent: 'test-agent', ip: '127.0.0.1', current: true })
+    expect((await call('/api/me')).status).toBe(200)
+  })
+
+  test('theft through the real server revokes the session for both parties', async () => {
+    const { call, login, jar, clock, onTheftDetected } = await start()
+    await login()
+    const thief = jar.clone()
+    expect((await call('/auth/session/refresh', { method: 'POST' })).status).toBe(200)
+    clock.advance(30_000)
+    const stolen = await call('/auth/session/refresh', { method: 'POST', jar: thief })
+    expect([stolen.status, stolen.headers.get('x-latch-error')]).toEqual([401, 'token_theft_detected'])
+    const me = await call('/api/me')
+    expect(me.headers.get('x-latch-error')).toBe('token_theft_detected')
+    await vi.waitFor(() =>
+      expect(onTheftDetected).toHaveBeenCalledWith(expect.objectContaining({ ip: '127.0.0.1' })),
+    )
+  })
+
+  test('CSRF on unsafe API calls, errors carry x-latch-error, other routes pass through', async () => {
+    const { call, login, base } = await start()
+    await login()
+    const refused = await call('/api/notes', { method: 'POST', csrf: false })
+    expect([refused.status, refused.headers.get('x-latch-error')]).toEqual([403, 'csrf_failed'])
+    expect(await refused.json()).toMatchObject({ error: 'csrf_failed' })
+    expect((await call('/api/notes', { method: 'POST' })).status).toBe(201)
+    const anonymous = await fetch(`${base}/api/me`)
+    expect(anonymous.headers.get('x-latch-error')).toBe('try_refresh')
+    expect((await call('/auth/session/unknown')).status).toBe(404)
+    const wrong = await call('/auth/session/signout', { method: 'GET' })
+    expect([wrong.status, wrong.headers.get('x-latch-error')]).toEqual([405, 'method_not_allowed'])
+    const jwks = await call('/auth/session/jwks.json', { method: 'GET' })
+    expect(jwks.headers.get('cache-control')).toBe('public, max-age=300')
+    const { keys } = (await jwks.json()) as { keys: Record<string, unknown>[] }
+    expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' })
+    expect(keys[0]).not.toHaveProperty('d')
+  })
+
+  test('sign-out clears cookies; the old cookies are refused afterwards', async () => {
+    const { call, login, jar } = await start()
+    await login()
+    const copy = jar.clone()
+    const out = await call('/auth/session/signout', { method: 'POST' })
+    expect(out.status).toBe(200)
+    expect(out.headers.get('x-latch-front-token')).toBe('remove')
+    expect((await call('/api/me', { jar: copy })).headers.get('x-latch-error')).toBe('unauthorized')
+    expect(
+      (await call('/auth/session/refresh', { method: 'POST', jar: copy })).headers.get('x-latch-error'),
+    ).toBe('unauthorized')
+  })
+
+  test('property: random cookie and header values never produce a 5xx', async () => {
+    const { login, jar, base } = await start()
+    await login()
+    const valid = jar.header('/auth/session/refresh')
+    const headerValue = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.stringMatching(/^[A-Za-z0-9_.=;, -]{0,200}$/),
+      fc.constant(valid),
+      fc.constant(`${valid}; ${valid}`),
+    )
+    const printable = (value: string) => value.replace(/[^\x20-\x7e]/g, '')
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          '/api/me',
+          '/api/notes',
+          '/auth/session/refresh',
+          '/auth/session/signout',
+          '/auth/session/jwks.json',
+        ),
+        fc.constantFrom('GET', 'POST', 'PUT'),
+        headerValue,
+        headerValue,
+        fc.constantFrom('cookie', 'header', 'x'),
+        async (path, method, cookie, authorization, transport) => {
+          const response = await fetch(`${base}${path}`, {
+            method,
+            headers: {
+              cookie: printable(cookie),
+              authorization: printable(authorization),
+              'x-latch-transport': transport,
+              'x-latch-csrf': '1',
+            },
+          })
+          expect(response.status).toBeLessThan(500)
+          if (response.status >= 400 && response.status !== 404)
+            expect(response.headers.get('x-latch-error')).toBeTruthy()
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+})
