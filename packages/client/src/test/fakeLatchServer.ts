@@ -158,7 +158,10 @@ export function broadcastBus() {
       },
     }
   }
-  return { factory, postForged: (message: unknown) => members.forEach((member) => member(message)) }
+  const postForged = (message: unknown) => {
+    for (const member of members) member(message)
+  }
+  return { factory, postForged }
 }
 
 /** A fetch with a cookie jar for the API origin, like a browser's (Node's fetch keeps no cookies). */
