@@ -4,8 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
-  // Built against the client's published types (no `paths` to its source), so the client must
-  // be built first; `pnpm build` runs the packages in dependency order.
+  // No Node types (browser code), and `@latch/client` mapped to its source so this package builds
+  // without the client being built first; it stays external, so the output imports it by name.
   tsconfig: 'tsconfig.build.json',
   sourcemap: true,
   clean: true,
