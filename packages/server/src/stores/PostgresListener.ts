@@ -1,6 +1,5 @@
 import pg from 'pg'
-import type { RevocationHub } from './RevocationHub.js'
-import { isRevocation } from './redisCodec.js'
+import { isRevocation, type RevocationHub } from './RevocationHub.js'
 
 /**
  * The LISTEN side of the Postgres store: one dedicated connection (a pooled one could be handed

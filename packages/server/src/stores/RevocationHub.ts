@@ -50,3 +50,16 @@ export class RevocationHub {
     this.#subscribers.clear()
   }
 }
+
+/** Shape check for revocations arriving over pub/sub or NOTIFY (anything else is ignored). */
+export function isRevocation(v: any): v is Revocation {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.sessionId === 'string' &&
+    typeof v.userId === 'string' &&
+    typeof v.reason === 'string' &&
+    typeof v.revokedAt === 'number' &&
+    typeof v.expiresAt === 'number'
+  )
+}

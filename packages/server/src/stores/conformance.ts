@@ -224,6 +224,22 @@ export function describeStoreConformance(
       expect(await store.revokeSessions([], make)).toEqual([])
     })
 
+    it('changes nothing when make() throws', async () => {
+      const { store } = await setup()
+      const a = makeRecord()
+      const b = makeRecord()
+      for (const r of [a, b]) await store.createSession(r)
+      let calls = 0
+      const failSecond = (record: SessionRecord) => {
+        if (++calls === 2) throw new Error('make failed')
+        return revokeWith('revoked')(record)
+      }
+      await expect(store.revokeSessions([a.id, b.id], failSecond)).rejects.toThrow('make failed')
+      expect(await store.getSession(a.id)).toEqual(a)
+      expect(await store.getSession(b.id)).toEqual(b)
+      expect(await store.listRevocations(0)).toEqual([])
+    })
+
     it('revokes all of a user’s sessions except one', async () => {
       const { store } = await setup()
       const user = `u-${makeId()}`

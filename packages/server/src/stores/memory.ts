@@ -49,13 +49,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   }
 
   const revoke = (records: SessionRecord[], make: (record: SessionRecord) => Revocation): Revocation[] => {
-    const made: Revocation[] = []
-    for (const record of records) {
-      // `make` may throw; nothing is deleted for a record it rejects.
-      const revocation = structuredClone(make(structuredClone(record)))
+    // Build every entry before changing anything, so a throwing `make` leaves the store as it was.
+    const made = records.map((record) => structuredClone(make(structuredClone(record))))
+    for (const [i, record] of records.entries()) {
       sessions.delete(record.id)
-      revocations.set(revocation.sessionId, revocation)
-      made.push(revocation)
+      revocations.set(made[i]!.sessionId, made[i]!)
     }
     hub.publish(made)
     return made.map((r) => ({ ...r }))

@@ -30,7 +30,7 @@ export interface PostgresStoreOptions extends SweepOptions {
   pool?: pg.Pool
   /** A `postgres://` connection string; the store owns (and ends) the pool it opens. No default. */
   connectionString?: string
-  /** Extra settings for the pool opened from `connectionString`. Defaults to `{ max: 10, connectionTimeoutMillis: 5000 }`. */
+  /** Extra settings for the pool opened from `connectionString`. Defaults to `{ max: 10, connectionTimeoutMillis: 5000, query_timeout: 10000 }`. */
   poolOptions?: pg.PoolConfig
   /** Schema holding the tables; created if missing. Defaults to `'public'`. */
   schema?: string
@@ -80,6 +80,8 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
     new pg.Pool({
       max: 10,
       connectionTimeoutMillis: 5000,
+      // A hung server must fail queries (→ 503), not hold every refresh open forever.
+      query_timeout: 10_000,
       ...options.poolOptions,
       connectionString: options.connectionString,
     })

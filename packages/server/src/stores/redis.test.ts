@@ -72,6 +72,24 @@ describe('redisStore', () => {
     admin.disconnect()
   })
 
+  it('prunes user-index entries of vanished sessions, but not young ones (a create in flight)', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('prune')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const raw = new Redis(redisUrl())
+    const index = `${keyPrefix}user:u1`
+    await raw.zadd(index, Date.now(), 'in-flight', Date.now() - 10 * 60 * 1000, 'vanished')
+    expect(await store.listUserSessions('u1', Date.now())).toEqual([])
+    expect(await raw.zrange(index, '0', '-1')).toEqual(['in-flight'])
+    raw.disconnect()
+    await store.close()
+  })
+
+  it('rejects, rather than hangs, while Redis is unreachable', async () => {
+    const store = redisStore({ url: 'redis://127.0.0.1:1', redisOptions: { retryStrategy: () => 50 } })
+    await expect(store.getSession('x')).rejects.toThrow()
+    await store.close()
+  })
+
   it('ignores garbage on its pub/sub channel', async () => {
     const keyPrefix = `${filePrefix}${uniqueName('garbage')}:`
     const store = redisStore({ url: redisUrl(), keyPrefix })

@@ -6,8 +6,8 @@
  */
 import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import { pickRotation } from './memory.js'
-import { RevocationHub } from './RevocationHub.js'
-import { decodeKey, decodeRevocation, decodeSession, encodeFields, isRevocation } from './redisCodec.js'
+import { isRevocation, RevocationHub } from './RevocationHub.js'
+import { decodeKey, decodeRevocation, decodeSession, encodeFields } from './redisCodec.js'
 import {
   addKeyScript,
   createSessionScript,
@@ -27,6 +27,9 @@ import {
 import { StoreError } from './StoreError.js'
 import { compareNewestFirst, sessionEndsAt } from './sessionEndsAt.js'
 
+// How old a user-index entry without its session must be before a listing prunes it.
+const PRUNE_GRACE_MS = 5 * 60 * 1000
+
 /** Options of {@link redisStore}. Give exactly one of `client` and `url`. */
 export interface RedisStoreOptions {
   /**
@@ -36,7 +39,11 @@ export interface RedisStoreOptions {
   client?: Redis | Cluster
   /** A `redis://` / `rediss://` URL; the store owns (and closes) the connections it opens. No default. */
   url?: string
-  /** Options for the connections opened from `url`. Defaults to fail-fast settings (see below). */
+  /**
+   * Options for the connections opened from `url`, merged over fail-fast defaults so a refresh
+   * during an outage is told `store_unavailable` quickly instead of hanging. Defaults to
+   * `{ maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000 }`.
+   */
   redisOptions?: RedisOptions
   /** Prefix of every key and of the pub/sub channel, so apps can share a Redis. Defaults to `'latch:'`. */
   keyPrefix?: string
@@ -74,12 +81,16 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   const connectionOptions: RedisOptions = {
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    commandTimeout: 5000,
     ...options.redisOptions,
   }
   // Typed as `Redis`: a `Cluster` has the same command methods, but TypeScript cannot resolve
   // overloaded methods on the union.
   const client = (options.client ?? new Redis(options.url!, connectionOptions)) as Redis
   const owned = options.client === undefined
+  // Failures surface as rejected commands; without a listener ioredis would also log every
+  // reconnect attempt to the console.
+  if (owned) client.on('error', () => {})
 
   const keys = {
     // `{…}` hash tags: all keys of one session (and of the revocation list, of the key ring) share a slot.
@@ -113,9 +124,10 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     make: (record: SessionRecord) => Revocation,
   ): Promise<Revocation[]> => {
     const records = (await Promise.all([...new Set(ids)].map(readSession))).filter((r) => r !== null)
+    // Build every entry first, so a throwing `make` changes nothing.
+    const entries = records.map((record) => ({ record, revocation: { ...make(record) } }))
     const made = await Promise.all(
-      records.map(async (record) => {
-        const revocation = { ...make(record) }
+      entries.map(async ({ record, revocation }) => {
         // Cross-slot, so not one transaction: record the revocation first, then delete. A crash
         // in between leaves a revoked-but-present session (refused by every verifier; a retry
         // finishes it), never a deleted session whose access tokens still pass.
@@ -198,9 +210,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     },
     async listUserSessions(userId, now) {
       open()
-      const ids = await client.zrange(keys.user(userId), '0', '-1')
+      const flat = await client.zrange(keys.user(userId), '0', '-1', 'WITHSCORES')
+      const ids = flat.filter((_, i) => i % 2 === 0)
       const records = await Promise.all(ids.map(readSession))
-      const gone = ids.filter((_, i) => records[i] === null)
+      // Prune entries of sessions that are gone (expired by TTL), but not young ones: createSession
+      // writes the index before the session, and pruning in between would hide a live session.
+      const pruneBefore = Date.now() - PRUNE_GRACE_MS
+      const gone = ids.filter((_, i) => records[i] === null && Number(flat[2 * i + 1]) < pruneBefore)
       if (gone.length > 0) await client.zrem(keys.user(userId), ...gone)
       return records
         .filter((r): r is SessionRecord => r !== null && r.userId === userId && sessionEndsAt(r) > now)

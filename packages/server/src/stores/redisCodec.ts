@@ -1,3 +1,4 @@
+import { isRevocation } from './RevocationHub.js'
 import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 
@@ -61,17 +62,4 @@ export function decodeRevocation(raw: string): Revocation {
 
 export function decodeKey(raw: string): StoredKey {
   return parseJson(raw, 'key', (v) => typeof v?.kid === 'string' && typeof v.privateJwk === 'string')
-}
-
-/** Shape check for revocations arriving over pub/sub (anything else on the channel is ignored). */
-export function isRevocation(v: any): v is Revocation {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.sessionId === 'string' &&
-    typeof v.userId === 'string' &&
-    typeof v.reason === 'string' &&
-    typeof v.revokedAt === 'number' &&
-    typeof v.expiresAt === 'number'
-  )
 }
