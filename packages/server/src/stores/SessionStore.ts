@@ -167,7 +167,8 @@ export interface SessionStore {
   /**
    * Deletes sessions whose idle or absolute expiry is before `sessionsBefore` and revocations
    * whose `expiresAt` is before `revocationsBefore`, at most `limit` of each (bounded, so a
-   * periodic sweep never blocks the store). Resolves how many rows went.
+   * periodic sweep never blocks the store). Resolves how many rows went. Stores whose sessions
+   * expire by a native TTL (Redis) delete only revocations here.
    */
   deleteExpired(sessionsBefore: number, revocationsBefore: number, limit: number): Promise<number>
 

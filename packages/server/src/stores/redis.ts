@@ -165,7 +165,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       }
       if (Array.isArray(parsed)) hub.publish(parsed.filter(isRevocation))
     })
-    await sub.subscribe(keys.channel)
+    try {
+      await sub.subscribe(keys.channel)
+    } catch (error) {
+      // Do not leave a connection retrying in the background for a subscription nobody holds.
+      sub.disconnect()
+      throw error
+    }
     readyOnce = true
     return sub
   }
