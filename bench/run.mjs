@@ -1,0 +1,194 @@
+// `pnpm bench` (= `pnpm build && node bench/run.mjs`): runs every benchmark section against the
+// built packages, starting the Redis and PostgreSQL servers it needs on 127.0.0.1 in throwaway
+// directories, and writes BENCHMARKS.md, bench/http.svg and bench/results.json.
+//
+// Options: --quick (one short round of everything: checks the harness, not the figures)
+//          --only=http,verify,refresh,sizes,crosstab,memory
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { runChild } from './lib/child.mjs'
+import { cpuBusy, describeMachine } from './lib/machine.mjs'
+import { renderReport } from './lib/report.mjs'
+import { startPostgres, startRedis } from './lib/services.mjs'
+import { barChart } from './lib/svg.mjs'
+import { readCrossTab } from './sections/crossTab.mjs'
+import { runHttp } from './sections/http.mjs'
+
+const SECTIONS = ['http', 'verify', 'refresh', 'sizes', 'crosstab', 'memory']
+const STORES = ['memory', 'sqlite', 'redis', 'postgres']
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const only =
+  args
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? SECTIONS
+for (const name of only)
+  if (!SECTIONS.includes(name)) throw new Error(`unknown section ${name}; one of ${SECTIONS.join(', ')}`)
+
+const config = quick
+  ? {
+      http: { rounds: 1, durationSec: 2, warmupSec: 0.5, connections: 32 },
+      verify: { timeMs: 200, warmupMs: 50 },
+      refresh: { runs: 1, timeMs: 400, concurrency: 50, burst: 50 },
+      memory: { sessions: 20_000, cacheSize: 2_000, overfill: 1.2 },
+      profile: { timeMs: 800 },
+    }
+  : {
+      http: { rounds: 5, durationSec: 3, warmupSec: 1, connections: 32 },
+      verify: { timeMs: 700, warmupMs: 200 },
+      refresh: { runs: 3, timeMs: 1500, concurrency: 50, burst: 50 },
+      memory: { sessions: 100_000, cacheSize: 10_000, overfill: 1.2 },
+      profile: { timeMs: 2500 },
+    }
+
+const file = (path) => fileURLToPath(new URL(path, import.meta.url))
+const log = (line) => process.stdout.write(`${line}\n`)
+const started = Date.now()
+// The whole run is bounded: a hung section must not hold the machine.
+const watchdog = setTimeout(
+  () => {
+    log('bench: the run exceeded 20 minutes; aborting')
+    process.exit(2)
+  },
+  20 * 60 * 1000,
+)
+watchdog.unref()
+
+const services = []
+async function stopServices() {
+  await Promise.allSettled(services.splice(0).map((s) => s.stop()))
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopServices().finally(() => process.exit(130))
+  })
+}
+
+const results = { config, quick, sections: {}, errors: {} }
+
+async function section(name, fn) {
+  if (!only.includes(name)) return
+  const t = Date.now()
+  log(`\n› ${name}`)
+  try {
+    results.sections[name] = await fn()
+    log(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+  } catch (err) {
+    results.errors[name] = String(err?.message ?? err)
+      .split('\n')
+      .slice(0, 3)
+      .join(' ')
+    log(`  FAILED: ${results.errors[name]}`)
+  }
+}
+
+try {
+  results.machine = describeMachine()
+  results.busyBefore = await cpuBusy(1500)
+  log(
+    `bench on ${results.machine.cores} × ${results.machine.cpuModel}, Node ${results.machine.node}; ` +
+      `CPU busy before start: ${Math.round(results.busyBefore * 100)} %`,
+  )
+
+  const needsRedis = only.includes('http') || only.includes('refresh')
+  const needsPostgres = only.includes('refresh')
+  const [redis, postgres] = await Promise.all([
+    needsRedis ? startRedis() : null,
+    needsPostgres ? startPostgres() : null,
+  ])
+  if (redis) services.push(redis)
+  if (postgres) services.push(postgres)
+  if (postgres) results.postgresVersion = postgres.version
+
+  await section('http', () => runHttp({ redisUrl: redis.url, log, ...config.http }))
+
+  await section('verify', () => runChild('sections/verify.mjs', config.verify, { timeoutMs: 240_000 }))
+
+  await section('refresh', async () => {
+    const stores = {}
+    for (const store of STORES) {
+      try {
+        stores[store] = await runChild(
+          'sections/refresh.mjs',
+          { store, redisUrl: redis.url, databaseUrl: postgres.url, ...config.refresh },
+          { timeoutMs: 180_000 },
+        )
+        const r = stores[store]
+        log(
+          `  ${store.padEnd(9)} sequential ${Math.round(r.sequential.perSec)}/s, ` +
+            `${r.concurrent.sessions} concurrent ${Math.round(r.concurrent.perSec)}/s, ` +
+            `contended ${Math.round(r.contended.perSec)}/s`,
+        )
+      } catch (err) {
+        stores[store] = { error: String(err?.message ?? err).split('\n', 1)[0] }
+        log(`  ${store}: FAILED ${stores[store].error}`)
+      }
+    }
+    const profile = await runChild('sections/profile.mjs', config.profile, { timeoutMs: 60_000 }).catch(
+      (err) => ({
+        error: String(err?.message ?? err).split('\n', 1)[0],
+      }),
+    )
+    return { stores, profile }
+  })
+
+  await section('sizes', () => runChild('sections/sizes.mjs', {}, { timeoutMs: 120_000 }))
+
+  await section('crosstab', async () => readCrossTab())
+
+  await section('memory', async () => ({
+    sessions: await runChild(
+      'sections/memory.mjs',
+      { part: 'sessions', ...config.memory },
+      { timeoutMs: 300_000, execArgv: ['--expose-gc'] },
+    ),
+    cache: await runChild(
+      'sections/memory.mjs',
+      { part: 'cache', ...config.memory },
+      { timeoutMs: 300_000, execArgv: ['--expose-gc'] },
+    ),
+  }))
+} finally {
+  await stopServices()
+}
+
+results.busyAfter = await cpuBusy(1500)
+results.loadavgAfter = describeMachine().loadavg
+results.durationSec = (Date.now() - started) / 1000
+results.date = new Date().toISOString()
+
+const http = results.sections.http
+if (http) {
+  const svg = barChart({
+    title: 'Protected route throughput (median req/s; ×ratio to the unprotected route of the same stack)',
+    subtitle: `${results.machine.cores}-core shared VM, Node ${results.machine.node}, autocannon ${http.connections} connections in a separate process, ${http.rounds} interleaved rounds`,
+    bars: http.variants.map((v) => ({
+      label: v.label,
+      value: v.rps,
+      ratio: v.ratio,
+      highlight: v.highlight,
+      color: v.protected ? undefined : '#6b7280',
+    })),
+    targetRatio: 0.95,
+  })
+  writeFileSync(file('./http.svg'), svg)
+}
+writeFileSync(file('./results.json'), `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(file('../BENCHMARKS.md'), renderReport(results))
+// Keep the generated files in the repository's format, so `biome ci` stays green after a run.
+try {
+  execFileSync(
+    file('../node_modules/.bin/biome'),
+    ['format', '--write', file('./results.json'), file('./http.svg')],
+    {
+      stdio: 'ignore',
+    },
+  )
+} catch {
+  log('note: biome could not format bench/results.json and bench/http.svg')
+}
+log(`\nwrote BENCHMARKS.md, bench/http.svg, bench/results.json in ${results.durationSec.toFixed(0)} s`)
+process.exitCode = Object.keys(results.errors).length > 0 ? 1 : 0

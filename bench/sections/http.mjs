@@ -1,0 +1,113 @@
+// Section 1: HTTP throughput of the same express handler behind each guard, with autocannon in
+// a separate process. Variants are interleaved round by round (order rotated each round) so every
+// ratio compares runs made under the same machine conditions; the figure is the median over rounds.
+import { runChild, startChild } from '../lib/child.mjs'
+import { median, spread } from '../lib/stats.mjs'
+
+/** `baseline`: the unprotected variant each ratio is taken against (same stack, no auth). */
+export const HTTP_VARIANTS = [
+  { id: 'bare', label: 'express, no auth (limit)', baseline: 'bare' },
+  {
+    id: 'latch',
+    label: 'express + Latch requireSession (cache)',
+    protected: true,
+    highlight: true,
+    baseline: 'bare',
+  },
+  { id: 'latch-nocache', label: 'express + Latch, cache off', protected: true, baseline: 'bare' },
+  { id: 'express-session', label: 'express-session + connect-redis', protected: true, baseline: 'bare' },
+  { id: 'bare-node', label: 'node:http, no auth (limit)', baseline: 'bare-node' },
+  { id: 'handle', label: 'node:http + Latch verify(Request)', protected: true, baseline: 'bare-node' },
+]
+
+/** Logs in over HTTP and returns the `Cookie` header a browser would send afterwards. */
+async function login(port) {
+  const response = await fetch(`http://127.0.0.1:${port}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-latch-csrf': '1' },
+    body: '{"username":"alice","password":"wonderland"}',
+  })
+  if (!response.ok) throw new Error(`login answered ${response.status}`)
+  await response.arrayBuffer()
+  const cookies = response.headers.getSetCookie().map((line) => line.split(';', 1)[0])
+  return cookies.join('; ')
+}
+
+async function status(port, cookie) {
+  const response = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: cookie ? { cookie } : {} })
+  await response.arrayBuffer()
+  return response.status
+}
+
+export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connections, log }) {
+  const servers = new Map()
+  try {
+    for (const variant of HTTP_VARIANTS) {
+      servers.set(variant.id, await startChild('sections/httpServer.mjs', { variant: variant.id, redisUrl }))
+    }
+    const cookies = new Map()
+    for (const variant of HTTP_VARIANTS) {
+      const { port } = servers.get(variant.id)
+      const cookie = variant.protected ? await login(port) : ''
+      // The guard must really guard: 200 with the session, 401 without. Otherwise the figure lies.
+      const withSession = await status(port, cookie)
+      if (withSession !== 200)
+        throw new Error(`${variant.id}: /api/me with a session answered ${withSession}`)
+      if (variant.protected) {
+        const without = await status(port, '')
+        if (without !== 401)
+          throw new Error(`${variant.id}: /api/me without a session answered ${without}, not 401`)
+      }
+      cookies.set(variant.id, cookie)
+    }
+
+    const runs = new Map(HTTP_VARIANTS.map((v) => [v.id, []]))
+    for (let round = 0; round < rounds; round++) {
+      const order = HTTP_VARIANTS.map((_, i) => HTTP_VARIANTS[(i + round) % HTTP_VARIANTS.length])
+      for (const variant of order) {
+        const { port } = servers.get(variant.id)
+        const cookie = cookies.get(variant.id)
+        const result = await runChild(
+          'sections/httpLoad.mjs',
+          {
+            url: `http://127.0.0.1:${port}/api/me`,
+            headers: cookie ? { cookie } : {},
+            connections,
+            durationSec,
+            warmupSec,
+          },
+          { timeoutMs: (durationSec + warmupSec) * 1000 + 30_000 },
+        )
+        if (result.non2xx > 0 || result.errors > 0) {
+          throw new Error(
+            `${variant.id}: ${result.non2xx} non-2xx answers, ${result.errors} errors under load`,
+          )
+        }
+        runs.get(variant.id).push(result)
+        log(
+          `  round ${round + 1}/${rounds} ${variant.id.padEnd(16)} ${Math.round(result.rps)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`,
+        )
+      }
+    }
+
+    const variants = HTTP_VARIANTS.map((variant) => {
+      const list = runs.get(variant.id)
+      const baseRuns = runs.get(variant.baseline)
+      // Ratio per round (same conditions), then the median of those ratios.
+      const ratios = list.map((r, i) => r.rps / baseRuns[i].rps)
+      return {
+        ...variant,
+        rps: median(list.map((r) => r.rps)),
+        rpsSpread: spread(list.map((r) => r.rps)),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+        ratio: median(ratios),
+        ratioSpread: spread(ratios),
+        runs: list.length,
+      }
+    })
+    return { rounds, durationSec, warmupSec, connections, variants }
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()))
+  }
+}

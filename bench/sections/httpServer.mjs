@@ -1,0 +1,165 @@
+// One server under test for the HTTP section, in its own process. `variant` picks what guards
+// the same JSON handler:
+//   bare            — nothing (the physical limit of this stack)
+//   latch           — Latch `requireSession` with the verified-token cache (default options)
+//   latch-nocache   — the same with the cache disabled (`verifyCacheSize: 0`): a jose verify per request
+//   bare-node       — no express, no auth: plain node:http (the limit of the `handle` path)
+//   handle          — no express: node:http → Web `Request` → `sessions.verify(request)`
+//   express-session — what a user would pick instead: express-session + connect-redis, a Redis
+//                     lookup (and a TTL touch) per request
+// Every variant also serves `POST /login` so the load generator gets a real session the way a
+// browser would, through HTTP. Listens on 127.0.0.1 only.
+import { createServer } from 'node:http'
+import express from 'express'
+import { childConfig } from '../lib/child.mjs'
+import {
+  createLatch,
+  latchExpress,
+  nodeRequestToWeb,
+  sendWebResponse,
+  verifyRequest,
+  webLogin,
+} from '../lib/latch.mjs'
+
+const config = childConfig()
+
+/** The handler every variant shares: who is asking, as JSON. */
+function handler(session) {
+  return { userId: session.userId, sessionId: session.sessionId }
+}
+
+const ANONYMOUS = { userId: 'anonymous', sessionId: 'none' }
+
+async function bareApp() {
+  const app = express()
+  app.post('/login', (_req, res) => res.json({ userId: 'alice' }))
+  app.get('/api/me', (_req, res) => res.json(handler(ANONYMOUS)))
+  return { listener: app, close: async () => {} }
+}
+
+async function latchApp(managerOptions) {
+  const { sessions, close } = await createLatch(managerOptions)
+  const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
+  const app = express()
+  app.use(middleware)
+  app.post('/login', async (req, res, next) => {
+    try {
+      await createSession(req, res, 'alice')
+      res.json({ userId: 'alice' })
+    } catch (err) {
+      next(err)
+    }
+  })
+  app.get('/api/me', guard, (req, res) => res.json(handler(sessionOf(req))))
+  return { listener: app, close, sessions }
+}
+
+async function bareNodeServer() {
+  const listener = (req, res) => {
+    if (req.method === 'POST' && req.url === '/login') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+      return res.end('{"userId":"alice"}')
+    }
+    if (req.url !== '/api/me') return res.writeHead(404).end()
+    const body = JSON.stringify(handler(ANONYMOUS))
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    })
+    res.end(body)
+  }
+  return { listener, close: async () => {} }
+}
+
+async function handleServer() {
+  const { sessions, close } = await createLatch({})
+  const listener = async (req, res) => {
+    try {
+      const request = nodeRequestToWeb(req)
+      const url = new URL(request.url)
+      if (url.pathname === '/login' && req.method === 'POST') {
+        return await sendWebResponse(res, await webLogin(sessions, request, 'alice'))
+      }
+      const latchResponse = await sessions.handle(request)
+      if (latchResponse) return await sendWebResponse(res, latchResponse)
+      if (url.pathname === '/api/me') {
+        const result = await verifyRequest(sessions, request)
+        if (result.response) return await sendWebResponse(res, result.response)
+        const body = JSON.stringify(handler(result.session))
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        })
+        return res.end(body)
+      }
+      res.writeHead(404).end()
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500)
+      res.end()
+      process.send?.({ type: 'log', message: String(err?.stack ?? err) })
+    }
+  }
+  return { listener, close, sessions }
+}
+
+async function expressSessionApp() {
+  const [{ default: session }, { RedisStore }, { createClient }] = await Promise.all([
+    import('express-session'),
+    import('connect-redis'),
+    import('redis'),
+  ])
+  const client = createClient({ url: config.redisUrl })
+  await client.connect()
+  const app = express()
+  app.use(
+    session({
+      store: new RedisStore({ client, prefix: 'bench-sess:' }),
+      secret: 'bench-only-secret-not-used-anywhere-else',
+      name: 'sid',
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 30 * 24 * 3600 * 1000 },
+    }),
+  )
+  app.post('/login', (req, res, next) => {
+    req.session.regenerate((err) => {
+      if (err) return next(err)
+      req.session.userId = 'alice'
+      res.json({ userId: 'alice' })
+    })
+  })
+  app.get('/api/me', (req, res) => {
+    if (!req.session.userId) return res.status(401).json({ error: 'unauthorized' })
+    res.json(handler({ userId: req.session.userId, sessionId: req.sessionID }))
+  })
+  return { listener: app, close: () => client.quit() }
+}
+
+const variants = {
+  bare: bareApp,
+  latch: () => latchApp({}),
+  'latch-nocache': () => latchApp({ verifyCacheSize: 0 }),
+  'bare-node': bareNodeServer,
+  handle: handleServer,
+  'express-session': expressSessionApp,
+}
+
+const make = variants[config.variant]
+if (!make) throw new Error(`unknown variant ${config.variant}`)
+const app = await make()
+const server = createServer(app.listener)
+server.keepAliveTimeout = 60_000
+server.listen(0, '127.0.0.1', () => {
+  process.send({ type: 'ready', port: server.address().port })
+})
+
+process.on('message', async (message) => {
+  if (message?.type === 'stats') {
+    process.send({ type: 'reply', data: { rss: process.memoryUsage().rss } })
+  } else if (message?.type === 'stop') {
+    server.closeAllConnections?.()
+    server.close()
+    await app.close?.()
+    process.exit(0)
+  }
+})

@@ -1,0 +1,116 @@
+// Section 3: refresh throughput of one store, in its own process: the manager's real refresh
+// endpoint (`handle(Request)` in header mode: parse, MAC check, store read, rotation decision,
+// compare-and-swap, sign a new access token, build the response). Every loop is bounded in count
+// and time.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runAsChild } from '../lib/child.mjs'
+import { createHeaderSession, createLatch, decodeFront, openStore, refreshOnce } from '../lib/latch.mjs'
+import { median, spread } from '../lib/stats.mjs'
+
+/** `chains` sessions each refreshing in a loop (each refresh presents the token the last one returned). */
+async function chained(sessions, chains, { timeMs, maxPerChain }) {
+  const tokens = []
+  for (let i = 0; i < chains; i++)
+    tokens.push((await createHeaderSession(sessions, `user-${i % 97}`)).refreshToken)
+  let done = 0
+  const started = performance.now()
+  const deadline = started + timeMs
+  await Promise.all(
+    tokens.map(async (first) => {
+      let token = first
+      for (let n = 0; n < maxPerChain && performance.now() < deadline; n++) {
+        const answer = await refreshOnce(sessions, token)
+        if (answer.status !== 200) throw new Error(`refresh answered ${answer.status} ${answer.error}`)
+        token = answer.refreshToken
+        done++
+      }
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  return { count: done, seconds, perSec: done / seconds }
+}
+
+/**
+ * `burst` concurrent refreshes of one token, repeated: each burst must rotate exactly once (one
+ * successor for all, generation +1, no theft verdict). Rate = refresh requests answered per second.
+ */
+async function contended(sessions, { burst, timeMs, maxBursts }) {
+  let { refreshToken: token } = await createHeaderSession(sessions, 'contended')
+  let generation = 0
+  let requests = 0
+  let bursts = 0
+  const started = performance.now()
+  const deadline = started + timeMs
+  while (bursts < maxBursts && performance.now() < deadline) {
+    const answers = await Promise.all(Array.from({ length: burst }, () => refreshOnce(sessions, token)))
+    const failed = answers.filter((a) => a.status !== 200)
+    if (failed.length > 0) {
+      throw new Error(
+        `contended refresh: ${failed.length}/${burst} failed (${failed[0].status} ${failed[0].error})`,
+      )
+    }
+    const successors = new Set(answers.map((a) => a.refreshToken))
+    const generations = new Set(answers.map((a) => decodeFront(a.front).gen))
+    if (successors.size !== 1 || generations.size !== 1 || !generations.has(generation + 1)) {
+      throw new Error(
+        `contended refresh rotated ${successors.size} times (generations ${[...generations].join(',')}, expected one rotation)`,
+      )
+    }
+    token = answers[0].refreshToken
+    generation++
+    requests += burst
+    bursts++
+  }
+  const seconds = (performance.now() - started) / 1000
+  return { count: requests, bursts, rotations: generation, seconds, perSec: requests / seconds }
+}
+
+runAsChild(
+  async ({
+    store: storeName,
+    redisUrl,
+    databaseUrl,
+    runs = 3,
+    timeMs = 1500,
+    concurrency = 50,
+    burst = 50,
+  }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'latch-bench-sqlite-'))
+    const opened = await openStore(storeName, { redisUrl, databaseUrl, sqlitePath: join(dir, 'sessions.db') })
+    const latch = await createLatch({}, opened.store)
+    try {
+      const { sessions } = latch
+      // Warm-up: JIT, statement caches, connection pools.
+      await chained(sessions, 10, { timeMs: 400, maxPerChain: 500 })
+      const modes = { sequential: [], concurrent: [], contended: [] }
+      for (let run = 0; run < runs; run++) {
+        modes.sequential.push(await chained(sessions, 1, { timeMs, maxPerChain: 100_000 }))
+        modes.concurrent.push(await chained(sessions, concurrency, { timeMs, maxPerChain: 20_000 }))
+        modes.contended.push(await contended(sessions, { burst, timeMs, maxBursts: 5_000 }))
+      }
+      const summary = (list) => ({
+        perSec: median(list.map((r) => r.perSec)),
+        spread: spread(list.map((r) => r.perSec)),
+        total: list.reduce((a, r) => a + r.count, 0),
+        runs: list.length,
+      })
+      return {
+        store: storeName,
+        sequential: summary(modes.sequential),
+        concurrent: { ...summary(modes.concurrent), sessions: concurrency },
+        contended: {
+          ...summary(modes.contended),
+          burst,
+          bursts: modes.contended.reduce((a, r) => a + r.bursts, 0),
+          rotationsPerBurst: 1,
+        },
+      }
+    } finally {
+      await latch.close()
+      await opened.close(opened.store)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+)
