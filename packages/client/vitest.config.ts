@@ -9,6 +9,8 @@ export default defineConfig({
     environment: 'node',
     include: ['src/**/*.test.ts'],
     setupFiles: ['./src/test/polyfills.ts'],
+    // A shared, noisy 2-core machine: msw with 100 requests can take seconds there.
+    testTimeout: 30_000,
     restoreMocks: true,
     unstubGlobals: true,
     typecheck: {

@@ -23,17 +23,13 @@ export interface Broadcast {
 /** Creates the channel called `name`; injectable for tests and non-browser hosts. */
 export type BroadcastFactory = (name: string) => Broadcast
 
-const TYPES = new Set(['signedIn', 'refreshed', 'signedOut'])
-const REASONS = new Set(['signout', 'unauthorized', 'session_expired', 'token_theft_detected', 'other_tab'])
+const REASONS = ['signout', 'unauthorized', 'session_expired', 'token_theft_detected', 'other_tab']
 
 /** Validates a received message; anything else is dropped. */
 export function parseBroadcastMessage(data: unknown): BroadcastMessage | null {
-  if (typeof data !== 'object' || data === null) return null
-  const { type, reason } = data as Record<string, unknown>
-  if (typeof type !== 'string' || !TYPES.has(type)) return null
-  const message: BroadcastMessage = { type: type as BroadcastMessage['type'] }
-  if (typeof reason === 'string' && REASONS.has(reason)) message.reason = reason as SignedOutReason
-  return message
+  const { type, reason } = (data ?? {}) as Record<string, unknown>
+  if (type !== 'signedIn' && type !== 'refreshed' && type !== 'signedOut') return null
+  return REASONS.includes(reason as string) ? { type, reason: reason as SignedOutReason } : { type }
 }
 
 /** A channel that goes nowhere (SSR, Node). */

@@ -112,7 +112,6 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
         baseFetch,
         (signal) => transport.endpointRequest(url, signal),
         config.refreshTimeout,
-        (value) => front.persist(value),
       )
       if (answer.kind === 'signed_out') {
         signOutLocally(answer.reason)
@@ -191,13 +190,11 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     for (let round = 0; latchCodeOf(response) === 'try_refresh' && response.status === 401; round++) {
       if (previous === 'refreshed' && sameSession(front.read(), seen)) {
         discard(response)
-        throw new RefreshLoopError(
-          'The call met try_refresh again with the session the refresh had just produced.',
-        )
+        throw new RefreshLoopError()
       }
       if (round >= config.maxReplays) {
         discard(response)
-        throw new RefreshLoopError(`The call still met try_refresh after ${config.maxReplays} replays.`)
+        throw new RefreshLoopError()
       }
       const outcome = await abortable(coordinator.refresh(seen), call.signal)
       if (outcome.kind === 'signed_out') return response

@@ -8,7 +8,6 @@ import type { SessionEventName, SessionEvents } from './types'
 export interface Emitter {
   on<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): () => void
   emit<E extends SessionEventName>(event: E, payload: SessionEvents[E]): void
-  clear(): void
 }
 
 /** Creates an emitter. A throwing listener is reported asynchronously and does not stop the others. */
@@ -37,6 +36,5 @@ export function createEmitter(): Emitter {
         }
       }
     },
-    clear: () => listeners.clear(),
   }
 }

@@ -49,7 +49,7 @@ export class InvalidRequestError extends LatchError {
   }
 }
 
-/** The refresh (or sign-out) request did not reach the server. The session is kept. */
+/** The refresh request did not reach the server. The session is kept. */
 export class LatchNetworkError extends LatchError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('network_error', message, options)
@@ -59,8 +59,8 @@ export class LatchNetworkError extends LatchError {
 
 /**
  * The server answered the refresh with something other than success or a session-ending 401
- * (5xx, 503 `store_unavailable`, 403 `csrf_failed`, a malformed answer). The session is kept;
- * the next call tries again.
+ * (5xx, 503 `store_unavailable`, 403 `csrf_failed`, a success without a readable session). The
+ * session is kept; the next call tries again.
  */
 export class RefreshFailedError extends LatchError {
   /** HTTP status of the refresh answer. */
@@ -71,10 +71,7 @@ export class RefreshFailedError extends LatchError {
   readonly retryAfter: number | null
 
   constructor(status: number, latchCode: string | null, retryAfter: number | null) {
-    super(
-      'refresh_failed',
-      `Session refresh failed with status ${status}${latchCode ? ` (${latchCode})` : ''}.`,
-    )
+    super('refresh_failed', `Refresh failed: ${status} ${latchCode ?? ''}`.trim())
     this.name = 'RefreshFailedError'
     this.status = status
     this.latchCode = latchCode
@@ -85,7 +82,7 @@ export class RefreshFailedError extends LatchError {
 /** The refresh request did not answer within `refreshTimeout`. The session is kept. */
 export class RefreshTimeoutError extends LatchError {
   constructor(timeoutMs: number) {
-    super('refresh_timeout', `Session refresh did not answer within ${timeoutMs} ms.`)
+    super('refresh_timeout', `Refresh timed out after ${timeoutMs} ms.`)
     this.name = 'RefreshTimeoutError'
   }
 }
@@ -95,18 +92,21 @@ export class RefreshTimeoutError extends LatchError {
  * (a proxy dropping cookies, a clock far off…), or went round more than `maxReplays` times.
  */
 export class RefreshLoopError extends LatchError {
-  constructor(message: string) {
-    super('refresh_loop', message)
+  constructor() {
+    super('refresh_loop', 'The call still met try_refresh after refreshing: refresh loop stopped.')
     this.name = 'RefreshLoopError'
   }
 }
 
-/** The call needed a replay but its body was a stream, which can be sent only once. */
+/**
+ * The call needed a replay but its body was a `ReadableStream`, which can be sent only once.
+ * Send a Blob, ArrayBuffer, string, FormData or URLSearchParams body to make it replayable.
+ */
 export class BodyNotReplayableError extends LatchError {
   constructor() {
     super(
       'body_not_replayable',
-      'The request needs to be replayed after a session refresh, but its body is a ReadableStream that can be sent only once. Send a Blob, ArrayBuffer, string, FormData or URLSearchParams body instead.',
+      'A ReadableStream body cannot be replayed after a refresh; send a Blob instead.',
     )
     this.name = 'BodyNotReplayableError'
   }
@@ -115,7 +115,7 @@ export class BodyNotReplayableError extends LatchError {
 /** The cross-tab refresh lock could not be acquired in time. The session is kept. */
 export class LockTimeoutError extends LatchError {
   constructor(name: string, timeoutMs: number) {
-    super('lock_timeout', `Could not acquire the lock "${name}" within ${timeoutMs} ms.`)
+    super('lock_timeout', `Lock "${name}" not acquired within ${timeoutMs} ms.`)
     this.name = 'LockTimeoutError'
   }
 }
@@ -128,34 +128,21 @@ export class SignOutFailedError extends LatchError {
   }
 }
 
-const latchErrorNames = new Set([
-  'LatchError',
-  'InvalidOptionError',
-  'InvalidRequestError',
-  'LatchNetworkError',
-  'RefreshFailedError',
-  'RefreshTimeoutError',
-  'RefreshLoopError',
-  'BodyNotReplayableError',
-  'LockTimeoutError',
-  'SignOutFailedError',
-])
+const NAMES =
+  'LatchError InvalidOptionError InvalidRequestError LatchNetworkError RefreshFailedError RefreshTimeoutError RefreshLoopError BodyNotReplayableError LockTimeoutError SignOutFailedError'.split(
+    ' ',
+  )
 
 /**
  * True for any {@link LatchError}, also one created in another realm (iframe, duplicated bundle),
  * which `instanceof` misses: it matches on `name` and `code`.
  */
 export function isLatchError(value: unknown): value is LatchError {
-  if (value instanceof LatchError) return true
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    latchErrorNames.has((value as { name?: unknown }).name as string) &&
-    typeof (value as { code?: unknown }).code === 'string'
-  )
+  const v = value as { name?: unknown; code?: unknown } | null
+  return value instanceof LatchError || (NAMES.includes(v?.name as string) && typeof v?.code === 'string')
 }
 
-/** True for a {@link LatchError} with the given code (narrowing to the matching class). */
+/** True for a {@link LatchError} with the given code. */
 export function isLatchErrorWithCode<C extends LatchErrorCode>(
   value: unknown,
   code: C,

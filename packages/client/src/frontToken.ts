@@ -19,10 +19,9 @@ const MAX_FRONT_TOKEN_LENGTH = 4096
 
 function base64UrlToString(value: string): string | null {
   if (!/^[A-Za-z0-9_-]*$/.test(value)) return null
-  const base64 = value.replace(/-/g, '+').replace(/_/g, '/')
-  const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4)
   try {
-    const binary = atob(padded)
+    // atob accepts unpadded input (forgiving-base64), so only the alphabet needs translating.
+    const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'))
     const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0))
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch {
@@ -153,13 +152,4 @@ export function storedFrontTokenSource(storage: StateStorage | null, key: string
     },
     remove: () => storage?.removeItem(key),
   }
-}
-
-/** Encodes a front-token payload object (as found in a refresh answer's body) to its wire form. */
-export function encodeFrontToken(payload: unknown): string | null {
-  if (decodeFrontToken(payload) === null) return null
-  const bytes = new TextEncoder().encode(JSON.stringify(payload))
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }

@@ -79,70 +79,59 @@ export interface ResolvedOptions {
   syncOnFocus: boolean
 }
 
-const isFn = (value: unknown) => value === undefined || typeof value === 'function'
-const isString = (value: unknown) => value === undefined || (typeof value === 'string' && value !== '')
-const isDuration = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0
+const isFn = (v: unknown) => typeof v === 'function'
+const isName = (v: unknown) => typeof v === 'string' && v !== ''
+const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+const FN = 'a function'
+const NAME = 'a non-empty string'
+
+// [option, test, what it must be]: checked only when the option is given.
+const CHECKS: Array<[keyof SessionClientOptions, (value: any) => boolean, string]> = [
+  [
+    'apiBase',
+    (v) => isName(v) && (!/^[a-z][a-z\d+.-]*:/i.test(v) || parseUrl(v) !== null),
+    'an absolute URL or a path',
+  ],
+  ['basePath', (v) => typeof v === 'string' && /^\/[\w\-./~%]*$/.test(v), "a path starting with '/'"],
+  ['transport', (v) => v === 'cookie' || v === 'header', "'cookie' or 'header'"],
+  ['fetch', isFn, FN],
+  ['now', isFn, FN],
+  ['lock', isFn, FN],
+  ['broadcast', isFn, FN],
+  ['lockName', isName, NAME],
+  ['storageKey', isName, NAME],
+  [
+    'storage',
+    (v) => ['getItem', 'setItem', 'removeItem'].every((m) => typeof v?.[m] === 'function'),
+    'a Storage-like object',
+  ],
+  ['refreshTimeout', (v) => isMs(v) && v > 0, 'a positive number of milliseconds'],
+  ['proactiveRefresh', (v) => v === false || isMs(v), 'a number of milliseconds or false'],
+  ['maxReplays', (v) => Number.isInteger(v) && v > 0 && v <= 10, 'an integer from 1 to 10'],
+  ['syncOnFocus', (v) => typeof v === 'boolean', 'a boolean'],
+]
 
 /** Validates the options and applies the defaults. Throws `InvalidOptionError` naming the option. */
 export function resolveOptions(options: SessionClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'an object')
-  const o = options
-  if (!isString(o.apiBase)) throw new InvalidOptionError('apiBase', 'a non-empty URL or path')
-  if (o.apiBase !== undefined && /^[a-z][a-z\d+.-]*:/i.test(o.apiBase) && parseUrl(o.apiBase) === null) {
-    throw new InvalidOptionError('apiBase', 'a valid absolute URL or a path')
+  const resolved: Record<string, unknown> = {
+    basePath: '/auth/session',
+    transport: 'cookie',
+    now: () => Date.now(),
+    lockName: 'latch-refresh',
+    storageKey: 'latch',
+    refreshTimeout: 10_000,
+    proactiveRefresh: 30_000,
+    maxReplays: 2,
+    syncOnFocus: true,
   }
-  const basePath = o.basePath ?? '/auth/session'
-  if (typeof basePath !== 'string' || !/^\/[\w\-./~%]*$/.test(basePath)) {
-    throw new InvalidOptionError('basePath', "a path starting with '/'")
+  for (const [name, ok, requirement] of CHECKS) {
+    const value = options[name]
+    if (value === undefined) continue
+    if (!ok(value)) throw new InvalidOptionError(name, requirement)
+    resolved[name] = value
   }
-  if (o.transport !== undefined && o.transport !== 'cookie' && o.transport !== 'header') {
-    throw new InvalidOptionError('transport', "'cookie' or 'header'")
-  }
-  for (const name of ['fetch', 'now', 'lock', 'broadcast'] as const) {
-    if (!isFn(o[name])) throw new InvalidOptionError(name, 'a function')
-  }
-  if (!isString(o.lockName)) throw new InvalidOptionError('lockName', 'a non-empty string')
-  if (!isString(o.storageKey)) throw new InvalidOptionError('storageKey', 'a non-empty string')
-  if (
-    o.storage !== undefined &&
-    (typeof o.storage !== 'object' ||
-      o.storage === null ||
-      typeof o.storage.getItem !== 'function' ||
-      typeof o.storage.setItem !== 'function' ||
-      typeof o.storage.removeItem !== 'function')
-  ) {
-    throw new InvalidOptionError('storage', 'an object with getItem, setItem and removeItem')
-  }
-  const refreshTimeout = o.refreshTimeout ?? 10_000
-  if (!isDuration(refreshTimeout) || refreshTimeout === 0) {
-    throw new InvalidOptionError('refreshTimeout', 'a positive number of milliseconds')
-  }
-  const proactiveRefresh = o.proactiveRefresh ?? 30_000
-  if (proactiveRefresh !== false && !isDuration(proactiveRefresh)) {
-    throw new InvalidOptionError('proactiveRefresh', 'a number of milliseconds or false')
-  }
-  const maxReplays = o.maxReplays ?? 2
-  if (!Number.isInteger(maxReplays) || maxReplays < 1 || maxReplays > 10) {
-    throw new InvalidOptionError('maxReplays', 'an integer from 1 to 10')
-  }
-  if (o.syncOnFocus !== undefined && typeof o.syncOnFocus !== 'boolean') {
-    throw new InvalidOptionError('syncOnFocus', 'a boolean')
-  }
-  return {
-    apiBase: o.apiBase,
-    basePath: basePath.replace(/\/+$/, ''),
-    transport: o.transport ?? 'cookie',
-    fetch: o.fetch,
-    now: o.now ?? (() => Date.now()),
-    lock: o.lock,
-    lockName: o.lockName ?? 'latch-refresh',
-    storage: o.storage,
-    storageKey: o.storageKey ?? 'latch',
-    broadcast: o.broadcast,
-    refreshTimeout,
-    proactiveRefresh,
-    maxReplays,
-    initialSession: o.initialSession,
-    syncOnFocus: o.syncOnFocus ?? true,
-  }
+  resolved.initialSession = options.initialSession
+  resolved.basePath = (resolved.basePath as string).replace(/\/+$/, '')
+  return resolved as unknown as ResolvedOptions
 }

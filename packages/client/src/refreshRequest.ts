@@ -5,7 +5,7 @@
  * @module
  */
 import { LatchNetworkError, RefreshFailedError, RefreshTimeoutError } from './errors'
-import { encodeFrontToken, FRONT_TOKEN_REMOVE } from './frontToken'
+import { FRONT_TOKEN_REMOVE } from './frontToken'
 import { HEADERS } from './transport'
 import type { SignedOutReason } from './types'
 
@@ -38,15 +38,13 @@ export function discard(response: Response): void {
 }
 
 /**
- * Sends `request` (built by the transport) with a timeout and reads the answer. On success the
- * front token, when only the body carries it (CORS not exposing the header), is copied into the
- * response headers' place via `persistFront`.
+ * Sends the refresh request built by `build` with a timeout and reads the answer. The new front
+ * token travels in the `x-latch-front-token` header (or the cookie), which the caller takes.
  */
 export async function sendRefresh(
   fetchImpl: typeof fetch,
   build: (signal: AbortSignal) => Request,
   timeoutMs: number,
-  persistFront: (value: string) => void,
 ): Promise<RefreshAnswer> {
   const controller = new AbortController()
   let timedOut = false
@@ -57,18 +55,10 @@ export async function sendRefresh(
   let response: Response
   try {
     response = await fetchImpl.call(globalThis, build(controller.signal))
-    if (response.ok && !response.headers.has(HEADERS.frontToken)) {
-      // Reading the body is part of the request: the timeout still applies to it.
-      const body = (await response
-        .clone()
-        .json()
-        .catch(() => null)) as { session?: unknown } | null
-      const encoded = typeof body?.session === 'string' ? body.session : encodeFrontToken(body?.session)
-      if (encoded) persistFront(encoded)
-    }
   } catch (cause) {
-    if (timedOut) throw new RefreshTimeoutError(timeoutMs)
-    throw new LatchNetworkError('The session refresh request failed before an answer arrived.', { cause })
+    throw timedOut
+      ? new RefreshTimeoutError(timeoutMs)
+      : new LatchNetworkError('Refresh request failed.', { cause })
   } finally {
     globalThis.clearTimeout(timer)
   }

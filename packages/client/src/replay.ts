@@ -34,12 +34,8 @@ export function prepareReplay(
     const target = input instanceof Request ? input : new URL(String(input), base)
     original = new Request(target, init)
   } catch (cause) {
-    throw new InvalidRequestError(
-      base === undefined
-        ? 'The request could not be built: relative URLs need a page location or an absolute `apiBase`.'
-        : 'The request could not be built (invalid URL, method, headers or body).',
-      { cause },
-    )
+    // The cause says what was wrong (a relative URL without a page to resolve it, a GET body…).
+    throw new InvalidRequestError('Invalid request.', { cause })
   }
   const streaming = isStream(init?.body)
   let sent = false

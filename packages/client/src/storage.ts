@@ -50,28 +50,18 @@ export function browserLocalStorage(): StateStorage | null {
  * "nothing stored" instead of breaking a call.
  */
 export function safeStorage(storage: StateStorage): StateStorage {
-  return {
-    getItem(key) {
+  const guard =
+    <A extends unknown[], R>(call: (...args: A) => R) =>
+    (...args: A): R | null => {
       try {
-        const value = storage.getItem(key)
-        return typeof value === 'string' ? value : null
+        return call(...args) ?? null
       } catch {
         return null
       }
-    },
-    setItem(key, value) {
-      try {
-        storage.setItem(key, value)
-      } catch {
-        // Storage full or blocked: the client keeps working from memory for this call.
-      }
-    },
-    removeItem(key) {
-      try {
-        storage.removeItem(key)
-      } catch {
-        // Same as above: never let storage failures surface as crashes.
-      }
-    },
-  }
+    }
+  return {
+    getItem: guard((key: string) => storage.getItem(key)),
+    setItem: guard((key: string, value: string) => storage.setItem(key, value)),
+    removeItem: guard((key: string) => storage.removeItem(key)),
+  } as StateStorage
 }

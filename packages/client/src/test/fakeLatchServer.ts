@@ -5,15 +5,14 @@
  * none. Test-only.
  */
 import { HttpResponse, http } from 'msw'
-import { encodeFrontToken } from '../frontToken'
 import type { StateStorage } from '../storage'
 
 export const API = 'http://api.test'
 export const OTHER = 'http://other.test'
 
-/** Encodes a front token the way the server does. */
+/** Encodes a front token the way the server does: base64url(JSON). */
 export function frontTokenFor(gen: number, exp: number, sid = 'sid-1', uid = 'alice'): string {
-  return encodeFrontToken({ uid, sid, exp: Math.floor(exp / 1000), gen })!
+  return Buffer.from(JSON.stringify({ uid, sid, exp: Math.floor(exp / 1000), gen })).toString('base64url')
 }
 
 /** Answers with a Latch error. */
