@@ -20,6 +20,6 @@ pnpm -s typecheck
 echo "› test"
 mkdir -p .tmp
 status=0
-pnpm exec vitest run --reporter=default --reporter=json --outputFile=.tmp/test-results.json || status=$?
+NODE_OPTIONS="--import $PWD/scripts/node20-polyfills.mjs" pnpm exec vitest run --reporter=default --reporter=json --outputFile=.tmp/test-results.json || status=$?
 node scripts/summary.mjs .tmp/test-results.json || status=$?
 exit $status
