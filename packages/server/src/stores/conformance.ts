@@ -5,6 +5,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   EXPIRED_RETENTION_MS,
@@ -130,6 +131,34 @@ export function describeStoreConformance(
       const bare = makeRecord({ claims: {}, userAgent: null, ip: null, absoluteExpiresAt: Date.now() + HOUR })
       await store.createSession(bare)
       expect(await store.getSession(bare.id)).toEqual(bare)
+    })
+
+    it('round-trips arbitrary claims and text exactly (property)', async () => {
+      const { store } = await setup()
+      // NUL cannot occur in HTTP headers or in Postgres text; everything else must survive.
+      const text = fc
+        .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+        .filter((s) => !s.includes('\0'))
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            userId: text,
+            userAgent: fc.option(text),
+            ip: fc.option(text),
+            claims: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })),
+            generation: fc.nat(),
+          }),
+          async (fields) => {
+            const record = makeRecord(fields)
+            await store.createSession(record)
+            expect(await store.getSession(record.id)).toEqual(record)
+            expect((await store.listUserSessions(fields.userId, Date.now())).map((r) => r.id)).toContain(
+              record.id,
+            )
+          },
+        ),
+        { numRuns: 25 },
+      )
     })
 
     it('rejects a second session with the same id', async () => {

@@ -25,13 +25,14 @@ import {
   type SessionStore,
 } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
+import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
 import { compareNewestFirst, sessionEndsAt } from './sessionEndsAt.js'
 
 // How old a user-index entry without its session must be before a listing prunes it.
 const PRUNE_GRACE_MS = 5 * 60 * 1000
 
 /** Options of {@link redisStore}. Give exactly one of `client` and `url`. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends SweepOptions {
   /**
    * A connected `ioredis` client or cluster. The store never closes it; it opens one more
    * connection (`duplicate()`) for the revocation subscription. No default.
@@ -53,7 +54,8 @@ export interface RedisStoreOptions {
  * Creates a Redis {@link SessionStore}. Sessions are hashes that expire natively
  * `EXPIRED_RETENTION_MS` after their idle/absolute expiry; rotation and key insertion are Lua
  * compare-and-swaps; revocations live in a sorted set and are pushed over pub/sub on a dedicated
- * subscriber connection, which calls `onResync` after every reconnect.
+ * subscriber connection, which calls `onResync` after every reconnect. A periodic bounded sweep
+ * removes expired revocations.
  *
  * @example
  * const sessions = createSessionManager({ store: redisStore({ url: process.env.REDIS_URL }) })
@@ -75,6 +77,8 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       'The `keyPrefix` option must be a string without braces or spaces, at most 100 characters.',
     )
   }
+
+  const sweep = resolveSweepOptions(options)
 
   // Fail fast while Redis is down: the manager answers 503 and the client retries later,
   // rather than every refresh hanging through ioredis' default 20 retries.
@@ -176,7 +180,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     return sub
   }
 
-  return {
+  const store: SessionStore = {
     name: 'redis',
     async createSession(record) {
       open()
@@ -300,10 +304,14 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     async close() {
       if (closed) return
       closed = true
+      stopSweep()
       hub.clear()
       const sub = await subscriber?.catch(() => null)
       sub?.disconnect()
       if (owned) await client.quit().catch(() => client.disconnect())
     },
   }
+  // Sessions expire natively; the sweep keeps the revocation list from growing forever.
+  const stopSweep = startSweeper(sweep, (a, b, c) => store.deleteExpired(a, b, c))
+  return store
 }
