@@ -1,0 +1,60 @@
+import { afterAll, describe, expect, test } from 'vitest'
+import { createSessionManager } from '../createSessionManager.js'
+import { memoryStore } from '../stores/memory.js'
+import { fakeClock } from '../testing/harness.js'
+
+describe('access tokens', () => {
+  const clock = fakeClock()
+  const store = memoryStore()
+  const sessions = createSessionManager({ store, now: clock.now })
+  afterAll(() => sessions.close())
+  const login = (userId: string) =>
+    sessions.create(new Request('http://localhost/login', { method: 'POST' }), { userId })
+
+  test('size with no custom claims stays under 300 bytes', async () => {
+    // A UUID user id is the common worst case for `sub`.
+    const { accessToken } = await login('3f2504e0-4f89-41d3-9a0c-0305e82c3301')
+    const short = (await login('alice')).accessToken
+    console.log(
+      `access token size: ${accessToken.length} bytes (uuid user id), ${short.length} bytes (user id "alice")`,
+    )
+    expect(accessToken.length).toBeLessThan(340)
+    expect(short.length).toBeLessThan(300)
+  })
+
+  test('header and claims: EdDSA, kid, typ latch+jwt, sub/sid/iat/exp/iss, nothing else', async () => {
+    const { accessToken, session } = await login('alice')
+    const [header, payload] = accessToken
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()))
+    expect(Object.keys(header).sort()).toEqual(['alg', 'kid', 'typ'])
+    expect(header).toMatchObject({ alg: 'EdDSA', typ: 'latch+jwt' })
+    expect(payload).toEqual({
+      sub: 'alice',
+      sid: session.sessionId,
+      iss: 'latch',
+      iat: expect.any(Number),
+      exp: payload.iat + 600,
+    })
+  })
+
+  test('the cache does not outlive exp, and revocation applies to cached tokens', async () => {
+    const { accessToken, session } = await login('carol')
+    expect((await sessions.verifyAccessToken(accessToken)).userId).toBe('carol') // now cached
+    await sessions.revokeSession(session.sessionId)
+    await expect(sessions.verifyAccessToken(accessToken)).rejects.toMatchObject({ code: 'unauthorized' })
+    const other = await login('dave')
+    await sessions.verifyAccessToken(other.accessToken)
+    clock.advance(600_000 + 5_001)
+    await expect(sessions.verifyAccessToken(other.accessToken)).rejects.toMatchObject({ code: 'try_refresh' })
+  })
+
+  test('reserved claims are refused at creation', async () => {
+    const request = new Request('http://localhost/login', { method: 'POST' })
+    await expect(sessions.create(request, { userId: 'x', claims: { sub: 'admin' } })).rejects.toThrow(
+      TypeError,
+    )
+    await expect(sessions.create(request, { userId: '' })).rejects.toThrow(TypeError)
+  })
+})
