@@ -4,7 +4,6 @@
 //
 // Options: --quick (one short round of everything: checks the harness, not the figures)
 //          --only=http,verify,refresh,sizes,crosstab,memory
-import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runChild } from './lib/child.mjs'
@@ -178,17 +177,5 @@ if (http) {
 }
 writeFileSync(file('./results.json'), `${JSON.stringify(results, null, 2)}\n`)
 writeFileSync(file('../BENCHMARKS.md'), renderReport(results))
-// Keep the generated files in the repository's format, so `biome ci` stays green after a run.
-try {
-  execFileSync(
-    file('../node_modules/.bin/biome'),
-    ['format', '--write', file('./results.json'), file('./http.svg')],
-    {
-      stdio: 'ignore',
-    },
-  )
-} catch {
-  log('note: biome could not format bench/results.json and bench/http.svg')
-}
 log(`\nwrote BENCHMARKS.md, bench/http.svg, bench/results.json in ${results.durationSec.toFixed(0)} s`)
 process.exitCode = Object.keys(results.errors).length > 0 ? 1 : 0

@@ -60,13 +60,19 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
       }
       cookies.set(variant.id, cookie)
     }
+    // A browser sends the same cookies to an unprotected route too: load every variant with a
+    // Cookie header of the same size, so the comparison isolates the guard, not header parsing.
+    const sample = cookies.get('latch') ?? ''
+    for (const variant of HTTP_VARIANTS) if (!variant.protected) cookies.set(variant.id, sample)
 
     const runs = new Map(HTTP_VARIANTS.map((v) => [v.id, []]))
     for (let round = 0; round < rounds; round++) {
       const order = HTTP_VARIANTS.map((_, i) => HTTP_VARIANTS[(i + round) % HTTP_VARIANTS.length])
       for (const variant of order) {
-        const { port } = servers.get(variant.id)
+        const server = servers.get(variant.id)
+        const { port } = server
         const cookie = cookies.get(variant.id)
+        const before = await server.request({ type: 'stats' })
         const result = await runChild(
           'sections/httpLoad.mjs',
           {
@@ -78,6 +84,8 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
           },
           { timeoutMs: (durationSec + warmupSec) * 1000 + 30_000 },
         )
+        const after = await server.request({ type: 'stats' })
+        result.cpuUsPerRequest = (after.cpuUs - before.cpuUs) / Math.max(1, after.requests - before.requests)
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(
             `${variant.id}: ${result.non2xx} non-2xx answers, ${result.errors} errors under load`,
@@ -85,7 +93,8 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
         }
         runs.get(variant.id).push(result)
         log(
-          `  round ${round + 1}/${rounds} ${variant.id.padEnd(16)} ${Math.round(result.rps)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`,
+          `  round ${round + 1}/${rounds} ${variant.id.padEnd(16)} ${Math.round(result.rps)} req/s  ` +
+            `p50 ${result.p50} ms  p99 ${result.p99} ms  server CPU ${result.cpuUsPerRequest.toFixed(1)} µs/req`,
         )
       }
     }
@@ -95,6 +104,7 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
       const baseRuns = runs.get(variant.baseline)
       // Ratio per round (same conditions), then the median of those ratios.
       const ratios = list.map((r, i) => r.rps / baseRuns[i].rps)
+      const cpuRatios = list.map((r, i) => baseRuns[i].cpuUsPerRequest / r.cpuUsPerRequest)
       return {
         ...variant,
         rps: median(list.map((r) => r.rps)),
@@ -102,6 +112,9 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
         p50: median(list.map((r) => r.p50)),
         p99: median(list.map((r) => r.p99)),
         ratio: median(ratios),
+        cpuUsPerRequest: median(list.map((r) => r.cpuUsPerRequest)),
+        // Throughput the server could reach on a core of its own, relative to the limit.
+        cpuRatio: median(cpuRatios),
         ratioSpread: spread(ratios),
         runs: list.length,
       }

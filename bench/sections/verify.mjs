@@ -53,6 +53,38 @@ async function fixture(algorithm, { cache, revoked = 0 }) {
   return { ...latch, request, accessToken }
 }
 
+/** `requireSession(sessions)` called directly with the fields the adapter reads from express's `req`. */
+async function expressGuard(fixture) {
+  const { requireSession } = await import('@latch/server/express')
+  const { sessions } = fixture
+  const created = await sessions.create(new Request('http://127.0.0.1/login', { method: 'POST' }), {
+    userId: 'alice',
+  })
+  const cookie = created.headers
+    .getSetCookie()
+    .map((line) => line.split(';', 1)[0])
+    .join('; ')
+  const headers = { cookie, host: '127.0.0.1', accept: '*/*', 'user-agent': 'latch-bench/1.0' }
+  const cookieRequestLike = {
+    method: 'GET',
+    url: 'http://127.0.0.1/api/me',
+    headers: { get: (name) => headers[name.toLowerCase()] ?? null },
+  }
+  const guard = requireSession(sessions)
+  const res = {
+    status() {
+      throw new Error('the guard refused a valid session')
+    },
+  }
+  const middleware = () =>
+    new Promise((resolve, reject) => {
+      const req = { method: 'GET', protocol: 'http', originalUrl: '/api/me', headers }
+      guard(req, res, (err) => (err ? reject(err) : resolve(req.session)))
+    })
+  if ((await middleware())?.userId !== 'alice') throw new Error('requireSession did not set the session')
+  return { middleware, cookieRequestLike }
+}
+
 async function referencePoints() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   const jwt = await new SignJWT({ sid: 'x'.repeat(22) })
@@ -109,12 +141,16 @@ runAsChild(async ({ timeMs = 700, warmupMs = 200, algorithms = ['EdDSA', 'ES256'
       `EdDSA: cache miss, ${REVOKED} revoked sessions listed`,
       () => revokedMiss.sessions.verify(revokedMiss.request),
     ])
-    // The hot path of the express adapter passes the bare token through `verifyAccessToken`.
     const hit = fixtures[0]
     tasks.push([
       'EdDSA: verifyAccessToken(token), cache hit',
       () => hit.sessions.verifyAccessToken(hit.accessToken),
     ])
+    // What the express guard does per request on a hit, without express around it: cookie mode
+    // (as a browser sends it) through `requireSession`'s middleware function with a minimal request.
+    const { middleware, cookieRequestLike } = await expressGuard(hit)
+    tasks.push(['EdDSA: verify(cookie request), cache hit', () => hit.sessions.verify(cookieRequestLike)])
+    tasks.push(['EdDSA: requireSession middleware alone, cookie, cache hit', () => middleware()])
     tasks.push(...(await referencePoints()))
     const results = await measure(tasks, { timeMs, warmupMs })
     return {
