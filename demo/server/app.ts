@@ -1,0 +1,75 @@
+/**
+ * The demo's express application: Latch's endpoints, the demo API and the built SPA, on one
+ * origin so the session cookies need no CORS.
+ * @module
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { SessionManager } from '@latch/server'
+import { latchMiddleware } from '@latch/server/express'
+import express, { type Express } from 'express'
+import { errorHandler, sendError } from './errors'
+import { requestLog } from './log'
+import type { NotesStore } from './notes'
+import { accountRoutes } from './routes/account'
+import { deviceRoutes } from './routes/devices'
+import { noteRoutes } from './routes/notes'
+import type { StatsRecorder } from './stats'
+
+export interface DemoAppOptions {
+  sessions: SessionManager
+  notes: NotesStore
+  /** Shown by `/api/health`. */
+  storeName: string
+  /** The built SPA (`dist/public`); omitted in API-only tests. */
+  publicDir?: string
+  /** Counters for `GET /api/test/stats`; only given with `LATCH_DEMO_TEST=1`. */
+  stats?: StatsRecorder
+  /** Where request lines go. Defaults to `console.log`; `null` for none. */
+  log?: ((line: string) => void) | null
+}
+
+export function createDemoApp(options: DemoAppOptions): Express {
+  const { sessions, notes, stats, publicDir } = options
+  const app = express()
+  app.disable('x-powered-by')
+  // API answers are per user and per session: never cached, never revalidated into a 304.
+  app.set('etag', false)
+  // The demo listens on loopback; `req.ip` is then the browser's address, which sessions record.
+  app.set('trust proxy', 'loopback')
+
+  if (options.log !== null) app.use(requestLog(options.log ?? console.log))
+  if (stats) app.use(stats.middleware)
+
+  app.use(latchMiddleware(sessions))
+  app.use('/api', (_req, res, next) => {
+    res.setHeader('cache-control', 'no-store')
+    next()
+  })
+  app.use('/api', express.json({ limit: '16kb' }))
+
+  app.get('/api/health', (_req, res) => {
+    res.json({ ok: true, store: options.storeName })
+  })
+  if (stats) app.get('/api/test/stats', (_req, res) => res.json(stats.snapshot()))
+
+  app.use(accountRoutes(sessions))
+  app.use(deviceRoutes(sessions))
+  app.use(noteRoutes(sessions, notes))
+
+  app.use(['/api', sessions.basePath], (_req, res) => sendError(res, 404, 'not_found', 'No such endpoint.'))
+
+  if (publicDir && existsSync(publicDir)) {
+    // Hashed asset names never change content, so browsers may keep them for good.
+    app.use('/assets', express.static(join(publicDir, 'assets'), { immutable: true, maxAge: '1y' }))
+    app.use(express.static(publicDir, { index: false }))
+    // Every other GET is a page of the SPA.
+    app.get('/{*path}', (_req, res) => {
+      res.setHeader('cache-control', 'no-cache')
+      res.sendFile(join(publicDir, 'index.html'))
+    })
+  }
+
+  app.use(errorHandler())
+  return app
+}

@@ -1,0 +1,76 @@
+/**
+ * Starts the demo: reads the environment, opens the stores, serves the API and the SPA, and
+ * prints the URL. `pnpm demo` from the repository root builds everything first.
+ * @module
+ */
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createSessionManager } from '@latch/server'
+import { createDemoApp } from './app'
+import { ConfigError, formatDuration, loadConfig } from './config'
+import { createStatsRecorder } from './stats'
+import { openStores } from './stores'
+
+// Bundled to demo/dist/server/main.js: the demo directory is two levels up.
+const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, demoDir)
+  const stores = await openStores(config)
+  const stats = config.testMode ? createStatsRecorder() : undefined
+  const sessions = createSessionManager({
+    store: stores.sessions,
+    accessTokenTtl: config.accessTokenTtl,
+    sessionTtl: config.sessionTtl,
+    reuseGrace: config.reuseGrace,
+    clockTolerance: config.clockTolerance,
+    onTheftDetected(event) {
+      stats?.theftDetected()
+      console.warn(
+        `theft detected: a reused refresh token revoked session ${event.sessionId} of ${event.userId} ` +
+          `(from ${event.ip ?? 'unknown ip'}, ${event.userAgent ?? 'unknown agent'})`,
+      )
+    },
+  })
+  await sessions.ready
+
+  const app = createDemoApp({
+    sessions,
+    notes: stores.notes,
+    storeName: config.store,
+    publicDir: resolve(demoDir, 'dist', 'public'),
+    stats,
+  })
+  const server = app.listen(config.port, config.host, () => {
+    console.log(`Latch demo running at http://localhost:${config.port}`)
+    console.log(
+      `  store: ${stores.description} · access token ${formatDuration(config.accessTokenTtl)} · ` +
+        `session ${formatDuration(config.sessionTtl)} · reuse grace ${formatDuration(config.reuseGrace)}`,
+    )
+    if (config.testMode) console.log('  test mode: GET /api/test/stats is enabled')
+  })
+  server.on('error', (error) => {
+    console.error(`Could not listen on ${config.host}:${config.port}: ${error.message}`)
+    process.exit(1)
+  })
+
+  let stopping = false
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    server.close()
+    server.closeAllConnections()
+    Promise.allSettled([sessions.close()])
+      .then(() => stores.close())
+      .finally(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((error) => {
+  console.error(
+    error instanceof ConfigError ? error.message : `Could not start the demo: ${error?.message ?? error}`,
+  )
+  process.exit(1)
+})

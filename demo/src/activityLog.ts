@@ -1,0 +1,138 @@
+/**
+ * The live event log: a tiny external store fed by the session client's events, read by
+ * React through `useSyncExternalStore`. It outlives sign-outs on purpose: after a theft the
+ * page is signed out and this log is where the user learns why.
+ * @module
+ */
+import type { SessionClient, SessionEvents, SignedOutReason } from '@latch/client'
+
+export type ActivityKind =
+  | 'signedIn'
+  | 'refreshed'
+  | 'refreshedElsewhere'
+  | 'signedOut'
+  | 'signedOutElsewhere'
+  | 'revoked'
+  | 'theftDetected'
+  | 'refreshFailed'
+
+export type ActivityTone = 'info' | 'success' | 'warning' | 'danger'
+
+export interface ActivityEntry {
+  id: number
+  at: number
+  kind: ActivityKind
+  tone: ActivityTone
+  title: string
+  detail: string
+}
+
+export interface ActivityLog {
+  getSnapshot(): readonly ActivityEntry[]
+  subscribe(listener: () => void): () => void
+}
+
+/** Keeps the page light however long a tab stays open. */
+const MAX_ENTRIES = 40
+
+const SIGNED_OUT: Record<Exclude<SignedOutReason, 'other_tab'>, Omit<ActivityEntry, 'id' | 'at'>> = {
+  signout: { kind: 'signedOut', tone: 'info', title: 'Signed out', detail: 'The session was ended here.' },
+  unauthorized: {
+    kind: 'revoked',
+    tone: 'warning',
+    title: 'Session ended by the server',
+    detail: 'It was revoked, perhaps from another device.',
+  },
+  session_expired: {
+    kind: 'signedOut',
+    tone: 'warning',
+    title: 'Session expired',
+    detail: 'It was idle for longer than the session lifetime.',
+  },
+  token_theft_detected: {
+    kind: 'signedOut',
+    tone: 'danger',
+    title: 'Signed out for safety',
+    detail: 'A reused refresh token revoked the session.',
+  },
+}
+
+function describeSignedOut(payload: SessionEvents['signedOut']): Omit<ActivityEntry, 'id' | 'at'> {
+  if (payload.origin === 'other_tab' || payload.reason === 'other_tab') {
+    return {
+      kind: 'signedOutElsewhere',
+      tone: 'info',
+      title: 'Signed out in another tab',
+      detail: 'Every tab follows.',
+    }
+  }
+  return SIGNED_OUT[payload.reason]
+}
+
+/** Subscribes to `client`'s events and turns them into human-readable entries, newest first. */
+export function createActivityLog(client: SessionClient, now: () => number = () => Date.now()): ActivityLog {
+  let entries: readonly ActivityEntry[] = []
+  let nextId = 1
+  const listeners = new Set<() => void>()
+
+  const push = (entry: Omit<ActivityEntry, 'id' | 'at'>) => {
+    entries = [{ ...entry, id: nextId++, at: now() }, ...entries].slice(0, MAX_ENTRIES)
+    for (const listener of listeners) listener()
+  }
+
+  client.on('signedIn', ({ session, origin }) =>
+    push({
+      kind: 'signedIn',
+      tone: 'success',
+      title: origin === 'this_tab' ? `Signed in as ${session.userId}` : 'Signed in in another tab',
+      detail: `Session ${shortId(session.sessionId)}`,
+    }),
+  )
+  client.on('refreshed', ({ session, origin }) =>
+    push(
+      origin === 'this_tab'
+        ? {
+            kind: 'refreshed',
+            tone: 'success',
+            title: 'Access token refreshed',
+            detail: `Refresh token rotated to generation ${session.generation}.`,
+          }
+        : {
+            kind: 'refreshedElsewhere',
+            tone: 'info',
+            title: 'Refreshed by another tab',
+            detail: `This tab reuses generation ${session.generation}: no second refresh.`,
+          },
+    ),
+  )
+  client.on('signedOut', (payload) => push(describeSignedOut(payload)))
+  client.on('theftDetected', () =>
+    push({
+      kind: 'theftDetected',
+      tone: 'danger',
+      title: 'Theft detected',
+      detail: 'An old refresh token was used again, so the whole session was revoked. Sign in again.',
+    }),
+  )
+  client.on('refreshFailed', ({ error }) =>
+    push({
+      kind: 'refreshFailed',
+      tone: 'warning',
+      title: 'Refresh failed, still signed in',
+      detail: error.message,
+    }),
+  )
+
+  return {
+    getSnapshot: () => entries,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
+
+/** Session ids are long; the first characters are enough to tell sessions apart on screen. */
+export function shortId(id: string): string {
+  return id.length > 10 ? `${id.slice(0, 8)}…` : id
+}
