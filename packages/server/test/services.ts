@@ -54,14 +54,18 @@ function redisPing(port: number): Promise<boolean> {
   })
 }
 
-async function startRedis(cleanups: (() => Promise<void> | void)[]): Promise<string> {
+/**
+ * Starts a throwaway `redis-server` on 127.0.0.1 (on `port`, or a free one) and registers its
+ * shutdown in `cleanups`. Also used by tests that need a Redis of their own to stop and restart.
+ */
+export async function startRedis(cleanups: (() => Promise<void> | void)[], port?: number): Promise<string> {
   if (!existsSync(REDIS_SERVER)) {
     throw new Error(
       `Store tests need redis-server at ${REDIS_SERVER} (or set REDIS_URL). Install it: ${INSTALL}`,
     )
   }
   const dir = mkdtempSync(join(tmpdir(), 'latch-redis-'))
-  const port = await freePort()
+  port ??= await freePort()
   const child: ChildProcess = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],

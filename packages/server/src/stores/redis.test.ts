@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { dropRedisPrefix, redisUrl, uniqueName } from '../../test/namespaces.js'
+import { startRedis } from '../../test/services.js'
 import { describeStoreConformance, makeRecord } from './conformance.js'
 import { redisStore } from './redis.js'
 import { EXPIRED_RETENTION_MS } from './SessionStore.js'
@@ -88,6 +89,28 @@ describe('redisStore', () => {
     const store = redisStore({ url: 'redis://127.0.0.1:1', redisOptions: { retryStrategy: () => 50 } })
     await expect(store.getSession('x')).rejects.toThrow()
     await store.close()
+  })
+
+  it('rejects during an outage, then works again and resyncs when Redis is back', async () => {
+    const cleanups: (() => Promise<void> | void)[] = []
+    try {
+      const url = await startRedis(cleanups)
+      const port = Number(new URL(url).port)
+      const store = redisStore({ url, redisOptions: { retryStrategy: () => 50 } })
+      const onResync = vi.fn()
+      await store.subscribeRevocations({ onRevoked: () => {}, onResync })
+      await store.createSession(makeRecord())
+      for (const cleanup of cleanups.splice(0)) await cleanup()
+      await expect(store.createSession(makeRecord())).rejects.toThrow()
+      await startRedis(cleanups, port)
+      const record = makeRecord()
+      await vi.waitFor(() => store.createSession(record), { timeout: 10_000 })
+      expect(await store.getSession(record.id)).toEqual(record)
+      await vi.waitFor(() => expect(onResync).toHaveBeenCalledTimes(1), { timeout: 10_000 })
+      await store.close()
+    } finally {
+      for (const cleanup of cleanups) await cleanup()
+    }
   })
 
   it('ignores garbage on its pub/sub channel', async () => {
