@@ -23,30 +23,65 @@ export interface Broadcast {
 /** Creates the channel called `name`; injectable for tests and non-browser hosts. */
 export type BroadcastFactory = (name: string) => Broadcast
 
+const TYPES = ['signedIn', 'refreshed', 'signedOut']
 const REASONS = ['signout', 'unauthorized', 'session_expired', 'token_theft_detected', 'other_tab']
 
 /** Validates a received message; anything else is dropped. */
 export function parseBroadcastMessage(data: unknown): BroadcastMessage | null {
-  const { type, reason } = (data ?? {}) as Record<string, unknown>
-  if (type !== 'signedIn' && type !== 'refreshed' && type !== 'signedOut') return null
-  return REASONS.includes(reason as string) ? { type, reason: reason as SignedOutReason } : { type }
+  const { type, reason } = (data ?? {}) as BroadcastMessage
+  return !TYPES.includes(type) ? null : REASONS.includes(reason!) ? { type, reason } : { type }
 }
 
-/** A channel that goes nowhere (SSR, Node). */
-export function noopBroadcast(): Broadcast {
-  return { post() {}, subscribe: () => () => {}, close() {} }
+// Events of BroadcastChannel and window alike.
+type Listener = (event: any) => void
+
+interface Target {
+  addEventListener(type: string, listener: Listener): void
+  removeEventListener(type: string, listener: Listener): void
 }
 
-interface WindowLike {
-  addEventListener(
-    type: 'storage',
-    listener: (event: { key: string | null; newValue: string | null }) => void,
-  ): void
-  removeEventListener(
-    type: 'storage',
-    listener: (event: { key: string | null; newValue: string | null }) => void,
-  ): void
-  localStorage?: { setItem(key: string, value: string): void }
+/**
+ * A channel over events of `target`: `read` takes the message out of an event (throwing or
+ * returning nothing for events that are not ours), `send` posts one, `end` closes the transport.
+ */
+function eventBroadcast(
+  target: Target,
+  type: string,
+  read: Listener,
+  send: (message: BroadcastMessage) => void,
+  end?: () => void,
+): Broadcast {
+  const unsubscribes = new Set<() => void>()
+  return {
+    post(message) {
+      try {
+        send(message)
+      } catch {
+        // A closed channel (after destroy) or blocked storage drops the message: other tabs
+        // catch up on focus.
+      }
+    },
+    subscribe(listener) {
+      const onEvent: Listener = (event) => {
+        let message: BroadcastMessage | null = null
+        try {
+          message = parseBroadcastMessage(read(event))
+        } catch {}
+        if (message) listener(message)
+      }
+      const unsubscribe = () => {
+        unsubscribes.delete(unsubscribe)
+        target.removeEventListener(type, onEvent)
+      }
+      unsubscribes.add(unsubscribe)
+      target.addEventListener(type, onEvent)
+      return unsubscribe
+    },
+    close() {
+      for (const unsubscribe of unsubscribes) unsubscribe()
+      end?.()
+    },
+  }
 }
 
 /**
@@ -55,73 +90,25 @@ interface WindowLike {
  * keeps a Node process alive with an open channel.
  */
 export const defaultBroadcast: BroadcastFactory = (name) => {
-  const win = (globalThis as { window?: WindowLike }).window
-  if (!win) return noopBroadcast()
-  if (typeof globalThis.BroadcastChannel === 'function') return broadcastChannel(name)
-  return storageEventBroadcast(win, name)
-}
-
-function broadcastChannel(name: string): Broadcast {
-  const channel = new BroadcastChannel(name)
-  const listeners = new Set<(message: BroadcastMessage) => void>()
-  channel.onmessage = (event: MessageEvent) => {
-    const message = parseBroadcastMessage(event.data)
-    if (message) for (const listener of [...listeners]) listener(message)
+  const win = (globalThis as { window?: Target & { localStorage?: Storage } }).window
+  if (!win) return { post() {}, subscribe: () => () => {}, close() {} }
+  if (typeof BroadcastChannel === 'function') {
+    const channel = new BroadcastChannel(name)
+    return eventBroadcast(
+      channel,
+      'message',
+      (event: MessageEvent) => event.data,
+      (message) => channel.postMessage(message),
+      () => channel.close(),
+    )
   }
-  return {
-    post: (message) => {
-      try {
-        channel.postMessage(message)
-      } catch {
-        // A closed channel (after destroy) drops the message.
-      }
-    },
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
-    close: () => {
-      listeners.clear()
-      channel.close()
-    },
-  }
-}
-
-function storageEventBroadcast(win: WindowLike, name: string): Broadcast {
   const key = `${name}:message`
-  const listeners = new Set<(event: { key: string | null; newValue: string | null }) => void>()
-  return {
-    post(message) {
-      try {
-        // The nonce makes repeated identical messages still change the value, which is what
-        // fires the event in the other tabs.
-        win.localStorage?.setItem(key, JSON.stringify({ ...message, nonce: Math.random() }))
-      } catch {
-        // Storage blocked: other tabs catch up on focus.
-      }
-    },
-    subscribe(listener) {
-      const onStorage = (event: { key: string | null; newValue: string | null }) => {
-        if (event.key !== key || event.newValue === null) return
-        let data: unknown
-        try {
-          data = JSON.parse(event.newValue)
-        } catch {
-          return
-        }
-        const message = parseBroadcastMessage(data)
-        if (message) listener(message)
-      }
-      listeners.add(onStorage)
-      win.addEventListener('storage', onStorage)
-      return () => {
-        listeners.delete(onStorage)
-        win.removeEventListener('storage', onStorage)
-      }
-    },
-    close() {
-      for (const listener of listeners) win.removeEventListener('storage', listener)
-      listeners.clear()
-    },
-  }
+  return eventBroadcast(
+    win,
+    'storage',
+    (event: StorageEvent) => event.key === key && JSON.parse(event.newValue!),
+    // The nonce makes repeated identical messages still change the value, which is what fires
+    // the event in the other tabs.
+    (message) => win.localStorage!.setItem(key, JSON.stringify({ ...message, nonce: Math.random() })),
+  )
 }

@@ -4,16 +4,11 @@
  * `refreshRequest.ts` (what an answer means) and `replay.ts` (how a call is sent again).
  * @module
  */
-import { type Broadcast, type BroadcastMessage, defaultBroadcast } from './broadcast'
+import { type BroadcastMessage, defaultBroadcast } from './broadcast'
 import { createEmitter } from './emitter'
 import { apiBaseUrl, endpointUrl, isSameOriginApi, pageHref } from './endpoints'
 import { LatchNetworkError, RefreshFailedError, RefreshLoopError, SignOutFailedError } from './errors'
-import {
-  cookieFrontTokenSource,
-  type FrontTokenSource,
-  sameSession,
-  storedFrontTokenSource,
-} from './frontToken'
+import { cookieFrontTokenSource, sameSession, storedFrontTokenSource } from './frontToken'
 import { defaultLock } from './locks/defaultLock'
 import { type ResolvedOptions, resolveOptions, type SessionClientOptions } from './options'
 import { createProactiveRefresh } from './proactiveRefresh'
@@ -22,22 +17,10 @@ import { discard, latchCodeOf, SESSION_ENDING_CODES, sendRefresh } from './refre
 import { prepareReplay } from './replay'
 import { createSessionState, LOADING_SNAPSHOT, snapshotOf } from './sessionState'
 import { browserLocalStorage, memoryStorage, safeStorage } from './storage'
-import { createTransport, HEADERS } from './transport'
-import type { SessionClient, SessionInfo, SignedOutReason } from './types'
+import { createTransport, FRONT_TOKEN_HEADER } from './transport'
+import type { SessionClient, SessionEvents, SessionInfo, SignedOutReason } from './types'
 
 type Origin = 'this_tab' | 'other_tab'
-
-function frontSourceFor(options: ResolvedOptions): {
-  front: FrontTokenSource
-  storage: ReturnType<typeof safeStorage>
-} {
-  const given = options.storage ?? (options.transport === 'header' ? memoryStorage() : browserLocalStorage())
-  const storage = safeStorage(given ?? memoryStorage())
-  if (options.transport === 'cookie' && isSameOriginApi(options))
-    return { front: cookieFrontTokenSource(), storage }
-  // No storage to read from (SSR) means "unknown", which keeps the state `loading`.
-  return { front: storedFrontTokenSource(given ? storage : null, `${options.storageKey}.front`), storage }
-}
 
 /**
  * Creates a session client. Creating one touches no global (safe during SSR); in a browser the
@@ -50,21 +33,39 @@ function frontSourceFor(options: ResolvedOptions): {
  */
 export function createSessionClient(options: SessionClientOptions = {}): SessionClient {
   const config = resolveOptions(options)
-  const { front, storage } = frontSourceFor(config)
-  const transport = createTransport(config.transport, storage, config.storageKey, front)
-  const events = createEmitter()
+  const { apiBase, lockName, refreshTimeout } = config
+  const header = config.transport === 'header'
+  const given = config.storage ?? (header ? memoryStorage() : browserLocalStorage())
+  const storage = safeStorage(given ?? memoryStorage())
+  const front =
+    !header && isSameOriginApi(apiBase)
+      ? cookieFrontTokenSource()
+      : // No storage to read from (SSR) means "unknown", which keeps the state `loading`.
+        storedFrontTokenSource(given ? storage : null, `${config.storageKey}.front`)
+  const read = () => front.read()
+  const { decorate, capture, clear, hasTokens, keys } = createTransport(
+    header,
+    storage,
+    config.storageKey,
+    front,
+  )
+  const { on, emit } = createEmitter<SessionEvents>()
   const lock = config.lock ?? defaultLock
   const baseFetch: typeof fetch = (input, init) =>
     (config.fetch ?? globalThis.fetch).call(globalThis, input, init)
-  const state = createSessionState(
+  const { getSnapshot, subscribe, set } = createSessionState(
     front.available()
-      ? snapshotOf(front.read())
+      ? snapshotOf(read())
       : config.initialSession !== undefined
         ? snapshotOf(config.initialSession)
         : LOADING_SNAPSHOT,
   )
-  const channel: Broadcast = (config.broadcast ?? defaultBroadcast)(`latch:${config.lockName}`)
-  const cleanups: Array<() => void> = []
+  const current = () => getSnapshot().session
+  const channel = (config.broadcast ?? defaultBroadcast)(`latch:${lockName}`)
+  const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel.post({ type, reason })
+  /** A request to one of Latch's endpoints, with the refresh token in header mode. */
+  const endpointRequest = (api: URL, name: 'refresh' | 'signout', signal: AbortSignal) =>
+    decorate(new Request(endpointUrl(api, config.basePath, name), { method: 'POST', signal }), keys[1])
 
   /** Moves the state to `session`, emitting the matching event. Returns whether it changed. */
   function apply(
@@ -72,135 +73,119 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     origin: Origin,
     reason: SignedOutReason = 'other_tab',
   ): boolean {
-    const previous = state.set(session)
-    if (previous === undefined || previous.status === 'loading') return previous !== undefined
-    const before = previous.session
-    if (session && before?.sessionId !== session.sessionId) events.emit('signedIn', { session, origin })
-    else if (session) events.emit('refreshed', { session, origin })
-    else if (before) events.emit('signedOut', { reason, origin })
-    return true
+    const previous = set(session)
+    if (previous && previous.status !== 'loading') {
+      const before = previous?.session
+      if (session && before?.sessionId !== session.sessionId) emit('signedIn', { session, origin })
+      else if (session) emit('refreshed', { session, origin })
+      else if (before) emit('signedOut', { reason, origin })
+    }
+    return !!previous
   }
 
   /** Re-reads the front token (the truth) and adopts it. */
   function syncFrom(origin: Origin, reason?: SignedOutReason): void {
-    if (!front.available()) return
-    const before = state.getSnapshot().session
-    const changed = apply(front.read(), origin, reason)
-    if (changed && origin === 'this_tab') {
-      const after = state.getSnapshot().session
-      if (after && before?.sessionId !== after.sessionId) channel.post({ type: 'signedIn' })
+    const before = current()
+    if (front.available() && apply(read(), origin, reason) && origin === 'this_tab') {
+      const after = current()
+      if (after && before?.sessionId !== after.sessionId) post('signedIn')
     }
   }
 
   function signOutLocally(reason: SignedOutReason): void {
-    const before = state.getSnapshot().session
+    const before = current()
     front.remove()
-    transport.clear()
-    const changed = apply(null, 'this_tab', reason)
-    if (changed && reason === 'token_theft_detected') {
-      events.emit('theftDetected', { sessionId: before?.sessionId ?? null })
+    clear()
+    if (apply(null, 'this_tab', reason)) {
+      if (reason === 'token_theft_detected') emit('theftDetected', { sessionId: before?.sessionId ?? null })
+      post('signedOut', reason)
     }
-    if (changed) channel.post({ type: 'signedOut', reason })
   }
 
   async function performRefresh(): Promise<RefreshOutcome> {
-    const api = apiBaseUrl(config)
-    if (!api) return { kind: 'signed_out', reason: 'unauthorized' }
-    const url = endpointUrl(api, config.basePath, 'refresh')
+    const api = apiBaseUrl(apiBase)
+    if (!api) return [null]
     try {
       const answer = await sendRefresh(
         baseFetch,
-        (signal) => transport.endpointRequest(url, signal),
-        config.refreshTimeout,
+        (signal) => endpointRequest(api, 'refresh', signal),
+        refreshTimeout,
       )
-      if (answer.kind === 'signed_out') {
-        signOutLocally(answer.reason)
-        return answer
+      if (typeof answer === 'string') {
+        signOutLocally(answer)
+        return [null]
       }
-      transport.capture(answer.response)
-      discard(answer.response)
-      const session = front.read()
-      if (!session || !transport.hasTokens()) {
-        // Success without a readable session: cookies or headers were dropped on the way.
-        throw new RefreshFailedError(answer.response.status, null, null)
-      }
-      if (apply(session, 'this_tab')) channel.post({ type: 'refreshed' })
-      return { kind: 'refreshed', session }
+      capture(answer)
+      const session = read()
+      // Success without a readable session: cookies or headers were dropped on the way.
+      if (!session || !hasTokens()) throw new RefreshFailedError(answer.status, null, null)
+      if (apply(session, 'this_tab')) post('refreshed')
+      return [session, true]
     } catch (error) {
-      events.emit('refreshFailed', { error: error as Error })
+      emit('refreshFailed', { error: error as Error })
       throw error
     }
   }
 
-  const coordinator = createRefreshCoordinator({
+  const refresh = createRefreshCoordinator(
     lock,
-    lockName: config.lockName,
-    read: () => front.read(),
-    adopt: (session) => {
-      apply(session, 'other_tab')
-    },
-    perform: performRefresh,
-  })
-
-  const proactive = createProactiveRefresh({
-    leadTime: config.proactiveRefresh,
-    now: config.now,
-    refresh: (seen) => coordinator.refresh(seen),
-  })
-  cleanups.push(state.subscribe(() => proactive.schedule(state.getSnapshot().session)))
-  cleanups.push(proactive.cancel)
-  proactive.schedule(state.getSnapshot().session)
-
-  const onMessage = (message: BroadcastMessage) => {
-    const before = state.getSnapshot().session
-    syncFrom('other_tab', message.reason)
-    const gone = before !== null && state.getSnapshot().session === null
-    if (gone && message.reason === 'token_theft_detected') {
-      events.emit('theftDetected', { sessionId: before.sessionId })
-    }
-  }
-  cleanups.push(channel.subscribe(onMessage), () => channel.close())
-  cleanups.push(listenForFocus(config, () => syncFrom('other_tab')))
+    lockName,
+    read,
+    (session) => apply(session, 'other_tab'),
+    performRefresh,
+  )
+  const schedule = createProactiveRefresh(config.proactiveRefresh, config.now, refresh)
+  const cleanups = [
+    subscribe(() => schedule(current())),
+    () => schedule(null),
+    channel.subscribe(({ reason }) => {
+      const before = current()
+      syncFrom('other_tab', reason)
+      if (before && !current() && reason === 'token_theft_detected')
+        emit('theftDetected', { sessionId: before.sessionId })
+    }),
+    () => channel.close(),
+    listenForFocus(config, () => syncFrom('other_tab')),
+  ]
+  schedule(current())
 
   /** Sends one copy of the call to the API origin and takes what the answer says about the session. */
   async function send(request: Request, ownAuth: boolean): Promise<Response> {
-    const response = await baseFetch(transport.decorate(request, ownAuth))
-    transport.capture(response)
+    const response = await baseFetch(decorate(request, ownAuth ? null : keys[0]))
+    capture(response)
     const code = latchCodeOf(response)
-    if (code !== null && response.status === 401 && SESSION_ENDING_CODES.has(code)) {
+    if (response.status === 401 && SESSION_ENDING_CODES.includes(code!)) {
       signOutLocally(code as SignedOutReason)
     } else {
       // A front-token header means this call changed the session (a sign-in); without one, a
       // change seen now was made by another tab.
-      syncFrom(response.headers.has(HEADERS.frontToken) ? 'this_tab' : 'other_tab')
+      syncFrom(response.headers.has(FRONT_TOKEN_HEADER) ? 'this_tab' : 'other_tab')
     }
     return response
   }
 
   const latchFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const api = apiBaseUrl(config)
+    const api = apiBaseUrl(apiBase)
     const call = prepareReplay(input, init, pageHref() ?? api?.href)
     const first = call.next()
     // Other origins get the call untouched: no credentials, no CSRF header, no token.
     if (!api || call.url.origin !== api.origin) return baseFetch(first)
     const ownAuth = first.headers.has('authorization')
-    let seen = front.read()
+    let seen = read()
     let response = await send(first, ownAuth)
-    let previous: RefreshOutcome['kind'] | null = null
+    let refreshedHere: boolean | undefined
     for (let round = 0; latchCodeOf(response) === 'try_refresh' && response.status === 401; round++) {
-      if (previous === 'refreshed' && sameSession(front.read(), seen)) {
+      // The replay met try_refresh with the very token the refresh just produced, or went round
+      // too often: a loop.
+      if ((refreshedHere && sameSession(read(), seen)) || round >= config.maxReplays) {
         discard(response)
         throw new RefreshLoopError()
       }
-      if (round >= config.maxReplays) {
-        discard(response)
-        throw new RefreshLoopError()
-      }
-      const outcome = await abortable(coordinator.refresh(seen), call.signal)
-      if (outcome.kind === 'signed_out') return response
+      const [session, here] = await abortable(refresh(seen), call.signal)
+      if (!session) return response
       discard(response)
-      previous = outcome.kind
-      seen = front.read()
+      refreshedHere = here
+      seen = read()
       response = await send(call.next(), ownAuth)
     }
     return response
@@ -208,34 +193,27 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
   return {
     fetch: latchFetch as typeof fetch,
-    getSnapshot: state.getSnapshot,
-    subscribe: state.subscribe,
-    on: events.on,
-    async refresh() {
-      const outcome = await coordinator.refresh(front.read())
-      return outcome.kind === 'signed_out' ? null : outcome.session
-    },
+    getSnapshot,
+    subscribe,
+    on,
+    refresh: async () => (await refresh(read()))[0],
     signOut: () =>
-      lock(config.lockName, async () => {
-        const api = apiBaseUrl(config)
-        if (!api) return signOutLocally('signout')
-        let response: Response
-        try {
-          response = await baseFetch(
-            transport.endpointRequest(
-              endpointUrl(api, config.basePath, 'signout'),
-              AbortSignal.timeout(config.refreshTimeout),
-            ),
-          )
-        } catch (cause) {
-          throw new SignOutFailedError('The sign-out request failed; the session is still active.', {
-            cause: new LatchNetworkError('Sign-out request failed.', { cause }),
-          })
-        }
-        discard(response)
-        // A Latch 401 means there was no session to end: locally signed out all the same.
-        if (!response.ok && !(response.status === 401 && latchCodeOf(response) !== null)) {
-          throw new SignOutFailedError(`The sign-out request failed with status ${response.status}.`)
+      lock(lockName, async () => {
+        const api = apiBaseUrl(apiBase)
+        if (api) {
+          let response: Response
+          try {
+            response = await baseFetch(endpointRequest(api, 'signout', AbortSignal.timeout(refreshTimeout)))
+          } catch (cause) {
+            throw new SignOutFailedError('The sign-out request failed; the session is still active.', {
+              cause: new LatchNetworkError('Sign-out request failed.', { cause }),
+            })
+          }
+          discard(response)
+          // A Latch 401 means there was no session to end: locally signed out all the same.
+          if (!response.ok && !(response.status === 401 && latchCodeOf(response) !== null)) {
+            throw new SignOutFailedError(`The sign-out request failed with status ${response.status}.`)
+          }
         }
         signOutLocally('signout')
       }),

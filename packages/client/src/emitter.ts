@@ -1,34 +1,32 @@
 /**
- * A tiny typed event emitter for the client's {@link SessionEvents}.
+ * A tiny typed event emitter, for the client's {@link SessionEvents} and its state changes.
  * @module
  */
-import type { SessionEventName, SessionEvents } from './types'
 
-/** Emits typed session events to their listeners. */
-export interface Emitter {
-  on<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): () => void
-  emit<E extends SessionEventName>(event: E, payload: SessionEvents[E]): void
+/** Emits typed events to their listeners. */
+export interface Emitter<Events> {
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void
+  emit<E extends keyof Events>(event: E, payload: Events[E]): void
 }
 
 /** Creates an emitter. A throwing listener is reported asynchronously and does not stop the others. */
-export function createEmitter(): Emitter {
-  const listeners = new Map<SessionEventName, Set<(payload: never) => void>>()
+export function createEmitter<Events>(): Emitter<Events> {
+  const listeners = new Map<keyof Events, Set<(payload: never) => void>>()
+  const of = (event: keyof Events) => {
+    if (!listeners.has(event)) listeners.set(event, new Set())
+    return listeners.get(event)!
+  }
   return {
     on(event, listener) {
-      let set = listeners.get(event)
-      if (!set) {
-        set = new Set()
-        listeners.set(event, set)
-      }
-      set.add(listener as (payload: never) => void)
+      of(event).add(listener)
       return () => {
-        set.delete(listener as (payload: never) => void)
+        of(event).delete(listener)
       }
     },
     emit(event, payload) {
-      for (const listener of [...(listeners.get(event) ?? [])]) {
+      for (const listener of [...of(event)]) {
         try {
-          ;(listener as (payload: SessionEvents[typeof event]) => void)(payload)
+          ;(listener as (payload: unknown) => void)(payload)
         } catch (error) {
           queueMicrotask(() => {
             throw error

@@ -3,7 +3,6 @@
  * so a client created during SSR (no `location`) never touches the page.
  * @module
  */
-import type { ResolvedOptions } from './options'
 
 /** `new URL` without throwing (`URL.canParse` is missing before Safari 17). */
 export function parseUrl(url: string, base?: string): URL | null {
@@ -17,22 +16,18 @@ export function parseUrl(url: string, base?: string): URL | null {
 /** The page's address, or `undefined` outside a document (Node, SSR). */
 export function pageHref(): string | undefined {
   const href = (globalThis as { location?: { href?: unknown } }).location?.href
-  return typeof href === 'string' && parseUrl(href) !== null ? href : undefined
+  return typeof href === 'string' && parseUrl(href) ? href : undefined
 }
 
 /** The API base as an absolute URL, or `null` when it cannot be known here (relative base, no page). */
-export function apiBaseUrl(options: Pick<ResolvedOptions, 'apiBase'>): URL | null {
-  return parseUrl(options.apiBase ?? '/', pageHref())
-}
+export const apiBaseUrl = (apiBase: string | undefined): URL | null => parseUrl(apiBase ?? '/', pageHref())
 
 /** The URL of one of Latch's endpoints (`refresh`, `signout`). */
-export function endpointUrl(api: URL, basePath: string, name: 'refresh' | 'signout'): string {
-  return api.origin + api.pathname.replace(/\/+$/, '') + basePath + '/' + name
-}
+export const endpointUrl = (api: URL, basePath: string, name: 'refresh' | 'signout'): string =>
+  `${api.origin + api.pathname.replace(/\/+$/, '') + basePath}/${name}`
 
 /** True when the API is on the page's own origin, so the front-token cookie is readable. */
-export function isSameOriginApi(options: Pick<ResolvedOptions, 'apiBase'>): boolean {
+export function isSameOriginApi(apiBase: string | undefined): boolean {
   const href = pageHref()
-  const api = apiBaseUrl(options)
-  return href !== undefined && api !== null && api.origin === new URL(href).origin
+  return !!href && apiBaseUrl(apiBase)?.origin === new URL(href).origin
 }

@@ -2,6 +2,9 @@
  * Typed errors of the session client. Every error is a {@link LatchError} with a stable string
  * `code`, so callers `switch (err.code)` instead of matching message text. Messages never carry a
  * token.
+ *
+ * The subclasses are made by one small factory (a class per error would ship ten constructors to
+ * every user); each is still a real class: `new`, `instanceof`, `code` and `name` all work.
  * @module
  */
 
@@ -17,119 +20,145 @@ export type LatchErrorCode =
   | 'lock_timeout'
   | 'signout_failed'
 
+type ErrorOptions = { cause?: unknown }
+
 /** Base class of every error the client throws. */
 export class LatchError extends Error {
   /** Stable machine-readable code. */
   readonly code: LatchErrorCode
 
-  constructor(code: LatchErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: LatchErrorCode, message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'LatchError'
     this.code = code
   }
 }
 
+/**
+ * Makes a subclass named `name` with `code`; `build` turns the constructor's arguments into the
+ * message, the `cause` options and the extra fields.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function define<A extends unknown[]>(
+  name: string,
+  code: LatchErrorCode,
+  build: (...args: A) => [message: string, options?: ErrorOptions, fields?: object],
+): new (
+  ...args: A
+) => LatchError {
+  return class extends LatchError {
+    constructor(...args: A) {
+      const [message, options, fields] = build(...args)
+      super(code, message, options)
+      this.name = name
+      Object.assign(this, fields)
+    }
+  }
+}
+
+const withCause = (message: string, options?: ErrorOptions): [string, ErrorOptions?] => [message, options]
+
 /** An option given to `createSessionClient` (or a lock factory) is invalid. Thrown at creation. */
-export class InvalidOptionError extends LatchError {
+export interface InvalidOptionError extends LatchError {
   /** The name of the offending option. */
   readonly option: string
-
-  constructor(option: string, requirement: string) {
-    super('invalid_option', `The \`${option}\` option must be ${requirement}.`)
-    this.name = 'InvalidOptionError'
-    this.option = option
-  }
 }
+export const InvalidOptionError: new (option: string, requirement: string) => InvalidOptionError = define(
+  'InvalidOptionError',
+  'invalid_option',
+  (option: string, requirement: string) => [
+    `Option \`${option}\` must be ${requirement}.`,
+    undefined,
+    { option },
+  ],
+) as never
 
 /** The request given to `fetch` cannot be built (bad URL, no base URL to resolve it against…). */
-export class InvalidRequestError extends LatchError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('invalid_request', message, options)
-    this.name = 'InvalidRequestError'
-  }
-}
+export interface InvalidRequestError extends LatchError {}
+export const InvalidRequestError: new (message: string, options?: ErrorOptions) => InvalidRequestError =
+  define('InvalidRequestError', 'invalid_request', withCause)
 
 /** The refresh request did not reach the server. The session is kept. */
-export class LatchNetworkError extends LatchError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('network_error', message, options)
-    this.name = 'LatchNetworkError'
-  }
-}
+export interface LatchNetworkError extends LatchError {}
+export const LatchNetworkError: new (message: string, options?: ErrorOptions) => LatchNetworkError = define(
+  'LatchNetworkError',
+  'network_error',
+  withCause,
+)
 
 /**
  * The server answered the refresh with something other than success or a session-ending 401
  * (5xx, 503 `store_unavailable`, 403 `csrf_failed`, a success without a readable session). The
  * session is kept; the next call tries again.
  */
-export class RefreshFailedError extends LatchError {
+export interface RefreshFailedError extends LatchError {
   /** HTTP status of the refresh answer. */
   readonly status: number
   /** The `x-latch-error` code of the answer, or `null` when it had none. */
   readonly latchCode: string | null
   /** Seconds from `Retry-After`, or `null`. */
   readonly retryAfter: number | null
-
-  constructor(status: number, latchCode: string | null, retryAfter: number | null) {
-    super('refresh_failed', `Refresh failed: ${status} ${latchCode ?? ''}`.trim())
-    this.name = 'RefreshFailedError'
-    this.status = status
-    this.latchCode = latchCode
-    this.retryAfter = retryAfter
-  }
 }
+export const RefreshFailedError: new (
+  status: number,
+  latchCode: string | null,
+  retryAfter: number | null,
+) => RefreshFailedError = define(
+  'RefreshFailedError',
+  'refresh_failed',
+  (status: number, latchCode: string | null, retryAfter: number | null) => [
+    `Refresh failed: ${status} ${latchCode ?? ''}`.trim(),
+    undefined,
+    { status, latchCode, retryAfter },
+  ],
+) as never
 
 /** The refresh request did not answer within `refreshTimeout`. The session is kept. */
-export class RefreshTimeoutError extends LatchError {
-  constructor(timeoutMs: number) {
-    super('refresh_timeout', `Refresh timed out after ${timeoutMs} ms.`)
-    this.name = 'RefreshTimeoutError'
-  }
-}
+export interface RefreshTimeoutError extends LatchError {}
+export const RefreshTimeoutError: new (timeoutMs: number) => RefreshTimeoutError = define(
+  'RefreshTimeoutError',
+  'refresh_timeout',
+  (timeoutMs: number) => [`Refresh timed out after ${timeoutMs} ms.`],
+)
 
 /**
  * A replayed call met `try_refresh` again with the very session the refresh had just produced
  * (a proxy dropping cookies, a clock far off…), or went round more than `maxReplays` times.
  */
-export class RefreshLoopError extends LatchError {
-  constructor() {
-    super('refresh_loop', 'The call still met try_refresh after refreshing: refresh loop stopped.')
-    this.name = 'RefreshLoopError'
-  }
-}
+export interface RefreshLoopError extends LatchError {}
+export const RefreshLoopError: new () => RefreshLoopError = define('RefreshLoopError', 'refresh_loop', () => [
+  'Still try_refresh after refreshing: refresh loop stopped.',
+])
 
 /**
  * The call needed a replay but its body was a `ReadableStream`, which can be sent only once.
  * Send a Blob, ArrayBuffer, string, FormData or URLSearchParams body to make it replayable.
  */
-export class BodyNotReplayableError extends LatchError {
-  constructor() {
-    super(
-      'body_not_replayable',
-      'A ReadableStream body cannot be replayed after a refresh; send a Blob instead.',
-    )
-    this.name = 'BodyNotReplayableError'
-  }
-}
+export interface BodyNotReplayableError extends LatchError {}
+export const BodyNotReplayableError: new () => BodyNotReplayableError = define(
+  'BodyNotReplayableError',
+  'body_not_replayable',
+  () => ['A ReadableStream body cannot be replayed; send a Blob.'],
+)
 
 /** The cross-tab refresh lock could not be acquired in time. The session is kept. */
-export class LockTimeoutError extends LatchError {
-  constructor(name: string, timeoutMs: number) {
-    super('lock_timeout', `Lock "${name}" not acquired within ${timeoutMs} ms.`)
-    this.name = 'LockTimeoutError'
-  }
-}
+export interface LockTimeoutError extends LatchError {}
+export const LockTimeoutError: new (name: string, timeoutMs: number) => LockTimeoutError = define(
+  'LockTimeoutError',
+  'lock_timeout',
+  (name: string, timeoutMs: number) => [`Lock "${name}" not acquired in ${timeoutMs} ms.`],
+)
 
 /** The sign-out request failed; the session is still active on the server, so it is kept locally too. */
-export class SignOutFailedError extends LatchError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('signout_failed', message, options)
-    this.name = 'SignOutFailedError'
-  }
-}
+export interface SignOutFailedError extends LatchError {}
+export const SignOutFailedError: new (message: string, options?: ErrorOptions) => SignOutFailedError = define(
+  'SignOutFailedError',
+  'signout_failed',
+  withCause,
+)
 
 const NAMES =
-  'LatchError InvalidOptionError InvalidRequestError LatchNetworkError RefreshFailedError RefreshTimeoutError RefreshLoopError BodyNotReplayableError LockTimeoutError SignOutFailedError'.split(
+  /* @__PURE__ */ 'LatchError InvalidOptionError InvalidRequestError LatchNetworkError RefreshFailedError RefreshTimeoutError RefreshLoopError BodyNotReplayableError LockTimeoutError SignOutFailedError'.split(
     ' ',
   )
 

@@ -4,26 +4,10 @@
  * get the lock refreshes, the others find the front token changed and only adopt it.
  * @module
  */
-import type { RefreshOutcome } from './refresh'
 import type { SessionInfo } from './types'
 
 // setTimeout overflows (and fires at once) beyond 2^31-1 ms.
 const MAX_TIMER_DELAY = 2 ** 31 - 1
-
-/** What the scheduler needs. */
-export interface ProactiveRefreshDeps {
-  /** Milliseconds before expiry to refresh, or `false` for never. */
-  leadTime: number | false
-  now: () => number
-  refresh(seen: SessionInfo): Promise<RefreshOutcome>
-}
-
-/** Schedules at most one pending proactive refresh. */
-export interface ProactiveRefresh {
-  /** (Re)schedules for `session`; `null` cancels. */
-  schedule(session: SessionInfo | null): void
-  cancel(): void
-}
 
 /**
  * The delay before refreshing `session`, or `null` for no proactive refresh: never more than half
@@ -37,25 +21,21 @@ export function proactiveDelay(session: SessionInfo, now: number, leadTime: numb
   return Math.min(MAX_TIMER_DELAY, remaining - Math.min(leadTime, remaining / 2))
 }
 
-/** Creates the scheduler. Timers are looked up at call time so fake timers apply. */
-export function createProactiveRefresh(deps: ProactiveRefreshDeps): ProactiveRefresh {
+/**
+ * Creates the scheduler: the returned function (re)schedules the refresh for a session and `null`
+ * cancels. `leadTime` is how long before expiry to refresh, `false` for never. Timers are looked
+ * up at call time so fake timers apply. Failures are reported through `refreshFailed`; the next
+ * call retries reactively.
+ */
+export function createProactiveRefresh(
+  leadTime: number | false,
+  now: () => number,
+  refresh: (seen: SessionInfo) => Promise<unknown>,
+): (session: SessionInfo | null) => void {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const cancel = () => {
-    if (timer !== undefined) globalThis.clearTimeout(timer)
-    timer = undefined
-  }
-  return {
-    schedule(session) {
-      cancel()
-      if (deps.leadTime === false || session === null) return
-      const delay = proactiveDelay(session, deps.now(), deps.leadTime)
-      if (delay === null) return
-      timer = globalThis.setTimeout(() => {
-        timer = undefined
-        // Failures are reported through `refreshFailed`; the next call retries reactively.
-        deps.refresh(session).catch(() => {})
-      }, delay)
-    },
-    cancel,
+  return (session) => {
+    clearTimeout(timer)
+    const delay = leadTime !== false && session && proactiveDelay(session, now(), leadTime)
+    if (typeof delay === 'number') timer = setTimeout(() => refresh(session!).catch(() => {}), delay)
   }
 }

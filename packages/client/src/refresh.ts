@@ -8,58 +8,42 @@
  */
 import { sameSession } from './frontToken'
 import type { LockFn } from './locks/LockFn'
-import type { SessionInfo, SignedOutReason } from './types'
+import type { SessionInfo } from './types'
 
-/** What a refresh attempt ended in. Failures (network, 5xx, timeout) reject with a `LatchError`. */
-export type RefreshOutcome =
-  | { kind: 'refreshed'; session: SessionInfo }
-  /** Another tab refreshed since the caller's request was sent: just replay. */
-  | { kind: 'skipped'; session: SessionInfo }
-  | { kind: 'signed_out'; reason: SignedOutReason }
+/**
+ * What a refresh attempt ended in: the session now (`null`: signed out), and whether this tab
+ * refreshed it (`true`) or found it already moved on in another tab. Failures (network, 5xx,
+ * timeout) reject with a `LatchError`.
+ */
+export type RefreshOutcome = [session: SessionInfo | null, refreshedHere?: boolean]
 
-/** What the coordinator needs from the client. */
-export interface RefreshCoordinatorDeps {
-  lock: LockFn
-  lockName: string
-  /** Reads the current front token (cookie or storage). */
-  read(): SessionInfo | null
-  /** Called inside the lock when the session moved on in another tab, to adopt it. */
-  adopt(session: SessionInfo | null): void
-  /** The refresh request itself, run inside the lock; applies its result before resolving. */
-  perform(): Promise<RefreshOutcome>
-}
-
-/** Single-flight, cross-tab refresh. */
-export interface RefreshCoordinator {
-  /** Refreshes unless the session already moved on from `seen`. Concurrent callers share one attempt. */
-  refresh(seen: SessionInfo | null): Promise<RefreshOutcome>
-}
-
-/** Creates the coordinator. */
-export function createRefreshCoordinator(deps: RefreshCoordinatorDeps): RefreshCoordinator {
+/**
+ * Creates the single-flight, cross-tab refresh: `refresh(seen)` refreshes unless the session
+ * already moved on from `seen`; concurrent callers share one attempt.
+ *
+ * @param read reads the current front token (cookie or storage)
+ * @param adopt called inside the lock when the session moved on in another tab
+ * @param perform the refresh request itself, run inside the lock; applies its result
+ */
+export function createRefreshCoordinator(
+  lock: LockFn,
+  lockName: string,
+  read: () => SessionInfo | null,
+  adopt: (session: SessionInfo | null) => void,
+  perform: () => Promise<RefreshOutcome>,
+): (seen: SessionInfo | null) => Promise<RefreshOutcome> {
   let inFlight: Promise<RefreshOutcome> | null = null
-
-  const underLock = (seen: SessionInfo | null) =>
-    deps.lock(deps.lockName, async (): Promise<RefreshOutcome> => {
-      const current = deps.read()
-      if (!sameSession(current, seen)) {
-        deps.adopt(current)
-        // A session that vanished while we waited was ended by another tab; refreshing would
-        // only be told `unauthorized`.
-        if (current === null) return { kind: 'signed_out', reason: 'other_tab' }
-        return { kind: 'skipped', session: current }
-      }
-      return deps.perform()
-    })
-
-  return {
-    refresh(seen) {
-      // Joining whatever is in flight is right for any `seen`: the attempt started after every
-      // change the caller could have seen, so its result is at least as new.
-      inFlight ??= underLock(seen).finally(() => {
-        inFlight = null
-      })
-      return inFlight
-    },
-  }
+  // Joining whatever is in flight is right for any `seen`: the attempt started after every change
+  // the caller could have seen, so its result is at least as new.
+  return (seen) =>
+    (inFlight ??= lock(lockName, async (): Promise<RefreshOutcome> => {
+      const current = read()
+      if (sameSession(current, seen)) return perform()
+      // A session that vanished while we waited was ended by another tab; refreshing would only
+      // be told `unauthorized`.
+      adopt(current)
+      return [current]
+    }).finally(() => {
+      inFlight = null
+    }))
 }

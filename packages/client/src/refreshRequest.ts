@@ -6,31 +6,19 @@
  */
 import { LatchNetworkError, RefreshFailedError, RefreshTimeoutError } from './errors'
 import { FRONT_TOKEN_REMOVE } from './frontToken'
-import { HEADERS } from './transport'
+import { ERROR_HEADER, FRONT_TOKEN_HEADER } from './transport'
 import type { SignedOutReason } from './types'
 
 /** Latch codes that mean the session is gone (sign out locally, do not refresh). */
-export const SESSION_ENDING_CODES: ReadonlySet<string> = new Set([
+export const SESSION_ENDING_CODES: readonly string[] = [
   'unauthorized',
   'session_expired',
   'token_theft_detected',
-])
-
-/** The answer of a refresh request, read. */
-export type RefreshAnswer =
-  | { kind: 'refreshed'; response: Response }
-  | { kind: 'signed_out'; reason: SignedOutReason }
+]
 
 /** The Latch error code of a response, or `null` for an answer that is not Latch's. */
-export function latchCodeOf(response: Response): string | null {
-  const code = response.headers.get(HEADERS.error)
-  return code === null ? null : code.trim()
-}
-
-function retryAfterOf(response: Response): number | null {
-  const value = Number(response.headers.get('retry-after'))
-  return response.headers.has('retry-after') && Number.isFinite(value) && value >= 0 ? value : null
-}
+export const latchCodeOf = (response: Response): string | null =>
+  response.headers.get(ERROR_HEADER)?.trim() ?? null
 
 /** Frees the connection of a response whose body nobody will read. */
 export function discard(response: Response): void {
@@ -38,45 +26,36 @@ export function discard(response: Response): void {
 }
 
 /**
- * Sends the refresh request built by `build` with a timeout and reads the answer. The new front
- * token travels in the `x-latch-front-token` header (or the cookie), which the caller takes.
+ * Sends the refresh request built by `build` with a timeout and reads the answer: the response
+ * of a success (its body discarded: the new front token travels in the `x-latch-front-token`
+ * header or the cookie, which the caller takes), or why the session ended.
  */
 export async function sendRefresh(
   fetchImpl: typeof fetch,
   build: (signal: AbortSignal) => Request,
   timeoutMs: number,
-): Promise<RefreshAnswer> {
+): Promise<Response | SignedOutReason> {
   const controller = new AbortController()
-  let timedOut = false
-  const timer = globalThis.setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, timeoutMs)
+  const timer = setTimeout(() => controller.abort(), timeoutMs)
   let response: Response
   try {
-    response = await fetchImpl.call(globalThis, build(controller.signal))
+    response = await fetchImpl(build(controller.signal))
   } catch (cause) {
-    throw timedOut
+    throw controller.signal.aborted
       ? new RefreshTimeoutError(timeoutMs)
       : new LatchNetworkError('Refresh request failed.', { cause })
   } finally {
-    globalThis.clearTimeout(timer)
-  }
-  const code = latchCodeOf(response)
-  if (response.ok) {
-    if (response.headers.get(HEADERS.frontToken)?.trim() === FRONT_TOKEN_REMOVE) {
-      return { kind: 'signed_out', reason: 'unauthorized' }
-    }
-    return { kind: 'refreshed', response }
+    clearTimeout(timer)
   }
   discard(response)
+  const code = latchCodeOf(response)
+  const status = response.status
+  if (response.ok)
+    return response.headers.get(FRONT_TOKEN_HEADER)?.trim() === FRONT_TOKEN_REMOVE ? 'unauthorized' : response
   // Only an answer marked by Latch ends the session: a bare 401 from a proxy in front of the API
   // must not sign anyone out.
-  if (response.status === 401 && code !== null) {
-    return {
-      kind: 'signed_out',
-      reason: SESSION_ENDING_CODES.has(code) ? (code as SignedOutReason) : 'unauthorized',
-    }
-  }
-  throw new RefreshFailedError(response.status, code, retryAfterOf(response))
+  if (status === 401 && code !== null)
+    return SESSION_ENDING_CODES.includes(code) ? (code as SignedOutReason) : 'unauthorized'
+  const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN)
+  throw new RefreshFailedError(status, code, retryAfter >= 0 && retryAfter < Infinity ? retryAfter : null)
 }

@@ -16,10 +16,6 @@ export interface ReplayableRequest {
   next(): Request
 }
 
-function isStream(body: unknown): boolean {
-  return typeof ReadableStream === 'function' && body instanceof ReadableStream
-}
-
 /**
  * Builds the request of a `fetch(input, init)` call. Relative URLs resolve against `base` (the
  * page's address, or the API base where there is no page).
@@ -37,11 +33,11 @@ export function prepareReplay(
     // The cause says what was wrong (a relative URL without a page to resolve it, a GET body…).
     throw new InvalidRequestError('Invalid request.', { cause })
   }
-  const streaming = isStream(init?.body)
+  const streaming = typeof ReadableStream === 'function' && init?.body instanceof ReadableStream
   let sent = false
   return {
     url: new URL(original.url),
-    signal: init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? undefined,
+    signal: init?.signal ?? (input as Request).signal ?? undefined,
     next() {
       if (streaming) {
         if (sent) throw new BodyNotReplayableError()

@@ -3,6 +3,7 @@
  * state really changes, so `useSyncExternalStore` neither tears nor re-renders for nothing.
  * @module
  */
+import { createEmitter } from './emitter'
 import { sameSession } from './frontToken'
 import type { SessionInfo, SessionSnapshot } from './types'
 
@@ -12,8 +13,9 @@ const UNAUTHENTICATED_SNAPSHOT: SessionSnapshot = Object.freeze({ status: 'unaut
 
 /** A snapshot for a session, or the unauthenticated snapshot for `null`. */
 export function snapshotOf(session: SessionInfo | null): SessionSnapshot {
-  if (session === null) return UNAUTHENTICATED_SNAPSHOT
-  return Object.freeze({ status: 'authenticated', session: Object.freeze({ ...session }) })
+  return session
+    ? Object.freeze({ status: 'authenticated', session: Object.freeze({ ...session }) })
+    : UNAUTHENTICATED_SNAPSHOT
 }
 
 /** A subscribable holder of the current {@link SessionSnapshot}. */
@@ -30,29 +32,16 @@ export interface SessionState {
 /** Creates the state holder, starting at `initial`. */
 export function createSessionState(initial: SessionSnapshot): SessionState {
   let snapshot = initial
-  const listeners = new Set<() => void>()
+  // One broken subscriber must not stop the others from seeing the change: the emitter reports it.
+  const changes = createEmitter<{ change: undefined }>()
   return {
     getSnapshot: () => snapshot,
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
+    subscribe: (listener) => changes.on('change', listener),
     set(session) {
-      if (snapshot.status !== 'loading' && sameSession(snapshot.session, session)) return undefined
+      if (snapshot.status !== 'loading' && sameSession(snapshot.session, session)) return
       const previous = snapshot
       snapshot = snapshotOf(session)
-      for (const listener of [...listeners]) {
-        try {
-          listener()
-        } catch (error) {
-          // One broken subscriber must not stop the others from seeing the change.
-          queueMicrotask(() => {
-            throw error
-          })
-        }
-      }
+      changes.emit('change', undefined)
       return previous
     },
   }

@@ -34,8 +34,8 @@ export function memoryStorage(): StateStorage {
  */
 export function browserLocalStorage(): StateStorage | null {
   try {
-    const storage = (globalThis as { localStorage?: StateStorage }).localStorage
-    if (!storage || typeof (globalThis as { window?: unknown }).window === 'undefined') return null
+    // No window (SSR, Node, workers) or no localStorage: the probe below throws, giving `null`.
+    const storage = ((globalThis as { window?: unknown }).window && localStorage) as StateStorage
     const probe = '__latch_probe__'
     storage.setItem(probe, probe)
     storage.removeItem(probe)
@@ -51,17 +51,13 @@ export function browserLocalStorage(): StateStorage | null {
  */
 export function safeStorage(storage: StateStorage): StateStorage {
   const guard =
-    <A extends unknown[], R>(call: (...args: A) => R) =>
-    (...args: A): R | null => {
+    (method: keyof StateStorage) =>
+    (...args: string[]): never => {
       try {
-        return call(...args) ?? null
+        return ((storage[method] as (...a: string[]) => unknown)(...args) ?? null) as never
       } catch {
-        return null
+        return null as never
       }
     }
-  return {
-    getItem: guard((key: string) => storage.getItem(key)),
-    setItem: guard((key: string, value: string) => storage.setItem(key, value)),
-    removeItem: guard((key: string) => storage.removeItem(key)),
-  } as StateStorage
+  return { getItem: guard('getItem'), setItem: guard('setItem'), removeItem: guard('removeItem') }
 }

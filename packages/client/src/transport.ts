@@ -5,86 +5,65 @@
  * @module
  */
 import type { FrontTokenSource } from './frontToken'
-import type { Transport } from './options'
 import type { StateStorage } from './storage'
 
 /** Header names of the wire contract (docs/contract.md). */
-export const HEADERS = {
-  csrf: 'x-latch-csrf',
-  transport: 'x-latch-transport',
-  error: 'x-latch-error',
-  frontToken: 'x-latch-front-token',
-  accessToken: 'x-latch-access-token',
-  refreshToken: 'x-latch-refresh-token',
-} as const
+export const ERROR_HEADER = 'x-latch-error'
+export const FRONT_TOKEN_HEADER = 'x-latch-front-token'
 
 /** Adds and takes the transport's headers. */
 export interface TransportAdapter {
-  /** Decorates a request to the API origin. `ownAuth`: the caller set its own Authorization. */
-  decorate(request: Request, ownAuth: boolean): Request
-  /** Decorates a request to a Latch endpoint (`refresh` / `signout`). */
-  endpointRequest(url: string, signal: AbortSignal): Request
+  /**
+   * Decorates a request to the API origin. In header mode the token stored under `tokenKey` (the
+   * access token for API calls, the refresh token for Latch's endpoints) becomes the bearer
+   * token; `null` when the caller set its own Authorization.
+   */
+  decorate(request: Request, tokenKey: string | null): Request
   /** Takes the front token (and header-mode tokens) from an API response. */
   capture(response: Response): void
   /** Forgets header-mode tokens (local sign-out). */
   clear(): void
   /** In header mode: whether the last refresh answer carried both tokens. */
   hasTokens(): boolean
+  /** The storage keys of the access and the refresh token. */
+  keys: [access: string, refresh: string]
 }
 
-/** Creates the adapter for `transport`. */
+/** Creates the adapter; `header` selects the header transport. */
 export function createTransport(
-  transport: Transport,
+  header: boolean,
   storage: StateStorage,
   storageKey: string,
   front: FrontTokenSource,
 ): TransportAdapter {
-  const header = transport === 'header'
-  const accessKey = `${storageKey}.access`
-  const refreshKey = `${storageKey}.refresh`
-
-  const setCommon = (headers: Headers) => {
-    // Always sent, even in header mode where the server does not need it: it is harmless and
-    // keeps a mixed setup (cookies present) from failing CSRF.
-    headers.set(HEADERS.csrf, '1')
-    if (header) headers.set(HEADERS.transport, 'header')
-  }
-
+  const keys: [string, string] = [`${storageKey}.access`, `${storageKey}.refresh`]
   return {
-    decorate(request, ownAuth) {
+    keys,
+    decorate(request, tokenKey) {
       const headers = new Headers(request.headers)
-      setCommon(headers)
-      const access = header && !ownAuth ? storage.getItem(accessKey) : null
-      if (access) headers.set('authorization', `Bearer ${access}`)
+      // Always sent, even in header mode where the server does not need it: it is harmless and
+      // keeps a mixed setup (cookies present) from failing CSRF.
+      headers.set('x-latch-csrf', '1')
+      const token = header && tokenKey && storage.getItem(tokenKey)
+      if (header) headers.set('x-latch-transport', 'header')
+      if (token) headers.set('authorization', `Bearer ${token}`)
       // Cookie mode needs the cookies cross-origin too; header mode must not ask for them, or a
       // server without Allow-Credentials fails CORS.
-      return new Request(request, { headers, ...(header ? {} : { credentials: 'include' as const }) })
-    },
-    endpointRequest(url, signal) {
-      const headers = new Headers()
-      setCommon(headers)
-      const refresh = header ? storage.getItem(refreshKey) : null
-      if (refresh) headers.set('authorization', `Bearer ${refresh}`)
-      return new Request(url, {
-        method: 'POST',
-        headers,
-        signal,
-        credentials: header ? 'same-origin' : 'include',
-      })
+      return new Request(request, header ? { headers } : { headers, credentials: 'include' })
     },
     capture(response) {
-      const frontToken = response.headers.get(HEADERS.frontToken)
+      const get = (name: string) => response.headers.get(`x-latch-${name}`)
+      const frontToken = get('front-token')
       if (frontToken !== null) front.persist(frontToken.trim())
-      if (!header) return
-      const access = response.headers.get(HEADERS.accessToken)
-      const refresh = response.headers.get(HEADERS.refreshToken)
-      if (access) storage.setItem(accessKey, access)
-      if (refresh) storage.setItem(refreshKey, refresh)
+      if (header)
+        keys.forEach((key, i) => {
+          const token = get(i ? 'refresh-token' : 'access-token')
+          if (token) storage.setItem(key, token)
+        })
     },
     clear() {
-      storage.removeItem(accessKey)
-      storage.removeItem(refreshKey)
+      for (const key of keys) storage.removeItem(key)
     },
-    hasTokens: () => !header || (storage.getItem(accessKey) !== null && storage.getItem(refreshKey) !== null),
+    hasTokens: () => !header || keys.every((key) => storage.getItem(key) !== null),
   }
 }

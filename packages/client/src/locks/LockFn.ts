@@ -2,6 +2,7 @@
  * The lock contract shared by every lock implementation.
  * @module
  */
+import { InvalidOptionError } from '../errors'
 
 /**
  * An exclusive lock: runs `fn` while holding the lock called `name`, and releases it when `fn`
@@ -12,16 +13,11 @@
 export type LockFn = <R>(name: string, fn: () => Promise<R>) => Promise<R>
 
 /** Waits `ms` through the global timer looked up at call time, so fake timers apply. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    globalThis.setTimeout(resolve, ms)
-  })
-}
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** A random identifier for a lock holder. */
-export function randomId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
-  if (crypto?.randomUUID) return crypto.randomUUID()
-  // Not security sensitive: it only has to tell two holders apart.
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+/** Throws `InvalidOptionError` unless `value` is a positive number of milliseconds. */
+export function positive(option: string, value: number): number {
+  if (!(Number.isFinite(value) && value > 0))
+    throw new InvalidOptionError(option, 'a positive number of milliseconds')
+  return value
 }

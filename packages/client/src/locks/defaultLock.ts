@@ -6,16 +6,16 @@
  */
 import { browserLocalStorage } from '../storage'
 import type { LockFn } from './LockFn'
-import { localStorageLock } from './localStorageLock'
+import { storageLock } from './localStorageLock'
 import { processLock } from './processLock'
-import { globalLockManager, webLocks } from './webLocks'
+import { globalLockManager, type LockManagerLike, webLock } from './webLocks'
 
 let shared: LockFn | undefined
 
 function pick(): LockFn {
-  if (globalLockManager()) return webLocks()
+  if (globalLockManager()) return webLock(20_000, globalLockManager as () => LockManagerLike)
   const storage = browserLocalStorage()
-  if (storage) return localStorageLock({ storage })
+  if (storage) return storageLock({ storage })
   return processLock()
 }
 

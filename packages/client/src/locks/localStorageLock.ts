@@ -7,7 +7,7 @@
  */
 import { InvalidOptionError, LockTimeoutError } from '../errors'
 import { browserLocalStorage, type StateStorage, safeStorage } from '../storage'
-import { type LockFn, randomId, sleep } from './LockFn'
+import { type LockFn, positive, sleep } from './LockFn'
 import { processLock } from './processLock'
 
 /** Options of {@link localStorageLock}. */
@@ -30,28 +30,71 @@ export interface LocalStorageLockOptions {
   now?: () => number
 }
 
-interface LockEntry {
-  id: string
-  expiresAt: number
+/** The timing options with their defaults: ttl, heartbeatInterval, acquireTimeout, pollInterval, settleDelay. */
+const timings = (o: LocalStorageLockOptions): number[] => {
+  const ttl = o.ttl ?? 5000
+  return [
+    ttl,
+    o.heartbeatInterval ?? ttl / 3,
+    o.acquireTimeout ?? 20_000,
+    o.pollInterval ?? 50,
+    o.settleDelay ?? 25,
+  ]
 }
 
-function parseEntry(value: string | null): LockEntry | null {
-  if (value === null) return null
-  try {
-    const entry = JSON.parse(value) as Partial<LockEntry>
-    if (typeof entry?.id === 'string' && typeof entry.expiresAt === 'number') {
-      return { id: entry.id, expiresAt: entry.expiresAt }
-    }
-  } catch {
-    // Garbage under our key (another script, a truncated write) counts as no holder.
-  }
-  return null
-}
+/** The lock itself, options already checked (the default lock skips the checks). */
+export function storageLock(options: LocalStorageLockOptions): LockFn {
+  const [ttl, heartbeatInterval, acquireTimeout, pollInterval, settleDelay] = timings(options) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  const now = options.now ?? (() => Date.now())
+  // Holders in this tab queue here first, so only one of them at a time contends in storage.
+  const local = processLock()
 
-function positive(option: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0)
-    throw new InvalidOptionError(option, 'a positive number of milliseconds')
-  return value
+  return (name, fn) =>
+    local(name, async () => {
+      const given = options.storage ?? browserLocalStorage()
+      if (!given) throw new TypeError('localStorage is not available here; pass `storage` or another `lock`.')
+      // A failing write then reads back as "not ours" and ends in lock_timeout, never a crash.
+      const storage = safeStorage(given)
+      const key = (options.keyPrefix ?? 'latch-lock:') + name
+      // Not security sensitive: it only has to tell two holders apart.
+      const id = Math.random().toString(36).slice(2) + now()
+      /** The holder's id and expiry; garbage under our key (a truncated write) counts as no holder. */
+      const holder = (): { id?: unknown; expiresAt?: unknown } => {
+        try {
+          return JSON.parse(storage.getItem(key)!) ?? {}
+        } catch {
+          return {}
+        }
+      }
+      const write = () => storage.setItem(key, JSON.stringify({ id, expiresAt: now() + ttl }))
+      const deadline = now() + acquireTimeout
+      for (;;) {
+        const expiresAt = holder().expiresAt
+        if (!(typeof expiresAt === 'number' && expiresAt > now())) {
+          write()
+          await sleep(settleDelay)
+          if (holder().id === id) break
+        }
+        if (now() >= deadline) throw new LockTimeoutError(name, acquireTimeout)
+        await sleep(pollInterval)
+      }
+      // Only extend our own entry: if we lost it (this tab was frozen past the expiry) another
+      // tab holds the lock now and must not be overwritten.
+      const heartbeat = setInterval(() => holder().id === id && write(), heartbeatInterval)
+      try {
+        return await fn()
+      } finally {
+        clearInterval(heartbeat)
+        // Otherwise the entry expires by itself.
+        if (holder().id === id) storage.removeItem(key)
+      }
+    })
 }
 
 /**
@@ -61,67 +104,15 @@ function positive(option: string, value: number): number {
  * createSessionClient({ lock: localStorageLock({ ttl: 3000 }) })
  */
 export function localStorageLock(options: LocalStorageLockOptions = {}): LockFn {
-  const ttl = positive('ttl', options.ttl ?? 5000)
-  const heartbeatInterval = positive('heartbeatInterval', options.heartbeatInterval ?? ttl / 3)
-  if (heartbeatInterval >= ttl) throw new InvalidOptionError('heartbeatInterval', 'below `ttl`')
-  const acquireTimeout = positive('acquireTimeout', options.acquireTimeout ?? 20_000)
-  const pollInterval = positive('pollInterval', options.pollInterval ?? 50)
-  const settleDelay = positive('settleDelay', options.settleDelay ?? 25)
-  const keyPrefix = options.keyPrefix ?? 'latch-lock:'
-  const now = options.now ?? (() => Date.now())
-  // Holders in this tab queue here first, so only one of them at a time contends in storage.
-  const local = processLock()
-
-  const getStorage = (): StateStorage => {
-    const storage = options.storage ?? browserLocalStorage()
-    if (!storage) throw new TypeError('localStorage is not available here; pass `storage` or another `lock`.')
-    // A failing write then reads back as "not ours" and ends in lock_timeout, never a crash.
-    return safeStorage(storage)
-  }
-
-  const read = (storage: StateStorage, key: string): LockEntry | null => {
-    try {
-      return parseEntry(storage.getItem(key))
-    } catch {
-      return null
-    }
-  }
-
-  async function acquire(storage: StateStorage, key: string, name: string, id: string): Promise<void> {
-    const deadline = now() + acquireTimeout
-    for (;;) {
-      const entry = read(storage, key)
-      if (entry === null || entry.expiresAt <= now()) {
-        storage.setItem(key, JSON.stringify({ id, expiresAt: now() + ttl }))
-        await sleep(settleDelay)
-        if (read(storage, key)?.id === id) return
-      }
-      if (now() >= deadline) throw new LockTimeoutError(name, acquireTimeout)
-      await sleep(pollInterval)
-    }
-  }
-
-  return <R>(name: string, fn: () => Promise<R>): Promise<R> =>
-    local(name, async () => {
-      const storage = getStorage()
-      const key = keyPrefix + name
-      const id = randomId()
-      await acquire(storage, key, name, id)
-      const heartbeat = globalThis.setInterval(() => {
-        // Only extend our own entry: if we lost it (this tab was frozen past the expiry) another
-        // tab holds the lock now and must not be overwritten.
-        if (read(storage, key)?.id === id)
-          storage.setItem(key, JSON.stringify({ id, expiresAt: now() + ttl }))
-      }, heartbeatInterval)
-      try {
-        return await fn()
-      } finally {
-        globalThis.clearInterval(heartbeat)
-        try {
-          if (read(storage, key)?.id === id) storage.removeItem(key)
-        } catch {
-          // The entry expires by itself.
-        }
-      }
-    })
+  const values = timings(options)
+  for (const [i, option] of [
+    'ttl',
+    'heartbeatInterval',
+    'acquireTimeout',
+    'pollInterval',
+    'settleDelay',
+  ].entries())
+    positive(option, values[i]!)
+  if (values[1]! >= values[0]!) throw new InvalidOptionError('heartbeatInterval', 'below `ttl`')
+  return storageLock(options)
 }

@@ -3,8 +3,8 @@
  * releases it when the holding tab closes or crashes, so no expiry is needed.
  * @module
  */
-import { InvalidOptionError, LockTimeoutError } from '../errors'
-import type { LockFn } from './LockFn'
+import { LockTimeoutError } from '../errors'
+import { type LockFn, positive } from './LockFn'
 
 /** The part of the Web Locks API the lock uses. */
 export interface LockManagerLike {
@@ -26,8 +26,30 @@ export interface WebLocksOptions {
 /** The global `navigator.locks`, or `undefined` where Web Locks is missing (or not a secure context). */
 export function globalLockManager(): LockManagerLike | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks
-  return locks && typeof locks.request === 'function' ? locks : undefined
+  return typeof locks?.request === 'function' ? locks : undefined
 }
+
+/** The lock itself, options already checked (the default lock skips the checks). */
+export const webLock =
+  (acquireTimeout: number, manager: () => LockManagerLike): LockFn =>
+  async (name, fn) => {
+    const locks = manager()
+    const controller = new AbortController()
+    let granted = false
+    const timer = setTimeout(() => controller.abort(), acquireTimeout)
+    try {
+      return await locks.request(name, { mode: 'exclusive', signal: controller.signal }, () => {
+        granted = true
+        clearTimeout(timer)
+        return fn()
+      })
+    } catch (error) {
+      // Rejected before the grant after our abort: the wait timed out.
+      throw !granted && controller.signal.aborted ? new LockTimeoutError(name, acquireTimeout) : error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
 
 /**
  * Creates a lock on the Web Locks API.
@@ -36,31 +58,9 @@ export function globalLockManager(): LockManagerLike | undefined {
  * createSessionClient({ lock: webLocks({ acquireTimeout: 5000 }) })
  */
 export function webLocks(options: WebLocksOptions = {}): LockFn {
-  const acquireTimeout = options.acquireTimeout ?? 20_000
-  if (!Number.isFinite(acquireTimeout) || acquireTimeout <= 0) {
-    throw new InvalidOptionError('acquireTimeout', 'a positive number of milliseconds')
-  }
-  return async <R>(name: string, fn: () => Promise<R>): Promise<R> => {
+  return webLock(positive('acquireTimeout', options.acquireTimeout ?? 20_000), () => {
     const locks = options.locks ?? globalLockManager()
     if (!locks) throw new TypeError('The Web Locks API is not available here; pass another `lock`.')
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = globalThis.setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, acquireTimeout)
-    try {
-      return await locks.request(name, { mode: 'exclusive', signal: controller.signal }, async () => {
-        globalThis.clearTimeout(timer)
-        return fn()
-      })
-    } catch (error) {
-      if (timedOut && (error as { name?: unknown })?.name === 'AbortError') {
-        throw new LockTimeoutError(name, acquireTimeout)
-      }
-      throw error
-    } finally {
-      globalThis.clearTimeout(timer)
-    }
-  }
+    return locks
+  })
 }
