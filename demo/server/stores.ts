@@ -19,8 +19,10 @@ export interface OpenedStores {
 
 export async function openStores(config: DemoConfig): Promise<OpenedStores> {
   switch (config.store) {
-    case 'memory':
-      return { sessions: memoryStore(), notes: memoryNotes(), description: 'memory', close: async () => {} }
+    case 'memory': {
+      const sessions = memoryStore()
+      return { sessions, notes: memoryNotes(), description: 'memory', close: () => sessions.close() }
+    }
     case 'sqlite': {
       mkdirSync(dirname(config.sqlitePath), { recursive: true })
       const [{ default: Database }, { sqliteStore }] = await Promise.all([
@@ -30,22 +32,27 @@ export async function openStores(config: DemoConfig): Promise<OpenedStores> {
       // One connection for both: the sessions tables and the notes table live in one file.
       const db = new Database(config.sqlitePath)
       const notes = sqliteNotes(db)
+      const sessions = sqliteStore({ database: db })
       return {
-        sessions: sqliteStore({ database: db }),
+        sessions,
         notes,
         description: `sqlite (${config.sqlitePath})`,
-        close: async () => notes.close(),
+        // The store never closes a database it was given: closing the notes closes the file.
+        close: async () => {
+          await sessions.close()
+          notes.close()
+        },
       }
     }
     case 'redis': {
       const { redisStore } = await import('@latch/server/redis')
       const sessions = redisStore({ url: config.redisUrl! })
-      return { sessions, notes: memoryNotes(), description: 'redis', close: async () => {} }
+      return { sessions, notes: memoryNotes(), description: 'redis', close: () => sessions.close() }
     }
     case 'postgres': {
       const { postgresStore } = await import('@latch/server/postgres')
       const sessions = postgresStore({ connectionString: config.databaseUrl! })
-      return { sessions, notes: memoryNotes(), description: 'postgres', close: async () => {} }
+      return { sessions, notes: memoryNotes(), description: 'postgres', close: () => sessions.close() }
     }
   }
 }
