@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { isRevocation, type RevocationHub } from './RevocationHub.js'
+import type { RevocationHub } from './RevocationHub.js'
 
 /**
  * The LISTEN side of the Postgres store: one dedicated connection (a pooled one could be handed
@@ -36,14 +36,7 @@ export class PostgresListener {
     client.on('error', () => this.#lost(client))
     client.on('end', () => this.#lost(client))
     client.on('notification', (message) => {
-      if (message.channel !== this.#channel || !message.payload) return
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(message.payload)
-      } catch {
-        return
-      }
-      if (Array.isArray(parsed)) this.#hub.publish(parsed.filter(isRevocation))
+      if (message.channel === this.#channel && message.payload) this.#hub.publishJson(message.payload)
     })
     try {
       await client.connect()

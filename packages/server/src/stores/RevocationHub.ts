@@ -37,6 +37,20 @@ export class RevocationHub {
     }
   }
 
+  /**
+   * Delivers a pushed message (a JSON array of revocations) from pub/sub or NOTIFY. Anything
+   * else — garbage, entries of the wrong shape — is dropped: the channel is not trusted input.
+   */
+  publishJson(message: string): void {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(message)
+    } catch {
+      return
+    }
+    if (Array.isArray(parsed)) this.publish(parsed.filter(isRevocation))
+  }
+
   /** Tells every subscriber that pushes may have been missed. */
   resync(): void {
     for (const subscriber of [...this.#subscribers]) {

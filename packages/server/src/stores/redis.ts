@@ -6,8 +6,9 @@
  */
 import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import { pickRotation } from './memory.js'
-import { isRevocation, RevocationHub } from './RevocationHub.js'
+import { RevocationHub } from './RevocationHub.js'
 import { decodeKey, decodeRevocation, decodeSession, encodeFields } from './redisCodec.js'
+import { redisKeys } from './redisKeys.js'
 import {
   addKeyScript,
   createSessionScript,
@@ -18,6 +19,7 @@ import {
   sweepRevocationsScript,
   touchUserIndexScript,
 } from './redisScripts.js'
+import { startRedisSubscriber } from './redisSubscriber.js'
 import {
   EXPIRED_RETENTION_MS,
   type Revocation,
@@ -96,17 +98,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   // reconnect attempt to the console.
   if (owned) client.on('error', () => {})
 
-  const keys = {
-    // `{…}` hash tags: all keys of one session (and of the revocation list, of the key ring) share a slot.
-    session: (id: string) => `${prefix}session:{${id}}`,
-    user: (userId: string) => `${prefix}user:${userId}`,
-    revocationIndex: `${prefix}{revocations}:index`,
-    revocationData: `${prefix}{revocations}:data`,
-    keyOrder: `${prefix}{keys}:order`,
-    keyData: `${prefix}{keys}:data`,
-    secrets: `${prefix}{secrets}`,
-    channel: `${prefix}revocations`,
-  }
+  const keys = redisKeys(prefix)
   const hub = new RevocationHub()
   let subscriber: Promise<Redis> | null = null
   let closed = false
@@ -148,36 +140,6 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     const actual = made.filter((r) => r !== null)
     if (actual.length > 0) await client.publish(keys.channel, JSON.stringify(actual))
     return actual
-  }
-
-  const startSubscriber = async (): Promise<Redis> => {
-    const sub = client.duplicate()
-    let readyOnce = false
-    sub.on('ready', () => {
-      // ioredis resubscribes by itself after a reconnect; messages sent meanwhile are lost.
-      if (readyOnce) hub.resync()
-      readyOnce = true
-    })
-    sub.on('error', () => {}) // reconnects on its own; without a listener Node would throw
-    sub.on('message', (channel: string, message: string) => {
-      if (channel !== keys.channel) return
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(message)
-      } catch {
-        return
-      }
-      if (Array.isArray(parsed)) hub.publish(parsed.filter(isRevocation))
-    })
-    try {
-      await sub.subscribe(keys.channel)
-    } catch (error) {
-      // Do not leave a connection retrying in the background for a subscription nobody holds.
-      sub.disconnect()
-      throw error
-    }
-    readyOnce = true
-    return sub
   }
 
   const store: SessionStore = {
@@ -258,7 +220,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     },
     async subscribeRevocations(revocationSubscriber) {
       open()
-      subscriber ??= startSubscriber()
+      subscriber ??= startRedisSubscriber(client, keys.channel, hub)
       try {
         await subscriber
       } catch (error) {
