@@ -36,7 +36,7 @@ const config = quick
       profile: { timeMs: 800 },
     }
   : {
-      http: { rounds: 5, durationSec: 3, warmupSec: 1, connections: 32 },
+      http: { rounds: 8, durationSec: 2, warmupSec: 0.5, connections: 32 },
       verify: { timeMs: 700, warmupMs: 200 },
       refresh: { runs: 3, timeMs: 1500, concurrency: 50, burst: 50 },
       memory: { sessions: 100_000, cacheSize: 10_000, overfill: 1.2 },

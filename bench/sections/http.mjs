@@ -1,7 +1,7 @@
 // Section 1: HTTP throughput of the same express handler behind each guard, with autocannon in
 // a separate process. Variants are interleaved round by round (order rotated each round) so every
 // ratio compares runs made under the same machine conditions; the figure is the median over rounds.
-import { runChild, startChild } from '../lib/child.mjs'
+import { startChild } from '../lib/child.mjs'
 import { median, spread } from '../lib/stats.mjs'
 
 /** `baseline`: the unprotected variant each ratio is taken against (same stack, no auth). */
@@ -41,7 +41,9 @@ async function status(port, cookie) {
 
 export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connections, log }) {
   const servers = new Map()
+  let loader = null
   try {
+    loader = await startChild('sections/httpLoad.mjs', {})
     for (const variant of HTTP_VARIANTS) {
       servers.set(variant.id, await startChild('sections/httpServer.mjs', { variant: variant.id, redisUrl }))
     }
@@ -73,16 +75,18 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
         const { port } = server
         const cookie = cookies.get(variant.id)
         const before = await server.request({ type: 'stats' })
-        const result = await runChild(
-          'sections/httpLoad.mjs',
+        const result = await loader.request(
           {
-            url: `http://127.0.0.1:${port}/api/me`,
-            headers: cookie ? { cookie } : {},
-            connections,
-            durationSec,
-            warmupSec,
+            type: 'load',
+            job: {
+              url: `http://127.0.0.1:${port}/api/me`,
+              headers: cookie ? { cookie } : {},
+              connections,
+              durationSec,
+              warmupSec: round === 0 ? Math.max(warmupSec, 2) : warmupSec,
+            },
           },
-          { timeoutMs: (durationSec + warmupSec) * 1000 + 30_000 },
+          (durationSec + Math.max(warmupSec, 2)) * 1000 + 30_000,
         )
         const after = await server.request({ type: 'stats' })
         result.cpuUsPerRequest = (after.cpuUs - before.cpuUs) / Math.max(1, after.requests - before.requests)
@@ -121,6 +125,6 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
     })
     return { rounds, durationSec, warmupSec, connections, variants }
   } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()))
+    await Promise.all([...servers.values(), ...(loader ? [loader] : [])].map((s) => s.stop()))
   }
 }

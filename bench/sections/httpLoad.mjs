@@ -1,7 +1,6 @@
-// The load generator of the HTTP section, run in its own process so it never shares an event
-// loop (or a core, as far as the OS allows) with the server under test. Loopback only.
+// The load generator of the HTTP section: one long-lived process (so no run pays for a process
+// start), separate from every server under test, taking jobs over IPC. Loopback only.
 import autocannon from 'autocannon'
-import { runAsChild } from '../lib/child.mjs'
 
 function fire(options) {
   return new Promise((resolve, reject) => {
@@ -10,7 +9,7 @@ function fire(options) {
   })
 }
 
-runAsChild(async ({ url, headers, connections, durationSec, warmupSec, timeoutSec }) => {
+async function load({ url, headers, connections, durationSec, warmupSec, timeoutSec }) {
   const target = new URL(url)
   if (target.hostname !== '127.0.0.1') throw new Error('the load generator only targets 127.0.0.1')
   const base = { url, headers, connections, pipelining: 1, timeout: timeoutSec ?? 10 }
@@ -26,4 +25,15 @@ runAsChild(async ({ url, headers, connections, durationSec, warmupSec, timeoutSe
     timeouts: r.timeouts,
     durationSec: r.duration,
   }
+}
+
+process.on('message', async (message) => {
+  if (message?.type === 'stop') process.exit(0)
+  if (message?.type !== 'load') return
+  try {
+    process.send({ type: 'reply', data: await load(message.job) })
+  } catch (err) {
+    process.send({ type: 'error', message: String(err?.stack ?? err) })
+  }
 })
+process.send({ type: 'ready' })

@@ -9,12 +9,19 @@ import { runAsChild } from '../lib/child.mjs'
 import { createHeaderSession, createLatch, decodeFront, openStore, refreshOnce } from '../lib/latch.mjs'
 import { median, spread } from '../lib/stats.mjs'
 
+/** CPU time (user + system, all threads of this process: libuv's crypto jobs included) since `start`, in µs. */
+function cpuSince(start) {
+  const d = process.cpuUsage(start)
+  return d.user + d.system
+}
+
 /** `chains` sessions each refreshing in a loop (each refresh presents the token the last one returned). */
 async function chained(sessions, chains, { timeMs, maxPerChain }) {
   const tokens = []
   for (let i = 0; i < chains; i++)
     tokens.push((await createHeaderSession(sessions, `user-${i % 97}`)).refreshToken)
   let done = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   const deadline = started + timeMs
   await Promise.all(
@@ -29,7 +36,7 @@ async function chained(sessions, chains, { timeMs, maxPerChain }) {
     }),
   )
   const seconds = (performance.now() - started) / 1000
-  return { count: done, seconds, perSec: done / seconds }
+  return { count: done, seconds, perSec: done / seconds, cpuUs: cpuSince(cpu) / done }
 }
 
 /**
@@ -41,6 +48,7 @@ async function contended(sessions, { burst, timeMs, maxBursts }) {
   let generation = 0
   let requests = 0
   let bursts = 0
+  const cpu = process.cpuUsage()
   const started = performance.now()
   const deadline = started + timeMs
   while (bursts < maxBursts && performance.now() < deadline) {
@@ -64,7 +72,14 @@ async function contended(sessions, { burst, timeMs, maxBursts }) {
     bursts++
   }
   const seconds = (performance.now() - started) / 1000
-  return { count: requests, bursts, rotations: generation, seconds, perSec: requests / seconds }
+  return {
+    count: requests,
+    bursts,
+    rotations: generation,
+    seconds,
+    perSec: requests / seconds,
+    cpuUs: cpuSince(cpu) / requests,
+  }
 }
 
 runAsChild(
@@ -93,6 +108,8 @@ runAsChild(
       const summary = (list) => ({
         perSec: median(list.map((r) => r.perSec)),
         spread: spread(list.map((r) => r.perSec)),
+        // This process's CPU per refresh: what one server process pays, whoever else shares the cores.
+        cpuUs: median(list.map((r) => r.cpuUs)),
         total: list.reduce((a, r) => a + r.count, 0),
         runs: list.length,
       })

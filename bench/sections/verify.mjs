@@ -1,7 +1,7 @@
 // Section 2: the cost of `verify`, with tinybench, in its own process. Cache hit and miss per
 // signing algorithm, the same with a 10 000-entry revocation list, and two reference points: a
 // raw jose verify (what a miss cannot beat) and a SHA-256 plus Map lookup (what a hit cannot beat).
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync, sign } from 'node:crypto'
 import { importJWK, jwtVerify, SignJWT } from 'jose'
 import { Bench } from 'tinybench'
 import { runAsChild } from '../lib/child.mjs'
@@ -103,7 +103,32 @@ async function referencePoints() {
     .setExpirationTime('10m')
     .sign(hmacKey)
   const map = new Map([[createHash('sha256').update(jwt).digest('base64url'), { userId: 'alice' }]])
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'k1', typ: 'latch+jwt' })).toString(
+    'base64url',
+  )
+  const now = Math.floor(Date.now() / 1000)
   return [
+    [
+      'reference: jose SignJWT EdDSA (what create and refresh sign with)',
+      () =>
+        new SignJWT({ sid: 'x'.repeat(22) })
+          .setProtectedHeader({ alg: 'EdDSA', typ: 'latch+jwt', kid: 'k1' })
+          .setSubject('alice')
+          .setIssuer('latch')
+          .setIssuedAt(now)
+          .setExpirationTime(now + 600)
+          .sign(privateKey),
+    ],
+    [
+      'reference: node:crypto sign Ed25519, sync, same JWS',
+      () => {
+        const payload = Buffer.from(
+          JSON.stringify({ sid: 'x'.repeat(22), sub: 'alice', iss: 'latch', iat: now, exp: now + 600 }),
+        ).toString('base64url')
+        const input = `${header}.${payload}`
+        return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`
+      },
+    ],
     [
       'reference: SHA-256 + Map.get (the floor of a hit)',
       () => map.get(createHash('sha256').update(jwt).digest('base64url')),
