@@ -9,6 +9,6 @@ if [ "${1:-}" != "--no-install" ]; then
   ensure_node_modules
 fi
 echo "› build"
-pnpm -s build
-pnpm -s --filter ./demo build
-exec pnpm -s --filter ./demo start
+pnpm run -s build
+pnpm --filter ./demo run -s build
+exec pnpm --filter ./demo run -s start

@@ -11,11 +11,11 @@ ensure_debian_packages
 ensure_node_modules
 
 echo "› build"
-pnpm -s build
+pnpm run -s build
 echo "› lint"
 pnpm exec biome ci --reporter=summary . 
 echo "› typecheck"
-pnpm -s typecheck
+pnpm run -s typecheck
 
 echo "› test"
 mkdir -p .tmp
