@@ -15,12 +15,7 @@ if (typeof Map.groupBy !== 'function') {
   }
 }
 if (typeof Object.groupBy !== 'function') {
-  Object.groupBy = (items, key) => {
-    const groups = Object.create(null)
-    let index = 0
-    for (const item of items) (groups[key(item, index++)] ??= []).push(item)
-    return groups
-  }
+  Object.groupBy = (items, key) => Object.fromEntries(Map.groupBy(items, key))
 }
 if (typeof Promise.withResolvers !== 'function') {
   Promise.withResolvers = () => {

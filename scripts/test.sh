@@ -13,7 +13,7 @@ ensure_node_modules
 echo "› build"
 pnpm run -s build
 echo "› lint"
-pnpm exec biome ci --reporter=summary . 
+pnpm exec biome ci --colors=off --reporter=summary .
 echo "› typecheck"
 pnpm run -s typecheck
 
