@@ -142,6 +142,34 @@ function httpSection(r) {
     '- **2-core caveat**: the server (one thread) and autocannon (one thread) each need a core; anything else running on the VM ' +
       '(including Redis for the express-session row) takes from one of them. Absolute req/s is therefore a lower bound; the ratios are the result.',
   ]
+  const g = http.guardProfile
+  if (g && !g.error) {
+    // The common row (parser, sockets, response) is where contention noise lands; the share is
+    // taken over the rows that differ by construction.
+    const specific = g.rows.filter((row) => !row.category.includes('common to both'))
+    const added = specific.reduce((sum, row) => sum + row.latch - row.bare, 0)
+    out.push(
+      '',
+      `Where the cached guard's extra time goes: both express servers (no auth, and Latch with the cache) run once more under the same load with ` +
+        `\`node --cpu-prof\`; self time of every sampled frame by category, per request (${int(g.requests.bare)} and ${int(g.requests.latch)} requests). ` +
+        'Sampled wall time on a shared machine is inflated by contention, so read the *share of the added time*, not the microseconds.',
+      '',
+      table(
+        ['category', 'no auth µs/req', 'Latch µs/req', 'added', 'share of the added time'],
+        [...g.rows]
+          .sort((a, b) => b.latch - b.bare - (a.latch - a.bare))
+          .map((row) => [
+            row.category,
+            fixed(row.bare, 1),
+            fixed(row.latch, 1),
+            fixed(row.latch - row.bare, 1),
+            added > 0 && !row.category.includes('common to both')
+              ? pct((row.latch - row.bare) / added)
+              : '(noise)',
+          ]),
+      ),
+    )
+  }
   if (latch && latch.ratio < HTTP_TARGET) {
     const added = latch.cpuUsPerRequest - byId.bare.cpuUsPerRequest
     out.push(
@@ -302,6 +330,19 @@ function sizesSection(r) {
     '',
     table(['what', 'bytes', 'limit', 'verdict'], rows),
   ]
+  const parts = t.accessTokenParts
+  if (parts) {
+    const list = (o) =>
+      Object.entries(o)
+        .map(([k, v]) => `\`${k}\` ${v}`)
+        .join(', ')
+    out.push(
+      '',
+      `Access token anatomy (base64url characters): header ${parts.header} (JSON value lengths: ${list(parts.headerFields)}), ` +
+        `payload ${parts.payload} (${list(parts.payloadFields)}), signature ${parts.signature}. ` +
+        'Every character of a JSON value costs 4/3 of a character in the token.',
+    )
+  }
   const modules = b.clientMinimalBySource?.modules
   if (modules?.length) {
     const total = modules.reduce((a, m) => a + m.bytes, 0)
@@ -421,10 +462,44 @@ function findings(r) {
   const hit = verify?.results.find((t) => t.name === 'EdDSA: cache hit')
   if (latch && bare && latch.ratio < HTTP_TARGET) {
     const added = latch.cpuUsPerRequest - bare.cpuUsPerRequest
+    const middleware = verify?.results.find((t) =>
+      t.name.startsWith('EdDSA: requireSession middleware alone'),
+    )
+    const g = http.guardProfile
+    const specific = g && !g.error ? g.rows.filter((row) => !row.category.includes('common to both')) : []
+    const total = specific.reduce((sum, row) => sum + row.latch - row.bare, 0)
+    const shares = specific
+      .filter((row) => row.latch - row.bare > 0)
+      .sort((x, y) => y.latch - y.bare - (x.latch - x.bare))
+      .map((row) => `${row.category} ${pct((row.latch - row.bare) / total)}`)
+      .join('; ')
     out.push(
-      `- **HTTP ratio ${fixed(latch.ratio)} < ${HTTP_TARGET}** (CPU-time ratio ${fixed(latch.cpuRatio)}). The cached guard adds ${fixed(added, 1)} µs of server CPU per request; \`verify\` on a ` +
-        `hit is ${hit ? duration(hit.p50Ns) : 'n/a'}${handle ? `, and the Web path (node:http + \`verify(Request)\`) keeps ${ratio(handle.ratio)} of its own limit` : ''}. ` +
-        'The rest is the express adapter and the request around the check (see the profile notes in the report of the run that found it).',
+      `- **HTTP: protected ÷ bare = ${fixed(latch.ratio)} < ${HTTP_TARGET}** (${ratio(latch.ratio / HTTP_TARGET)} of the target; ` +
+        `CPU-time ratio ${fixed(latch.cpuRatio)}). The cached guard adds ${fixed(added, 1)} µs of server CPU to an express request ` +
+        `of ${fixed(bare.cpuUsPerRequest, 1)} µs. \`verify\` on a hit costs ${hit ? duration(hit.p50Ns) : 'n/a'} and the whole ` +
+        `\`requireSession\` function ${middleware ? duration(middleware.p50Ns) : 'n/a'} (p50, section 2, without express around it)` +
+        `${handle ? `; the Web path (node:http + \`verify(Request)\`) keeps ${fixed(handle.ratio)} of its own limit` : ''}. ` +
+        (shares ? `By profile, the added time splits: ${shares}. ` : '') +
+        '**Proposed changes (packages/server)**: (1) `adapters/express.ts` `requestLike()` builds `url` from `req.protocol`, an express ' +
+        'getter that runs the trust-proxy function on every call, only so `verify` can pick the cookie names — pass the scheme once ' +
+        '(`req.secure`) or make `url` lazy; (2) add a synchronous cache-hit path (e.g. `AccessTokens.verifyCached(token)` returning ' +
+        'the session or `undefined`) so `requireSession` calls `next()` in the same tick and only a miss pays for a promise; ' +
+        '(3) key the verify cache by the token string itself (an exact-match `Map` key is as safe as its hash and costs no ' +
+        '`createHash` per request; +~250 B per entry); (4) `readCookie` splits the whole `Cookie` header into substrings on every ' +
+        'request — scan for the one name instead.',
+    )
+  }
+  const bareNode = http?.variants.find((v) => v.id === 'bare-node')
+  if (handle && bareNode && handle.ratio < HTTP_TARGET) {
+    const bearerHit = verify?.results.find((t) => t.name === 'EdDSA: cache hit')
+    const bare = verify?.results.find((t) => t.name === 'EdDSA: verifyAccessToken(token), cache hit')
+    out.push(
+      `- **Web path: node:http + \`verify(new Request(…))\` = ${fixed(handle.ratio)} of bare node:http** ` +
+        `(+${fixed(handle.cpuUsPerRequest - bareNode.cpuUsPerRequest, 1)} µs CPU per request on a ${fixed(bareNode.cpuUsPerRequest, 1)} µs route). ` +
+        `Latch's part is small — \`verify\` on a hit ${bearerHit ? duration(bearerHit.p50Ns) : 'n/a'} with a \`Request\`, ` +
+        `${bare ? duration(bare.p50Ns) : 'n/a'} with the bare token — the rest is building a WHATWG \`Request\` and \`Headers\` per ` +
+        'request on Node (undici). `verify` already accepts a `RequestLike` (`method`, `url`, `headers.get`); the README should ' +
+        'tell Node adapters to pass a light view, as the express adapter does, and keep full `Request`s for runtimes that have them natively.',
     )
   }
   const rf = r.sections.refresh
@@ -511,19 +586,18 @@ export function renderReport(r) {
   ]
   const found = findings(r)
   if (found.length) parts.push('## Findings', '', ...found, '')
+  for (const section of [
+    httpSection,
+    verifySection,
+    refreshSection,
+    sizesSection,
+    crossTabSection,
+    memorySection,
+  ]) {
+    const text = section(r)
+    if (text) parts.push(text, '')
+  }
   parts.push(
-    httpSection(r),
-    '',
-    verifySection(r),
-    '',
-    refreshSection(r),
-    '',
-    sizesSection(r),
-    '',
-    crossTabSection(r),
-    '',
-    memorySection(r),
-    '',
     '## Reproduce',
     '',
     '```sh',

@@ -1,7 +1,11 @@
 // Section 1: HTTP throughput of the same express handler behind each guard, with autocannon in
 // a separate process. Variants are interleaved round by round (order rotated each round) so every
 // ratio compares runs made under the same machine conditions; the figure is the median over rounds.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startChild } from '../lib/child.mjs'
+import { readProfileDir, selfTimeByCategory } from '../lib/cpuProfile.mjs'
 import { median, spread } from '../lib/stats.mjs'
 
 /** `baseline`: the unprotected variant each ratio is taken against (same stack, no auth). */
@@ -37,6 +41,81 @@ async function status(port, cookie) {
   const response = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: cookie ? { cookie } : {} })
   await response.arrayBuffer()
   return response.status
+}
+
+// Where the cached guard's extra time goes: self time of every sampled frame, by category.
+const GUARD_CATEGORIES = [
+  [
+    'Latch express adapter: request view, header reads, `req.protocol`',
+    (l) => l.includes('/server/dist/express') || /^protocol .*express\/lib\/request\.js$/.test(l),
+  ],
+  ['Latch verify: cookie parsing, cache lookup, revocation check', (l) => l.includes('/server/dist/')],
+  [
+    'hashing (ETag in both; SHA-256 of the token in Latch)',
+    (l) => /^(Hash|update|digest) (node:internal\/crypto\/hash)?$/.test(l),
+  ],
+  [
+    'express routing (the two extra middleware layers)',
+    (l) => /\/(router|parseurl)\/|express\/lib\/router/.test(l),
+  ],
+  ['promise / microtask scheduling', (l) => /^(runMicrotasks|processTicksAndRejections) /.test(l)],
+  ['garbage collection', (l) => l.startsWith('(garbage collector)')],
+]
+const GUARD_OTHER = 'HTTP parsing, socket writes, response, handler (common to both)'
+
+/** Profiles the bare and the cached-guard express servers under the same load; µs of self time per request by category. */
+async function profileGuard({ loader, cookie, connections, durationSec }) {
+  const out = {}
+  for (const variant of ['bare', 'latch']) {
+    const dir = mkdtempSync(join(tmpdir(), `latch-bench-prof-${variant}-`))
+    try {
+      const server = await startChild(
+        'sections/httpServer.mjs',
+        { variant },
+        { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
+      )
+      let requests
+      try {
+        const header = variant === 'latch' ? await login(server.port) : cookie
+        await loader.request(
+          {
+            type: 'load',
+            job: {
+              url: `http://127.0.0.1:${server.port}/api/me`,
+              headers: { cookie: header },
+              connections,
+              durationSec,
+              warmupSec: 1,
+            },
+          },
+          (durationSec + 1) * 1000 + 30_000,
+        )
+        requests = (await server.request({ type: 'stats' })).requests
+      } finally {
+        await server.stop(15_000)
+      }
+      const totals = selfTimeByCategory(readProfileDir(dir), GUARD_CATEGORIES, GUARD_OTHER)
+      out[variant] = {
+        requests,
+        perRequest: Object.fromEntries([...totals].map(([k, v]) => [k, v / requests])),
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const names = [...GUARD_CATEGORIES.map(([name]) => name), GUARD_OTHER]
+  const rows = names.map((name) => ({
+    category: name,
+    bare: out.bare.perRequest[name] ?? 0,
+    latch: out.latch.perRequest[name] ?? 0,
+  }))
+  const total = (v) => rows.reduce((sum, r) => sum + r[v], 0)
+  return {
+    rows,
+    bareTotal: total('bare'),
+    latchTotal: total('latch'),
+    requests: { bare: out.bare.requests, latch: out.latch.requests },
+  }
 }
 
 export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connections, log }) {
@@ -123,7 +202,18 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
         runs: list.length,
       }
     })
-    return { rounds, durationSec, warmupSec, connections, variants }
+    let guardProfile = null
+    try {
+      guardProfile = await profileGuard({
+        loader,
+        cookie: sample,
+        connections,
+        durationSec: Math.max(3, durationSec),
+      })
+    } catch (err) {
+      guardProfile = { error: String(err?.message ?? err).split('\n', 1)[0] }
+    }
+    return { rounds, durationSec, warmupSec, connections, variants, guardProfile }
   } finally {
     await Promise.all([...servers.values(), ...(loader ? [loader] : [])].map((s) => s.stop()))
   }

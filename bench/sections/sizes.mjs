@@ -61,7 +61,23 @@ async function tokenSizes() {
       throw new Error(`cookie-mode refresh answered ${refreshResponse?.status}`)
     await refreshResponse.arrayBuffer()
     const refreshCookies = setCookieBytes(refreshResponse.headers)
+    // Where the bytes go (lengths only: the token itself is never printed).
+    const [h, p, sig] = header.accessToken.split('.')
+    const fields = (part) =>
+      Object.fromEntries(
+        Object.entries(JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))).map(([k, v]) => [
+          k,
+          JSON.stringify(v).length,
+        ]),
+      )
     return {
+      accessTokenParts: {
+        header: h.length,
+        payload: p.length,
+        signature: sig.length,
+        headerFields: fields(h),
+        payloadFields: fields(p),
+      },
       accessToken: Buffer.byteLength(header.accessToken),
       accessTokenWithClaims: Buffer.byteLength(withClaims.accessToken),
       accessTokenUuidSub: Buffer.byteLength(uuid.accessToken),
