@@ -29,7 +29,7 @@ const REASONS = ['signout', 'unauthorized', 'session_expired', 'token_theft_dete
 /** Validates a received message; anything else is dropped. */
 export function parseBroadcastMessage(data: unknown): BroadcastMessage | null {
   const { type, reason } = (data ?? {}) as BroadcastMessage
-  return !TYPES.includes(type) ? null : REASONS.includes(reason!) ? { type, reason } : { type }
+  return TYPES.includes(type) ? { type, reason: REASONS.includes(reason!) ? reason : undefined } : null
 }
 
 // Events of BroadcastChannel and window alike.
@@ -51,7 +51,6 @@ function eventBroadcast(
   send: (message: BroadcastMessage) => void,
   end?: () => void,
 ): Broadcast {
-  const unsubscribes = new Set<() => void>()
   return {
     post(message) {
       try {
@@ -69,18 +68,11 @@ function eventBroadcast(
         } catch {}
         if (message) listener(message)
       }
-      const unsubscribe = () => {
-        unsubscribes.delete(unsubscribe)
-        target.removeEventListener(type, onEvent)
-      }
-      unsubscribes.add(unsubscribe)
       target.addEventListener(type, onEvent)
-      return unsubscribe
+      return () => target.removeEventListener(type, onEvent)
     },
-    close() {
-      for (const unsubscribe of unsubscribes) unsubscribe()
-      end?.()
-    },
+    // The client unsubscribes before closing (the default channel is not exported).
+    close: () => end?.(),
   }
 }
 

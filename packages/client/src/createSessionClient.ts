@@ -7,13 +7,19 @@
 import { type BroadcastMessage, defaultBroadcast } from './broadcast'
 import { createEmitter } from './emitter'
 import { apiBaseUrl, endpointUrl, isSameOriginApi, pageHref } from './endpoints'
-import { LatchNetworkError, RefreshFailedError, RefreshLoopError, SignOutFailedError } from './errors'
+import {
+  LatchNetworkError,
+  RefreshFailedError,
+  RefreshLoopError,
+  RefreshTimeoutError,
+  SignOutFailedError,
+} from './errors'
 import { cookieFrontTokenSource, sameSession, storedFrontTokenSource } from './frontToken'
 import { defaultLock } from './locks/defaultLock'
-import { type ResolvedOptions, resolveOptions, type SessionClientOptions } from './options'
+import { resolveOptions, type SessionClientOptions } from './options'
 import { createProactiveRefresh } from './proactiveRefresh'
 import { createRefreshCoordinator, type RefreshOutcome } from './refresh'
-import { discard, latchCodeOf, SESSION_ENDING_CODES, sendRefresh } from './refreshRequest'
+import { discard, latchCodeOf, readRefreshAnswer, SESSION_ENDING_CODES } from './refreshRequest'
 import { prepareReplay } from './replay'
 import { createSessionState, LOADING_SNAPSHOT, snapshotOf } from './sessionState'
 import { browserLocalStorage, memoryStorage, safeStorage } from './storage'
@@ -42,13 +48,8 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
       ? cookieFrontTokenSource()
       : // No storage to read from (SSR) means "unknown", which keeps the state `loading`.
         storedFrontTokenSource(given ? storage : null, `${config.storageKey}.front`)
-  const read = () => front.read()
-  const { decorate, capture, clear, hasTokens, keys } = createTransport(
-    header,
-    storage,
-    config.storageKey,
-    front,
-  )
+  const read = front.read
+  const { decorate, capture, clear, hasTokens } = createTransport(header, storage, config.storageKey, front)
   const { on, emit } = createEmitter<SessionEvents>()
   const lock = config.lock ?? defaultLock
   const baseFetch: typeof fetch = (input, init) =>
@@ -63,9 +64,23 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   const current = () => getSnapshot().session
   const channel = (config.broadcast ?? defaultBroadcast)(`latch:${lockName}`)
   const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel.post({ type, reason })
-  /** A request to one of Latch's endpoints, with the refresh token in header mode. */
-  const endpointRequest = (api: URL, name: 'refresh' | 'signout', signal: AbortSignal) =>
-    decorate(new Request(endpointUrl(api, config.basePath, name), { method: 'POST', signal }), keys[1])
+  /**
+   * Calls one of Latch's endpoints (with the refresh token in header mode) within
+   * `refreshTimeout`. The body is discarded: what matters travels in headers and cookies.
+   */
+  async function callEndpoint(api: URL, name: 'refresh' | 'signout'): Promise<Response> {
+    const signal = AbortSignal.timeout(refreshTimeout)
+    try {
+      const request = new Request(endpointUrl(api, config.basePath, name), { method: 'POST', signal })
+      const response = await baseFetch(decorate(request, 'refresh'))
+      discard(response)
+      return response
+    } catch (cause) {
+      throw signal.aborted
+        ? new RefreshTimeoutError(refreshTimeout)
+        : new LatchNetworkError(`The ${name} request failed.`, { cause })
+    }
+  }
 
   /** Moves the state to `session`, emitting the matching event. Returns whether it changed. */
   function apply(
@@ -74,52 +89,49 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     reason: SignedOutReason = 'other_tab',
   ): boolean {
     const previous = set(session)
-    if (previous && previous.status !== 'loading') {
-      const before = previous?.session
-      if (session && before?.sessionId !== session.sessionId) emit('signedIn', { session, origin })
-      else if (session) emit('refreshed', { session, origin })
-      else if (before) emit('signedOut', { reason, origin })
-    }
+    const before = previous?.session
+    const event = session
+      ? before?.sessionId !== session.sessionId
+        ? 'signedIn'
+        : 'refreshed'
+      : before && 'signedOut'
+    // Leaving `loading` is no event: nothing changed, the state only became known.
+    if (event && previous && previous.status !== 'loading')
+      emit(event, session ? { session, origin } : ({ reason, origin } as never))
+    // Theft is reported where it was detected (even from `loading`) and where a session ended by it.
+    if (previous && !session && reason === 'token_theft_detected' && (before || origin === 'this_tab'))
+      emit('theftDetected', { sessionId: before?.sessionId ?? null })
+    // A change made here nudges the other tabs (they re-read the token themselves).
+    if (previous && origin === 'this_tab') post(event || (session ? 'refreshed' : 'signedOut'), reason)
     return !!previous
   }
 
   /** Re-reads the front token (the truth) and adopts it. */
   function syncFrom(origin: Origin, reason?: SignedOutReason): void {
-    const before = current()
-    if (front.available() && apply(read(), origin, reason) && origin === 'this_tab') {
-      const after = current()
-      if (after && before?.sessionId !== after.sessionId) post('signedIn')
-    }
+    if (front.available()) apply(read(), origin, reason)
   }
 
   function signOutLocally(reason: SignedOutReason): void {
-    const before = current()
     front.remove()
     clear()
-    if (apply(null, 'this_tab', reason)) {
-      if (reason === 'token_theft_detected') emit('theftDetected', { sessionId: before?.sessionId ?? null })
-      post('signedOut', reason)
-    }
+    apply(null, 'this_tab', reason)
   }
 
   async function performRefresh(): Promise<RefreshOutcome> {
     const api = apiBaseUrl(apiBase)
     if (!api) return [null]
     try {
-      const answer = await sendRefresh(
-        baseFetch,
-        (signal) => endpointRequest(api, 'refresh', signal),
-        refreshTimeout,
-      )
-      if (typeof answer === 'string') {
-        signOutLocally(answer)
+      const response = await callEndpoint(api, 'refresh')
+      const signedOut = readRefreshAnswer(response)
+      if (signedOut) {
+        signOutLocally(signedOut)
         return [null]
       }
-      capture(answer)
+      capture(response)
       const session = read()
       // Success without a readable session: cookies or headers were dropped on the way.
-      if (!session || !hasTokens()) throw new RefreshFailedError(answer.status, null, null)
-      if (apply(session, 'this_tab')) post('refreshed')
+      if (!session || !hasTokens()) throw new RefreshFailedError(response.status, null, null)
+      apply(session, 'this_tab')
       return [session, true]
     } catch (error) {
       emit('refreshFailed', { error: error as Error })
@@ -135,23 +147,30 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     performRefresh,
   )
   const schedule = createProactiveRefresh(config.proactiveRefresh, config.now, refresh)
+  const win = (globalThis as { window?: FocusTarget }).window
+  const doc = (globalThis as { document?: FocusTarget }).document
+  // Focus and becoming visible both re-read the token; a hidden tab waits.
+  const onFocus = () => doc?.visibilityState !== 'hidden' && syncFrom('other_tab')
+  const focusEvents = config.syncOnFocus && win?.addEventListener
+  const listenForFocus = (method: 'addEventListener' | 'removeEventListener') => {
+    if (focusEvents) {
+      win![method]('focus', onFocus)
+      doc?.[method]?.('visibilitychange', onFocus)
+    }
+  }
+  listenForFocus('addEventListener')
   const cleanups = [
     subscribe(() => schedule(current())),
     () => schedule(null),
-    channel.subscribe(({ reason }) => {
-      const before = current()
-      syncFrom('other_tab', reason)
-      if (before && !current() && reason === 'token_theft_detected')
-        emit('theftDetected', { sessionId: before.sessionId })
-    }),
+    channel.subscribe(({ reason }) => syncFrom('other_tab', reason)),
     () => channel.close(),
-    listenForFocus(config, () => syncFrom('other_tab')),
+    () => listenForFocus('removeEventListener'),
   ]
   schedule(current())
 
   /** Sends one copy of the call to the API origin and takes what the answer says about the session. */
   async function send(request: Request, ownAuth: boolean): Promise<Response> {
-    const response = await baseFetch(decorate(request, ownAuth ? null : keys[0]))
+    const response = await baseFetch(decorate(request, ownAuth ? null : 'access'))
     capture(response)
     const code = latchCodeOf(response)
     if (response.status === 401 && SESSION_ENDING_CODES.includes(code!)) {
@@ -203,17 +222,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
         if (api) {
           let response: Response
           try {
-            response = await baseFetch(endpointRequest(api, 'signout', AbortSignal.timeout(refreshTimeout)))
+            response = await callEndpoint(api, 'signout')
           } catch (cause) {
-            throw new SignOutFailedError('The sign-out request failed; the session is still active.', {
-              cause: new LatchNetworkError('Sign-out request failed.', { cause }),
-            })
+            throw signOutFailed('no answer', cause)
           }
-          discard(response)
           // A Latch 401 means there was no session to end: locally signed out all the same.
-          if (!response.ok && !(response.status === 401 && latchCodeOf(response) !== null)) {
-            throw new SignOutFailedError(`The sign-out request failed with status ${response.status}.`)
-          }
+          if (!response.ok && !(response.status === 401 && latchCodeOf(response) !== null))
+            throw signOutFailed(response.status)
         }
         signOutLocally('signout')
       }),
@@ -224,34 +239,21 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   }
 }
 
+const signOutFailed = (detail: unknown, cause?: unknown) =>
+  new SignOutFailedError(`Sign-out failed (${detail}); the session is kept.`, { cause })
+
 /** Rejects as soon as `signal` aborts, leaving the shared refresh to finish for the other callers. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  if (signal.aborted) return Promise.reject(signal.reason)
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    const onAbort = () => reject(signal!.reason)
+    if (signal?.aborted) onAbort()
+    signal?.addEventListener('abort', onAbort)
+    promise.then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort))
   })
 }
 
-interface EventTargetLike {
+interface FocusTarget {
   addEventListener(type: string, listener: () => void): void
   removeEventListener(type: string, listener: () => void): void
   visibilityState?: string
-}
-
-function listenForFocus(config: ResolvedOptions, onFocus: () => void): () => void {
-  const win = (globalThis as { window?: EventTargetLike }).window
-  const doc = (globalThis as { document?: EventTargetLike }).document
-  if (!config.syncOnFocus || !win || typeof win.addEventListener !== 'function') return () => {}
-  const onVisible = () => {
-    if (doc?.visibilityState !== 'hidden') onFocus()
-  }
-  win.addEventListener('focus', onFocus)
-  doc?.addEventListener?.('visibilitychange', onVisible)
-  return () => {
-    win.removeEventListener('focus', onFocus)
-    doc?.removeEventListener?.('visibilitychange', onVisible)
-  }
 }

@@ -18,9 +18,9 @@ export function createEmitter<Events>(): Emitter<Events> {
   }
   return {
     on(event, listener) {
-      of(event).add(listener)
+      const set = of(event).add(listener)
       return () => {
-        of(event).delete(listener)
+        set.delete(listener)
       }
     },
     emit(event, payload) {

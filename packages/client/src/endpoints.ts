@@ -14,10 +14,8 @@ export function parseUrl(url: string, base?: string): URL | null {
 }
 
 /** The page's address, or `undefined` outside a document (Node, SSR). */
-export function pageHref(): string | undefined {
-  const href = (globalThis as { location?: { href?: unknown } }).location?.href
-  return typeof href === 'string' && parseUrl(href) ? href : undefined
-}
+export const pageHref = (): string | undefined =>
+  parseUrl((globalThis as { location?: { href: string } }).location?.href as string)?.href
 
 /** The API base as an absolute URL, or `null` when it cannot be known here (relative base, no page). */
 export const apiBaseUrl = (apiBase: string | undefined): URL | null => parseUrl(apiBase ?? '/', pageHref())

@@ -42,13 +42,13 @@ export class LatchError extends Error {
 function define<A extends unknown[]>(
   name: string,
   code: LatchErrorCode,
-  build: (...args: A) => [message: string, options?: ErrorOptions, fields?: object],
+  build: (...args: A) => [message: string, fields?: object, options?: ErrorOptions],
 ): new (
   ...args: A
 ) => LatchError {
   return class extends LatchError {
     constructor(...args: A) {
-      const [message, options, fields] = build(...args)
+      const [message, fields, options] = build(...args)
       super(code, message, options)
       this.name = name
       Object.assign(this, fields)
@@ -56,19 +56,22 @@ function define<A extends unknown[]>(
   }
 }
 
-const withCause = (message: string, options?: ErrorOptions): [string, ErrorOptions?] => [message, options]
+const withCause = (message: string, options?: ErrorOptions): [string, undefined, ErrorOptions?] => [
+  message,
+  undefined,
+  options,
+]
 
 /** An option given to `createSessionClient` (or a lock factory) is invalid. Thrown at creation. */
 export interface InvalidOptionError extends LatchError {
   /** The name of the offending option. */
   readonly option: string
 }
-export const InvalidOptionError: new (option: string, requirement: string) => InvalidOptionError = define(
+export const InvalidOptionError: new (option: string, requirement?: string) => InvalidOptionError = define(
   'InvalidOptionError',
   'invalid_option',
-  (option: string, requirement: string) => [
-    `Option \`${option}\` must be ${requirement}.`,
-    undefined,
+  (option: string, requirement?: string) => [
+    `Invalid option \`${option}\`${requirement ? `: must be ${requirement}` : ''}.`,
     { option },
   ],
 ) as never
@@ -108,7 +111,6 @@ export const RefreshFailedError: new (
   'refresh_failed',
   (status: number, latchCode: string | null, retryAfter: number | null) => [
     `Refresh failed: ${status} ${latchCode ?? ''}`.trim(),
-    undefined,
     { status, latchCode, retryAfter },
   ],
 ) as never
@@ -118,7 +120,7 @@ export interface RefreshTimeoutError extends LatchError {}
 export const RefreshTimeoutError: new (timeoutMs: number) => RefreshTimeoutError = define(
   'RefreshTimeoutError',
   'refresh_timeout',
-  (timeoutMs: number) => [`Refresh timed out after ${timeoutMs} ms.`],
+  (timeoutMs: number) => [`Request timed out after ${timeoutMs} ms.`],
 )
 
 /**
@@ -127,7 +129,7 @@ export const RefreshTimeoutError: new (timeoutMs: number) => RefreshTimeoutError
  */
 export interface RefreshLoopError extends LatchError {}
 export const RefreshLoopError: new () => RefreshLoopError = define('RefreshLoopError', 'refresh_loop', () => [
-  'Still try_refresh after refreshing: refresh loop stopped.',
+  'Refresh loop: try_refresh again after refreshing.',
 ])
 
 /**
@@ -138,7 +140,7 @@ export interface BodyNotReplayableError extends LatchError {}
 export const BodyNotReplayableError: new () => BodyNotReplayableError = define(
   'BodyNotReplayableError',
   'body_not_replayable',
-  () => ['A ReadableStream body cannot be replayed; send a Blob.'],
+  () => ['A stream body cannot be replayed; send a Blob.'],
 )
 
 /** The cross-tab refresh lock could not be acquired in time. The session is kept. */
@@ -146,7 +148,7 @@ export interface LockTimeoutError extends LatchError {}
 export const LockTimeoutError: new (name: string, timeoutMs: number) => LockTimeoutError = define(
   'LockTimeoutError',
   'lock_timeout',
-  (name: string, timeoutMs: number) => [`Lock "${name}" not acquired in ${timeoutMs} ms.`],
+  (name: string, timeoutMs: number) => [`Lock "${name}" timed out after ${timeoutMs} ms.`],
 )
 
 /** The sign-out request failed; the session is still active on the server, so it is kept locally too. */

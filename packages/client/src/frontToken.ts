@@ -24,9 +24,9 @@ export function decodeFrontToken(value: unknown): SessionInfo | null {
       // A real front token is ~150 chars; anything far larger is garbage and not worth decoding.
       if (!/^[\w-]{1,4096}$/.test(value)) return null
       // atob accepts unpadded input (forgiving-base64), so only the alphabet needs translating.
-      const binary = atob(value.replace(/-/g, '+').replace(/_/g, '/'))
-      const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0))
-      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+      // escape() turns the bytes into %XX, which decodeURIComponent reads as UTF-8 (throwing on
+      // invalid UTF-8): smaller than TextDecoder and available everywhere.
+      value = JSON.parse(decodeURIComponent(escape(atob(value.replace(/-/g, '+').replace(/_/g, '/')))))
     }
     const { uid, sid, exp, gen } = value as { uid: string; sid: string; exp: number; gen: number }
     // Number.isFinite / isSafeInteger are false for anything that is not a number.
@@ -89,14 +89,14 @@ export function cookieFrontTokenSource(): FrontTokenSource {
       // tab that re-reads the cookie agree that the session is gone. A sandboxed document may
       // refuse cookie writes (or there is none): the in-memory state is still cleared.
       for (const name of FRONT_COOKIE_NAMES)
-        currentDocument()!.cookie = `${name}=; Max-Age=0; Path=/; SameSite=Lax${name[0] === '_' ? '; Secure' : ''}`
+        currentDocument()!.cookie = `${name}=; Max-Age=0; Path=/${name[0] === '_' ? '; Secure' : ''}`
     } catch {}
   }
   return {
     available: () => !!currentDocument(),
     read: () => {
       try {
-        return readFrontCookie(String(currentDocument()!.cookie ?? ''))
+        return readFrontCookie(currentDocument()!.cookie)
       } catch {
         return null
       }

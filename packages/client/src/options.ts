@@ -81,39 +81,27 @@ export interface ResolvedOptions {
 
 const isFn = (v: unknown) => typeof v === 'function'
 const isName = (v: unknown) => typeof v === 'string' && v !== ''
-const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
-const FN = 'a function'
-const NAME = 'a non-empty string'
+const isMs = (v: number) => Number.isFinite(v) && v >= 0
 
-// [option, test, what it must be]: checked only when the option is given.
-const CHECKS: Array<[keyof SessionClientOptions, (value: any) => boolean, string]> = [
-  [
-    'apiBase',
-    (v) => isName(v) && (!/^[a-z][a-z\d+.-]*:/i.test(v) || parseUrl(v) !== null),
-    'an absolute URL or a path',
-  ],
+// [option, test, what it must be when the option's type does not say it all]: checked only when
+// the option is given. The message names the option; the types and the README say the rest.
+const CHECKS: Array<readonly [keyof SessionClientOptions, (value: any) => unknown, string?]> = [
+  ['apiBase', (v) => isName(v) && (!/^[a-z][a-z\d+.-]*:/i.test(v) || parseUrl(v))],
   ['basePath', (v) => typeof v === 'string' && /^\/[\w\-./~%]*$/.test(v), "a path starting with '/'"],
   ['transport', (v) => v === 'cookie' || v === 'header', "'cookie' or 'header'"],
-  ['fetch', isFn, FN],
-  ['now', isFn, FN],
-  ['lock', isFn, FN],
-  ['broadcast', isFn, FN],
-  ['lockName', isName, NAME],
-  ['storageKey', isName, NAME],
-  [
-    'storage',
-    (v) => ['getItem', 'setItem', 'removeItem'].every((m) => typeof v?.[m] === 'function'),
-    'a Storage-like object',
-  ],
-  ['refreshTimeout', (v) => isMs(v) && v > 0, 'a positive number of milliseconds'],
-  ['proactiveRefresh', (v) => v === false || isMs(v), 'a number of milliseconds or false'],
+  ...(['fetch', 'now', 'lock', 'broadcast'] as const).map((name) => [name, isFn] as const),
+  ['lockName', isName],
+  ['storageKey', isName],
+  ['storage', (v) => isFn(v?.getItem) && isFn(v.setItem) && isFn(v.removeItem)],
+  ['refreshTimeout', (v) => v > 0 && isMs(v)],
+  ['proactiveRefresh', (v) => v === false || isMs(v)],
   ['maxReplays', (v) => Number.isInteger(v) && v > 0 && v <= 10, 'an integer from 1 to 10'],
-  ['syncOnFocus', (v) => typeof v === 'boolean', 'a boolean'],
+  ['syncOnFocus', (v) => typeof v === 'boolean'],
 ]
 
 /** Validates the options and applies the defaults. Throws `InvalidOptionError` naming the option. */
 export function resolveOptions(options: SessionClientOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'an object')
+  if (typeof options !== 'object' || !options) throw new InvalidOptionError('options', 'an object')
   const resolved: Record<string, unknown> = {
     basePath: '/auth/session',
     transport: 'cookie',
@@ -124,14 +112,15 @@ export function resolveOptions(options: SessionClientOptions): ResolvedOptions {
     proactiveRefresh: 30_000,
     maxReplays: 2,
     syncOnFocus: true,
+    initialSession: options.initialSession,
   }
   for (const [name, ok, requirement] of CHECKS) {
     const value = options[name]
-    if (value === undefined) continue
-    if (!ok(value)) throw new InvalidOptionError(name, requirement)
-    resolved[name] = value
+    if (value !== undefined) {
+      if (!ok(value)) throw new InvalidOptionError(name, requirement)
+      resolved[name] = value
+    }
   }
-  resolved.initialSession = options.initialSession
   resolved.basePath = (resolved.basePath as string).replace(/\/+$/, '')
   return resolved as unknown as ResolvedOptions
 }

@@ -1,10 +1,11 @@
 /**
- * The refresh request on the wire and the reading of its answer (DESIGN.md, HTTP contract):
- * 200 → new front token; a Latch 401 → the session is over; anything else (5xx, 503
- * `store_unavailable`, 403, a network error, a timeout) → a typed error and the session is kept.
+ * What an answer means (DESIGN.md, HTTP contract): for the refresh request, 200 → new front token;
+ * a Latch 401 → the session is over; anything else (5xx, 503 `store_unavailable`, 403) → a typed
+ * error and the session is kept. A network error or a timeout never reaches this file: the call
+ * fails with `network_error` / `refresh_timeout` before.
  * @module
  */
-import { LatchNetworkError, RefreshFailedError, RefreshTimeoutError } from './errors'
+import { RefreshFailedError } from './errors'
 import { FRONT_TOKEN_REMOVE } from './frontToken'
 import { ERROR_HEADER, FRONT_TOKEN_HEADER } from './transport'
 import type { SignedOutReason } from './types'
@@ -26,32 +27,15 @@ export function discard(response: Response): void {
 }
 
 /**
- * Sends the refresh request built by `build` with a timeout and reads the answer: the response
- * of a success (its body discarded: the new front token travels in the `x-latch-front-token`
- * header or the cookie, which the caller takes), or why the session ended.
+ * Reads the answer of a refresh request: why the session ended, or `null` for a success (the new
+ * front token travels in the `x-latch-front-token` header or the cookie, which the caller takes).
+ * Throws `RefreshFailedError` for anything else.
  */
-export async function sendRefresh(
-  fetchImpl: typeof fetch,
-  build: (signal: AbortSignal) => Request,
-  timeoutMs: number,
-): Promise<Response | SignedOutReason> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  let response: Response
-  try {
-    response = await fetchImpl(build(controller.signal))
-  } catch (cause) {
-    throw controller.signal.aborted
-      ? new RefreshTimeoutError(timeoutMs)
-      : new LatchNetworkError('Refresh request failed.', { cause })
-  } finally {
-    clearTimeout(timer)
-  }
-  discard(response)
+export function readRefreshAnswer(response: Response): SignedOutReason | null {
   const code = latchCodeOf(response)
   const status = response.status
   if (response.ok)
-    return response.headers.get(FRONT_TOKEN_HEADER)?.trim() === FRONT_TOKEN_REMOVE ? 'unauthorized' : response
+    return response.headers.get(FRONT_TOKEN_HEADER)?.trim() === FRONT_TOKEN_REMOVE ? 'unauthorized' : null
   // Only an answer marked by Latch ends the session: a bare 401 from a proxy in front of the API
   // must not sign anyone out.
   if (status === 401 && code !== null)

@@ -11,7 +11,7 @@ export interface ReplayableRequest {
   /** The request's absolute URL. */
   readonly url: URL
   /** The caller's abort signal, if any. */
-  readonly signal: AbortSignal | undefined
+  readonly signal: AbortSignal | null | undefined
   /** A fresh, unsent copy of the request. Throws `BodyNotReplayableError` when the body was a stream already sent. */
   next(): Request
 }
@@ -27,17 +27,18 @@ export function prepareReplay(
 ): ReplayableRequest {
   let original: Request
   try {
-    const target = input instanceof Request ? input : new URL(String(input), base)
+    const target = input instanceof Request ? input : new URL(input as string, base)
     original = new Request(target, init)
   } catch (cause) {
     // The cause says what was wrong (a relative URL without a page to resolve it, a GET body…).
     throw new InvalidRequestError('Invalid request.', { cause })
   }
-  const streaming = typeof ReadableStream === 'function' && init?.body instanceof ReadableStream
+  // A ReadableStream (the only body kind with a reader) can be sent once.
+  const streaming = typeof (init?.body as ReadableStream | undefined)?.getReader === 'function'
   let sent = false
   return {
     url: new URL(original.url),
-    signal: init?.signal ?? (input as Request).signal ?? undefined,
+    signal: init?.signal ?? (input as Request).signal,
     next() {
       if (streaming) {
         if (sent) throw new BodyNotReplayableError()

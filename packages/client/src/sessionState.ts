@@ -7,14 +7,16 @@ import { createEmitter } from './emitter'
 import { sameSession } from './frontToken'
 import type { SessionInfo, SessionSnapshot } from './types'
 
+const freeze = Object.freeze
+
 /** The loading snapshot (a single frozen object so identity is stable). */
-export const LOADING_SNAPSHOT: SessionSnapshot = Object.freeze({ status: 'loading', session: null })
-const UNAUTHENTICATED_SNAPSHOT: SessionSnapshot = Object.freeze({ status: 'unauthenticated', session: null })
+export const LOADING_SNAPSHOT: SessionSnapshot = freeze({ status: 'loading', session: null })
+const UNAUTHENTICATED_SNAPSHOT: SessionSnapshot = freeze({ status: 'unauthenticated', session: null })
 
 /** A snapshot for a session, or the unauthenticated snapshot for `null`. */
 export function snapshotOf(session: SessionInfo | null): SessionSnapshot {
   return session
-    ? Object.freeze({ status: 'authenticated', session: Object.freeze({ ...session }) })
+    ? freeze({ status: 'authenticated', session: freeze({ ...session }) })
     : UNAUTHENTICATED_SNAPSHOT
 }
 

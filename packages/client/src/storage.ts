@@ -36,7 +36,7 @@ export function browserLocalStorage(): StateStorage | null {
   try {
     // No window (SSR, Node, workers) or no localStorage: the probe below throws, giving `null`.
     const storage = ((globalThis as { window?: unknown }).window && localStorage) as StateStorage
-    const probe = '__latch_probe__'
+    const probe = '__latch'
     storage.setItem(probe, probe)
     storage.removeItem(probe)
     return storage

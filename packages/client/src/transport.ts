@@ -11,22 +11,24 @@ import type { StateStorage } from './storage'
 export const ERROR_HEADER = 'x-latch-error'
 export const FRONT_TOKEN_HEADER = 'x-latch-front-token'
 
+/** The header-mode tokens: stored under `{storageKey}.{kind}`, received in `x-latch-{kind}-token`. */
+export type TokenKind = 'access' | 'refresh'
+const KINDS: TokenKind[] = ['access', 'refresh']
+
 /** Adds and takes the transport's headers. */
 export interface TransportAdapter {
   /**
-   * Decorates a request to the API origin. In header mode the token stored under `tokenKey` (the
-   * access token for API calls, the refresh token for Latch's endpoints) becomes the bearer
-   * token; `null` when the caller set its own Authorization.
+   * Decorates a request to the API origin. In header mode the token of `kind` (the access token
+   * for API calls, the refresh token for Latch's endpoints) becomes the bearer token; `null` when
+   * the caller set its own Authorization.
    */
-  decorate(request: Request, tokenKey: string | null): Request
+  decorate(request: Request, kind: TokenKind | null): Request
   /** Takes the front token (and header-mode tokens) from an API response. */
   capture(response: Response): void
   /** Forgets header-mode tokens (local sign-out). */
   clear(): void
   /** In header mode: whether the last refresh answer carried both tokens. */
   hasTokens(): boolean
-  /** The storage keys of the access and the refresh token. */
-  keys: [access: string, refresh: string]
 }
 
 /** Creates the adapter; `header` selects the header transport. */
@@ -36,34 +38,32 @@ export function createTransport(
   storageKey: string,
   front: FrontTokenSource,
 ): TransportAdapter {
-  const keys: [string, string] = [`${storageKey}.access`, `${storageKey}.refresh`]
+  const keyOf = (kind: TokenKind) => `${storageKey}.${kind}`
   return {
-    keys,
-    decorate(request, tokenKey) {
+    decorate(request, kind) {
       const headers = new Headers(request.headers)
       // Always sent, even in header mode where the server does not need it: it is harmless and
       // keeps a mixed setup (cookies present) from failing CSRF.
       headers.set('x-latch-csrf', '1')
-      const token = header && tokenKey && storage.getItem(tokenKey)
+      const token = header && kind && storage.getItem(keyOf(kind))
       if (header) headers.set('x-latch-transport', 'header')
       if (token) headers.set('authorization', `Bearer ${token}`)
       // Cookie mode needs the cookies cross-origin too; header mode must not ask for them, or a
-      // server without Allow-Credentials fails CORS.
-      return new Request(request, header ? { headers } : { headers, credentials: 'include' })
+      // server without Allow-Credentials fails CORS (`undefined` keeps the request's own).
+      return new Request(request, { headers, credentials: header ? undefined : 'include' })
     },
     capture(response) {
-      const get = (name: string) => response.headers.get(`x-latch-${name}`)
-      const frontToken = get('front-token')
+      const get = (name: string) => response.headers.get(`x-latch-${name}-token`)
+      const frontToken = get('front')
       if (frontToken !== null) front.persist(frontToken.trim())
-      if (header)
-        keys.forEach((key, i) => {
-          const token = get(i ? 'refresh-token' : 'access-token')
-          if (token) storage.setItem(key, token)
-        })
+      for (const kind of header ? KINDS : []) {
+        const token = get(kind)
+        if (token) storage.setItem(keyOf(kind), token)
+      }
     },
     clear() {
-      for (const key of keys) storage.removeItem(key)
+      for (const kind of KINDS) storage.removeItem(keyOf(kind))
     },
-    hasTokens: () => !header || keys.every((key) => storage.getItem(key) !== null),
+    hasTokens: () => !header || KINDS.every((kind) => storage.getItem(keyOf(kind)) !== null),
   }
 }

@@ -15,7 +15,7 @@ let shared: LockFn | undefined
 function pick(): LockFn {
   if (globalLockManager()) return webLock(20_000, globalLockManager as () => LockManagerLike)
   const storage = browserLocalStorage()
-  if (storage) return storageLock({ storage })
+  if (storage) return storageLock({}, () => storage)
   return processLock()
 }
 

@@ -30,40 +30,24 @@ export interface LocalStorageLockOptions {
   now?: () => number
 }
 
-/** The timing options with their defaults: ttl, heartbeatInterval, acquireTimeout, pollInterval, settleDelay. */
-const timings = (o: LocalStorageLockOptions): number[] => {
-  const ttl = o.ttl ?? 5000
-  return [
-    ttl,
-    o.heartbeatInterval ?? ttl / 3,
-    o.acquireTimeout ?? 20_000,
-    o.pollInterval ?? 50,
-    o.settleDelay ?? 25,
-  ]
-}
-
-/** The lock itself, options already checked (the default lock skips the checks). */
-export function storageLock(options: LocalStorageLockOptions): LockFn {
-  const [ttl, heartbeatInterval, acquireTimeout, pollInterval, settleDelay] = timings(options) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
+/**
+ * The lock itself, options already checked (the default lock skips the checks); `getStorage`
+ * gives the storage at each use.
+ */
+export function storageLock(options: LocalStorageLockOptions, getStorage: () => StateStorage): LockFn {
+  const ttl = options.ttl ?? 5000
+  const acquireTimeout = options.acquireTimeout ?? 20_000
   const now = options.now ?? (() => Date.now())
   // Holders in this tab queue here first, so only one of them at a time contends in storage.
   const local = processLock()
 
   return (name, fn) =>
     local(name, async () => {
-      const given = options.storage ?? browserLocalStorage()
-      if (!given) throw new TypeError('localStorage is not available here; pass `storage` or another `lock`.')
       // A failing write then reads back as "not ours" and ends in lock_timeout, never a crash.
-      const storage = safeStorage(given)
+      const storage = safeStorage(getStorage())
       const key = (options.keyPrefix ?? 'latch-lock:') + name
-      // Not security sensitive: it only has to tell two holders apart.
-      const id = Math.random().toString(36).slice(2) + now()
+      // Not security sensitive: it only has to tell two holders apart (JSON keeps it exact).
+      const id = Math.random()
       /** The holder's id and expiry; garbage under our key (a truncated write) counts as no holder. */
       const holder = (): { id?: unknown; expiresAt?: unknown } => {
         try {
@@ -78,15 +62,15 @@ export function storageLock(options: LocalStorageLockOptions): LockFn {
         const expiresAt = holder().expiresAt
         if (!(typeof expiresAt === 'number' && expiresAt > now())) {
           write()
-          await sleep(settleDelay)
+          await sleep(options.settleDelay ?? 25)
           if (holder().id === id) break
         }
         if (now() >= deadline) throw new LockTimeoutError(name, acquireTimeout)
-        await sleep(pollInterval)
+        await sleep(options.pollInterval ?? 50)
       }
       // Only extend our own entry: if we lost it (this tab was frozen past the expiry) another
       // tab holds the lock now and must not be overwritten.
-      const heartbeat = setInterval(() => holder().id === id && write(), heartbeatInterval)
+      const heartbeat = setInterval(() => holder().id === id && write(), options.heartbeatInterval ?? ttl / 3)
       try {
         return await fn()
       } finally {
@@ -104,15 +88,13 @@ export function storageLock(options: LocalStorageLockOptions): LockFn {
  * createSessionClient({ lock: localStorageLock({ ttl: 3000 }) })
  */
 export function localStorageLock(options: LocalStorageLockOptions = {}): LockFn {
-  const values = timings(options)
-  for (const [i, option] of [
-    'ttl',
-    'heartbeatInterval',
-    'acquireTimeout',
-    'pollInterval',
-    'settleDelay',
-  ].entries())
-    positive(option, values[i]!)
-  if (values[1]! >= values[0]!) throw new InvalidOptionError('heartbeatInterval', 'below `ttl`')
-  return storageLock(options)
+  for (const name of ['ttl', 'heartbeatInterval', 'acquireTimeout', 'pollInterval', 'settleDelay'] as const)
+    if (options[name] !== undefined) positive(name, options[name])
+  if ((options.heartbeatInterval ?? 0) >= (options.ttl ?? 5000))
+    throw new InvalidOptionError('heartbeatInterval', 'below `ttl`')
+  return storageLock(options, () => {
+    const storage = options.storage ?? browserLocalStorage()
+    if (!storage) throw new TypeError('localStorage is not available here; pass `storage` or another `lock`.')
+    return storage
+  })
 }

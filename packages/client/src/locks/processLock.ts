@@ -14,22 +14,14 @@ import type { LockFn } from './LockFn'
  * await lock('latch-refresh', async () => refresh())
  */
 export function processLock(): LockFn {
-  const tails = new Map<string, Promise<void>>()
-  return async <R>(name: string, fn: () => Promise<R>): Promise<R> => {
-    const previous = tails.get(name) ?? Promise.resolve()
-    let release!: () => void
-    const current = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const tail = previous.then(() => current)
+  const tails = new Map<string, Promise<unknown>>()
+  return (name, fn) => {
+    const run = (tails.get(name) ?? Promise.resolve()).then(() => fn())
+    // The queue goes on whether `fn` resolves or rejects.
+    const tail = run.catch(() => {})
     tails.set(name, tail)
-    await previous
-    try {
-      return await fn()
-    } finally {
-      release()
-      // Forget the chain once nobody queued behind us, so names do not accumulate.
-      if (tails.get(name) === tail) tails.delete(name)
-    }
+    // Forget the chain once nobody queued behind us, so names do not accumulate.
+    tail.then(() => tails.get(name) === tail && tails.delete(name))
+    return run
   }
 }

@@ -33,21 +33,16 @@ export function globalLockManager(): LockManagerLike | undefined {
 export const webLock =
   (acquireTimeout: number, manager: () => LockManagerLike): LockFn =>
   async (name, fn) => {
-    const locks = manager()
-    const controller = new AbortController()
+    const signal = AbortSignal.timeout(acquireTimeout)
     let granted = false
-    const timer = setTimeout(() => controller.abort(), acquireTimeout)
     try {
-      return await locks.request(name, { mode: 'exclusive', signal: controller.signal }, () => {
+      // The timeout only aborts the wait: once granted, `fn` runs as long as it needs.
+      return await manager().request(name, { mode: 'exclusive', signal }, () => {
         granted = true
-        clearTimeout(timer)
         return fn()
       })
     } catch (error) {
-      // Rejected before the grant after our abort: the wait timed out.
-      throw !granted && controller.signal.aborted ? new LockTimeoutError(name, acquireTimeout) : error
-    } finally {
-      clearTimeout(timer)
+      throw !granted && signal.aborted ? new LockTimeoutError(name, acquireTimeout) : error
     }
   }
 
