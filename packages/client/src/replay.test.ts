@@ -5,7 +5,7 @@ import { signedInWorld, useMswServer } from './test/setup'
 
 const server = useMswServer()
 
-const form = () => {
+const form = (): FormData => {
   const data = new FormData()
   data.set('name', 'alice')
   data.set('file', new Blob(['hello'], { type: 'text/plain' }), 'hello.txt')
@@ -44,7 +44,7 @@ describe('the replay after a refresh resends the body', () => {
         expect(body).toContain('hello')
       },
     ],
-  ] as const)('%s', async (_, makeBody, check) => {
+  ] satisfies Array<[string, () => unknown, (body: string) => void]>)('%s', async (_, makeBody, check) => {
     const { fake, tab } = signedInWorld(server)
     const latch = tab()
     fake.state.validAccess = null

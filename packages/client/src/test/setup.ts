@@ -14,7 +14,7 @@ import { API, broadcastBus, cookieJarFetch, fakeLatchServer } from './fakeLatchS
 /** Starts msw for the calling test file, failing on any request no handler expects. */
 export function useMswServer() {
   const server = setupServer()
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }))
   afterEach(() => server.resetHandlers())
   afterAll(() => server.close())
   return server
