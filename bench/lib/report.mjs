@@ -238,7 +238,7 @@ function refreshSection(r) {
     '',
     "Refreshes through the manager's real endpoint — `sessions.handle(new Request('…/auth/session/refresh'))` in header mode — so " +
       'each figure includes parsing, the refresh-token MAC check, the store read, the rotation decision, the compare-and-swap, signing ' +
-      `a new access token and building the \`Response\`. One server process; Redis ${'7'} and PostgreSQL ${r.postgresVersion ?? ''} run as separate ` +
+      `a new access token and building the \`Response\`. One server process; Redis ${r.redisVersion ?? ''} and PostgreSQL ${r.postgresVersion ?? ''} run as separate ` +
       'processes on the same 2 cores (PostgreSQL with its durable defaults: `fsync` and `synchronous_commit` on). ' +
       `Median of ${r.config.refresh.runs} runs of ${r.config.refresh.timeMs / 1000} s each.`,
     '',
@@ -418,7 +418,7 @@ function memorySection(r) {
           megabytes(c.rssBefore),
         ],
         [
-          `process RSS with a full verify cache (${int(c.cacheSize)} entries, the default \`verifyCacheSize\`)`,
+          `process RSS with a full verify cache (\`verifyCacheSize: ${c.cacheSize}\`${c.cacheSize === 10_000 ? ', the default' : ''})`,
           megabytes(c.rssAtSize),
         ],
         ['heap per cache entry', `${int(c.bytesPerEntry)} B`],
@@ -486,7 +486,10 @@ function findings(r) {
         'the session or `undefined`) so `requireSession` calls `next()` in the same tick and only a miss pays for a promise; ' +
         '(3) key the verify cache by the token string itself (an exact-match `Map` key is as safe as its hash and costs no ' +
         '`createHash` per request; +~250 B per entry); (4) `readCookie` splits the whole `Cookie` header into substrings on every ' +
-        'request — scan for the one name instead.',
+        'request — scan for the one name instead; (5) the README mounts `latchMiddleware` with a bare `app.use()`, so every ' +
+        'request of the app walks one more express layer (path trimming, `req.path` parsing) to reach a `startsWith` that fails — ' +
+        'let it be mounted at its base path (`app.use(sessions.basePath, latchMiddleware(sessions))`, reading `req.originalUrl`) ' +
+        'so express skips it with one regex test.',
     )
   }
   const bareNode = http?.variants.find((v) => v.id === 'bare-node')

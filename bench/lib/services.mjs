@@ -1,7 +1,7 @@
 // Throwaway Redis and PostgreSQL servers for the benchmarks: loopback only, a fresh temporary
 // directory each, stopped (and the directory removed) by `stop()`. Plain Node so `pnpm bench`
 // needs no TypeScript loader.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -95,8 +95,14 @@ export async function startRedis() {
     rmSync(dir, { recursive: true, force: true })
     throw new Error(`${err.message}\n${tail()}`)
   }
+  let version = null
+  try {
+    version =
+      execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=([\d.]+)/)?.[1] ?? null
+  } catch {}
   return {
     url: `redis://${HOST}:${port}`,
+    version,
     port,
     pid: child.pid,
     async stop() {
