@@ -376,7 +376,12 @@ function crossTabSection(r) {
     lines.push(
       table(
         ['test', 'outcome'],
-        c.report.tests.map((t) => [t.title, t.status === 'passed' ? '✅ passed' : `❌ ${t.status}`]),
+        c.report.tests.map((t) => [
+          t.title,
+          t.status === 'passed'
+            ? '✅ passed'
+            : `❌ ${t.status}${t.failure ? `: ${t.failure.replaceAll('|', '\\|')}` : ''}`,
+        ]),
       ),
       '',
       `Report of ${c.report.date}: refresh requests per expiry = **${c.report.passed ? '1 (asserted ≤ 1, exactly 1 successful)' : 'see the failing test'}**.`,

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 export const CROSS_TAB_TEST = 'e2e/tests/manyTabs.test.ts'
-const REPORT = '.tmp/test-results.json'
+// `pnpm test:all` writes the report here; LATCH_E2E_REPORT points at another vitest JSON report.
+const REPORT = process.env.LATCH_E2E_REPORT ?? '.tmp/test-results.json'
 
 export function readCrossTab() {
   const testFile = `${root}${CROSS_TAB_TEST}`
@@ -25,7 +26,7 @@ export function readCrossTab() {
       : false,
     report: null,
   }
-  const reportFile = `${root}${REPORT}`
+  const reportFile = REPORT.startsWith('/') ? REPORT : `${root}${REPORT}`
   if (!existsSync(reportFile)) return result
   try {
     const report = JSON.parse(readFileSync(reportFile, 'utf8'))
@@ -35,7 +36,12 @@ export function readCrossTab() {
         ...result,
         report: { file: REPORT, date: statSync(reportFile).mtime.toISOString(), found: false },
       }
-    const tests = file.assertionResults.map((a) => ({ title: a.fullName ?? a.title, status: a.status }))
+    const tests = file.assertionResults.map((a) => ({
+      title: a.fullName ?? a.title,
+      status: a.status,
+      // The assertion that failed says what was measured (first line only: no stack).
+      failure: a.failureMessages?.[0]?.split('\n', 1)[0]?.slice(0, 300) ?? null,
+    }))
     return {
       ...result,
       report: {
