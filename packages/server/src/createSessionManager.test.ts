@@ -282,6 +282,34 @@ describe.each(STORES)('session flows on %s', (_name, makeStore) => {
     expect(await rejection(oldTab.verify())).toBe('try_refresh')
   })
 
+  test('a key another instance added but this one has not read yet: try_refresh, then a rate-limited reload', async () => {
+    const { store, clock, browser } = setup({ keySyncInterval: '1m' })
+    // A second instance on the same store that re-reads keys only hourly (a misconfiguration, or
+    // clocks apart): it must not sign users out when the first starts signing with a new key.
+    const lagging = managerOn(store, clock, { keySyncInterval: '1h' })
+    await lagging.sessions.ready
+    await browser.sessions.rotateKeys()
+    clock.advance(2 * 60_000) // the first instance's activation delay
+    await browser.signIn('alice')
+    const listKeys = vi.spyOn(store, 'listKeys')
+    const fromOther = (await browser.verify()).sessionId
+    const request = () => lagging.sessions.verify(browser.request('/api/me'))
+    expect(await rejection(request())).toBe('try_refresh')
+    await vi.waitFor(async () => expect((await request()).sessionId).toBe(fromOther))
+    expect(listKeys).toHaveBeenCalledTimes(1)
+    // Made-up kids cannot drive store reads: one reload per 5 s at most.
+    const [, payload, signature] = browser.jar.get('latch-access')!.split('.')
+    const header = btoa(JSON.stringify({ alg: 'EdDSA', kid: 'made-up', typ: 'latch+jwt' })).replace(/=+$/, '')
+    const forged = `${header}.${payload}.${signature}`
+    expect(await rejection(lagging.sessions.verifyAccessToken(forged))).toBe('try_refresh')
+    expect(await rejection(lagging.sessions.verifyAccessToken(forged))).toBe('try_refresh')
+    expect(listKeys).toHaveBeenCalledTimes(1)
+    clock.advance(5_000)
+    expect(await rejection(lagging.sessions.verifyAccessToken(forged))).toBe('try_refresh')
+    await vi.waitFor(() => expect(listKeys).toHaveBeenCalledTimes(2))
+    await lagging.sessions.close()
+  })
+
   test('store down during refresh: 503 with Retry-After, nobody signed out', async () => {
     const { browser, store } = setup()
     await browser.signIn('alice')

@@ -19,6 +19,9 @@ export interface RingKey {
   key: CryptoKey
 }
 
+/** The least time between two key reloads caused by tokens naming an unknown kid. */
+const MIN_UNKNOWN_KID_SYNC_GAP_MS = 5_000
+
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
 /** A copy of a JWK without private members. */
@@ -48,6 +51,7 @@ export class KeyRing {
   private readonly retired = new Set<string>()
   private lastSync = Number.NEGATIVE_INFINITY
   private syncing: Promise<void> | null = null
+  private lastSyncSoon = Number.NEGATIVE_INFINITY
 
   constructor(private readonly options: ResolvedOptions) {}
 
@@ -72,6 +76,19 @@ export class KeyRing {
       this.syncing = null
     })
     return this.syncing
+  }
+
+  /**
+   * Re-reads the keys in the background, at most once per `MIN_UNKNOWN_KID_SYNC_GAP_MS`: called
+   * when a token names a kid this ring does not know. Never rejects.
+   */
+  syncSoon(): void {
+    const now = this.options.now()
+    if (now - this.lastSyncSoon < MIN_UNKNOWN_KID_SYNC_GAP_MS) return
+    this.lastSyncSoon = now
+    this.sync().catch(() => {
+      // The store is down: verification goes on with the keys this ring has.
+    })
   }
 
   /** Adds a new key now (it signs after the activation delay). Resolves once this ring has it. */

@@ -142,7 +142,12 @@ export class AccessTokens {
     if (!key) {
       if (this.keys.wasRetired(header.kid))
         throw new TryRefreshError('The access token was signed by a retired key.')
-      throw new UnauthorizedError('The access token was signed by an unknown key.')
+      // Another instance may have added a key this one has not read yet (clocks or sync
+      // intervals apart). Signing the user out for that would be wrong: re-read the keys soon
+      // (rate-limited, so forged kids cannot drive store reads) and let a refresh, which proves
+      // the session with the refresh token, mint a token this instance knows.
+      this.keys.syncSoon()
+      throw new TryRefreshError('The access token was signed by a key this instance does not know.')
     }
     // Pin the key's own algorithm: an HS256 token "signed" with the public key can never match.
     if (header.alg !== key.alg) throw new UnauthorizedError('The access token algorithm is not acceptable.')
