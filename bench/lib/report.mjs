@@ -262,6 +262,17 @@ function refreshSection(r) {
     `- *contended*: bursts of ${r.config.refresh.burst} simultaneous refreshes of the same token; the harness checks every burst gets 200 everywhere, ` +
       'one single successor token and generation +1 (exactly one rotation, the others answered idempotently within the reuse grace), never a theft verdict.',
   ]
+  const w = rf.whatIf
+  if (w && !w.error) {
+    out.push(
+      '',
+      `**What-if, the proposed signing change** (prototype in \`bench/whatif/\`: @latch/server as built, but its \`jose\` import ` +
+        'resolves to a module whose `SignJWT` signs EdDSA with synchronous `node:crypto` `sign()` on a cached `KeyObject`; ' +
+        `verification untouched): SQLite, ${r.config.refresh.concurrency} concurrent sessions, ${w.pairs} alternating pairs — ` +
+        `**${int(w.asBuiltPerSec)}/s → ${int(w.withFixPerSec)}/s** (median ratio ×${fixed(w.throughputRatio)}), ` +
+        `Node CPU **${int(w.asBuiltCpuUs)} → ${int(w.withFixCpuUs)} µs per refresh** (×${fixed(w.cpuRatio)} fewer).`,
+    )
+  }
   const p = rf.profile
   if (p && !p.error) {
     out.push(

@@ -91,6 +91,7 @@ runAsChild(
     timeMs = 1500,
     concurrency = 50,
     burst = 50,
+    only = ['sequential', 'concurrent', 'contended'],
   }) => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-bench-sqlite-'))
     const opened = await openStore(storeName, { redisUrl, databaseUrl, sqlitePath: join(dir, 'sessions.db') })
@@ -101,9 +102,13 @@ runAsChild(
       await chained(sessions, 10, { timeMs: 400, maxPerChain: 500 })
       const modes = { sequential: [], concurrent: [], contended: [] }
       for (let run = 0; run < runs; run++) {
-        modes.sequential.push(await chained(sessions, 1, { timeMs, maxPerChain: 100_000 }))
-        modes.concurrent.push(await chained(sessions, concurrency, { timeMs, maxPerChain: 20_000 }))
-        modes.contended.push(await contended(sessions, { burst, timeMs, maxBursts: 5_000 }))
+        if (only.includes('sequential'))
+          modes.sequential.push(await chained(sessions, 1, { timeMs, maxPerChain: 100_000 }))
+        if (only.includes('concurrent')) {
+          modes.concurrent.push(await chained(sessions, concurrency, { timeMs, maxPerChain: 20_000 }))
+        }
+        if (only.includes('contended'))
+          modes.contended.push(await contended(sessions, { burst, timeMs, maxBursts: 5_000 }))
       }
       const summary = (list) => ({
         perSec: median(list.map((r) => r.perSec)),
