@@ -558,7 +558,17 @@ function findings(r) {
             : '') +
           '**Proposed fix (packages/server, `tokens/accessToken.ts` `AccessTokens.sign`)**: on Node, sign with `crypto.sign()` on a ' +
           '`KeyObject` imported once per key (cache the base64url protected header per kid; keep jose for verification and as the ' +
-          "Web-runtime fallback), which removes the thread-pool round trip and jose's per-call WebCrypto overhead.",
+          "Web-runtime fallback), which removes the thread-pool round trip and jose's per-call WebCrypto overhead." +
+          (rf.whatIf && !rf.whatIf.error
+            ? ` Its prototype (section 3) measured ${int(rf.whatIf.asBuiltPerSec)} → ${int(rf.whatIf.withFixPerSec)} refreshes/s and ` +
+              `${int(rf.whatIf.asBuiltCpuUs)} → ${int(rf.whatIf.withFixCpuUs)} µs of CPU per refresh on SQLite in this run` +
+              (rf.whatIf.withFixCpuUs > 1e6 / REFRESH_TARGETS.sqlite
+                ? ` — necessary but not sufficient: ≤ ${int(1e6 / REFRESH_TARGETS.sqlite)} µs is needed, so the per-refresh Web ` +
+                  '`Request`/`Response`/`Headers` construction, the refresh-token MAC and AES-GCM sealing of the successor, and ' +
+                  'the store round trips must shrink too (or the target be restated for this 2-core shared VM, where one Ed25519 ' +
+                  `signature alone costs ${nodeSign ? duration(nodeSign.p50Ns) : 'tens of µs'}).`
+                : '.')
+            : ''),
       )
     }
   }
