@@ -8,7 +8,7 @@ const xml = (s) =>
  * (bare) bar; a dashed line marks `targetRatio` × bare.
  * `bars`: `[{ label, value, ratio, highlight }]`.
  */
-export function barChart({ title, subtitle, bars, targetRatio, unit = 'req/s' }) {
+export function barChart({ title, subtitle, bars, targetRatio, targetLabel, unit = 'req/s' }) {
   const width = 860
   const left = 330
   const right = 150
@@ -36,7 +36,7 @@ export function barChart({ title, subtitle, bars, targetRatio, unit = 'req/s' })
       `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" rx="3" fill="${fill}"/>`,
       `<text x="${left + w + 8}" y="${y + barHeight / 2 + 4}" fill="#111">${xml(
         Number.isFinite(bar.value) ? `${Math.round(bar.value).toLocaleString('en-US')} ${unit}` : 'n/a',
-      )}${i > 0 && Number.isFinite(bar.ratio) ? `  ×${bar.ratio.toFixed(2)}` : ''}</text>`,
+      )}${bar.showRatio && Number.isFinite(bar.ratio) ? `  ×${bar.ratio.toFixed(2)}` : ''}</text>`,
     )
   })
   if (Number.isFinite(targetRatio) && bars.length > 0 && Number.isFinite(bars[0].value)) {
@@ -44,7 +44,7 @@ export function barChart({ title, subtitle, bars, targetRatio, unit = 'req/s' })
     const y2 = top + bars.length * (barHeight + gap) - gap + 6
     out.push(
       `<line x1="${x.toFixed(1)}" y1="${top - 8}" x2="${x.toFixed(1)}" y2="${y2}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="5 4"/>`,
-      `<text x="${x.toFixed(1)}" y="${y2 + 16}" text-anchor="middle" fill="#dc2626">target ${targetRatio} × bare</text>`,
+      `<text x="${x.toFixed(1)}" y="${y2 + 16}" text-anchor="middle" fill="#dc2626">${xml(targetLabel ?? `target ${targetRatio} × first bar`)}</text>`,
     )
   }
   out.push('</svg>')
