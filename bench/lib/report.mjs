@@ -27,11 +27,30 @@ function machineLine(r) {
 function busyNote(r) {
   const before = r.busyBefore
   const after = r.busyAfter
-  const busy = Math.max(before || 0, after || 0) > 0.25 || (r.loadavgAfter?.[0] ?? 0) > r.machine.cores
+  // The load average after the run counts the benchmark itself; CPU busy is sampled outside it.
+  const busy = Math.max(before || 0, after || 0) > 0.25
   const head = `CPU busy (all cores, all processes) just before the run: **${pct(before)}**, just after: **${pct(after)}**; load average after: ${r.loadavgAfter?.map((x) => x.toFixed(1)).join(' / ')}.`
   return busy
     ? `${head} ⚠️ **The machine was busy with other work during this run**: absolute figures are depressed and noisy; the ratios (measured in the same interleaved rounds) are the figures to trust, and even they carry a few percent of noise.`
     : `${head} The machine was quiet enough for the absolute figures to be indicative.`
+}
+
+/**
+ * The HTTP target counts as met only when both measures agree: the throughput ratio (what the
+ * target is stated on, but noisy on a shared machine) and the server CPU-time ratio (steadier).
+ */
+function httpMet(v) {
+  return v.ratio >= HTTP_TARGET && v.cpuRatio >= HTTP_TARGET
+}
+
+function httpVerdict(v) {
+  const figures = `req/s ratio ${fixed(v.ratio)} (rounds ${fixed(v.ratioSpread.min)}–${fixed(v.ratioSpread.max)}), CPU-time ratio ${fixed(v.cpuRatio)}`
+  if (httpMet(v)) return `✅ met: ${figures}`
+  if (v.ratio < HTTP_TARGET && v.cpuRatio < HTTP_TARGET) {
+    return `❌ missed: ${figures} (×${fixed(Math.max(v.ratio, v.cpuRatio) / HTTP_TARGET)} of the target at best)`
+  }
+  const likely = v.cpuRatio >= HTTP_TARGET ? 'likely met' : 'likely missed'
+  return `⚠️ inconclusive, ${likely}: ${figures} — the two measures disagree; the steadier CPU-time ratio is ${v.cpuRatio >= HTTP_TARGET ? 'above' : 'below'} the target`
 }
 
 function summaryRows(r) {
@@ -41,7 +60,7 @@ function summaryRows(r) {
   rows.push([
     'HTTP: protected ÷ bare, with the verify cache',
     `≥ ${HTTP_TARGET}`,
-    latch ? verdict(latch.ratio, HTTP_TARGET, 'higher') : '⚠️ not measured',
+    latch ? httpVerdict(latch) : '⚠️ not measured',
   ])
   const stores = r.sections.refresh?.stores ?? {}
   for (const [store, target] of Object.entries(REFRESH_TARGETS)) {
@@ -99,7 +118,7 @@ function httpSection(r) {
       limit ? '1 (limit)' : `**${fixed(v.ratio)}** (${fixed(v.ratioSpread.min)}–${fixed(v.ratioSpread.max)})`,
       `${fixed(v.cpuUsPerRequest, 1)} µs`,
       limit ? '1 (limit)' : fixed(v.cpuRatio),
-      v.id === 'latch' ? verdict(v.ratio, HTTP_TARGET, 'higher') : '',
+      v.id === 'latch' ? httpVerdict(v) : '',
     ]
   })
   const latch = byId.latch
@@ -170,11 +189,11 @@ function httpSection(r) {
       ),
     )
   }
-  if (latch && latch.ratio < HTTP_TARGET) {
+  if (latch && !httpMet(latch)) {
     const added = latch.cpuUsPerRequest - byId.bare.cpuUsPerRequest
     out.push(
       '',
-      `**Target missed** by ${fixed((HTTP_TARGET - latch.ratio) * 100, 1)} points: the cached guard adds ${fixed(added, 1)} µs of server CPU per request ` +
+      `**Target not met on both measures** (${httpVerdict(latch)}): the cached guard adds ${fixed(added, 1)} µs of server CPU per request ` +
         `to a route that costs ${fixed(byId.bare.cpuUsPerRequest, 1)} µs bare, while \`verify\` itself on a cache hit costs ` +
         `${verifyHit ? duration(verifyHit.p50Ns) : 'n/a'} (p50, section 2). See *Findings* for where the rest goes.`,
     )
@@ -476,7 +495,7 @@ function findings(r) {
   const handle = http?.variants.find((v) => v.id === 'handle')
   const verify = r.sections.verify
   const hit = verify?.results.find((t) => t.name === 'EdDSA: cache hit')
-  if (latch && bare && latch.ratio < HTTP_TARGET) {
+  if (latch && bare && !httpMet(latch)) {
     const added = latch.cpuUsPerRequest - bare.cpuUsPerRequest
     const middleware = verify?.results.find((t) =>
       t.name.startsWith('EdDSA: requireSession middleware alone'),
@@ -490,8 +509,8 @@ function findings(r) {
       .map((row) => `${row.category} ${pct((row.latch - row.bare) / total)}`)
       .join('; ')
     out.push(
-      `- **HTTP: protected ÷ bare = ${fixed(latch.ratio)} < ${HTTP_TARGET}** (${ratio(latch.ratio / HTTP_TARGET)} of the target; ` +
-        `CPU-time ratio ${fixed(latch.cpuRatio)}). The cached guard adds ${fixed(added, 1)} µs of server CPU to an express request ` +
+      `- **HTTP: protected ÷ bare = ${fixed(latch.ratio)} by req/s (rounds ${fixed(latch.ratioSpread.min)}–${fixed(latch.ratioSpread.max)}), ` +
+        `${fixed(latch.cpuRatio)} by server CPU time; target ${HTTP_TARGET}.** The cached guard adds ${fixed(added, 1)} µs of server CPU to an express request ` +
         `of ${fixed(bare.cpuUsPerRequest, 1)} µs. \`verify\` on a hit costs ${hit ? duration(hit.p50Ns) : 'n/a'} and the whole ` +
         `\`requireSession\` function ${middleware ? duration(middleware.p50Ns) : 'n/a'} (p50, section 2, without express around it)` +
         `${handle ? `; the Web path (node:http + \`verify(Request)\`) keeps ${fixed(handle.ratio)} of its own limit` : ''}. ` +
