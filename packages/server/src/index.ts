@@ -36,6 +36,7 @@ export {
 export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './rotation.js'
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
+export type { SweepOptions } from './stores/Sweeper.js'
 export {
   EXPIRED_RETENTION_MS,
   type Revocation,
