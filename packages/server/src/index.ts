@@ -36,7 +36,6 @@ export {
 export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './rotation.js'
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
-export type { SweepOptions } from './stores/Sweeper.js'
 export {
   EXPIRED_RETENTION_MS,
   type Revocation,
@@ -48,6 +47,7 @@ export {
   type StoredKey,
 } from './stores/SessionStore.js'
 export { isStoreError, StoreError, type StoreErrorCode } from './stores/StoreError.js'
+export type { SweepOptions } from './stores/Sweeper.js'
 export { ACCESS_TOKEN_TYPE, type VerifiedSession } from './tokens/accessToken.js'
 export type { FrontToken } from './transport/frontToken.js'
 export {
