@@ -183,7 +183,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         ip: input.ip ?? null,
       }
       await withStore(() => store.createSession(record))
-      const access = await accessTokens.sign(input.userId, sessionId, claims)
+      const access = accessTokens.sign(input.userId, sessionId, claims)
       const front = { uid: input.userId, sid: sessionId, exp: Math.floor(access.expiresAt / 1000), gen: 0 }
       const headers = sessionHeaders(transport, cookieContext(new URL(request.url), resolved.basePath), {
         accessToken: access.token,

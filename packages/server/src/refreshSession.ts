@@ -54,7 +54,7 @@ async function issueFor(
   expiresAt: number,
 ): Promise<Response> {
   await core.keys.ensureFresh()
-  const access = await core.accessTokens.sign(record.userId, record.id, record.claims)
+  const access = core.accessTokens.sign(record.userId, record.id, record.claims)
   const front = {
     uid: record.userId,
     sid: record.id,

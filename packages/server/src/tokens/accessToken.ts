@@ -6,12 +6,13 @@
  * revocation list is consulted on every call, hit or miss, keyed by `sid`.
  * @module
  */
-import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose'
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import { LatchError, TokenTheftError, TryRefreshError, UnauthorizedError } from '../errors.js'
 import type { KeyRing } from '../keys/keyRing.js'
 import type { ResolvedOptions } from '../options.js'
 import type { RevocationList } from '../revocation/revocationList.js'
 import { sha256 } from './encoding.js'
+import { signCompactJws } from './jwsSigner.js'
 
 /** The `typ` header of every Latch access token (RFC 8725 explicit typing). */
 export const ACCESS_TOKEN_TYPE = 'latch+jwt'
@@ -63,19 +64,25 @@ export class AccessTokens {
     private readonly revocations: RevocationList,
   ) {}
 
-  /** Signs a token for the session. Resolves the token and its expiry (ms). */
-  async sign(userId: string, sessionId: string, claims: Record<string, unknown>) {
-    const { kid, alg, key } = this.keys.signer()
+  /**
+   * Signs a token for the session; returns the token and its expiry (ms). Synchronous
+   * `node:crypto` (`jwsSigner.ts`), byte for byte what jose's `SignJWT` would build: claims in
+   * the order `...claims, sid, sub, iss, iat, exp, aud`, header `{ alg, kid, typ }`.
+   */
+  sign(userId: string, sessionId: string, claims: Record<string, unknown>) {
+    const signer = this.keys.signer()
     const iat = Math.floor(this.options.now() / 1000)
     const exp = iat + Math.ceil(this.options.accessTokenTtl / 1000)
-    const jwt = new SignJWT({ ...claims, sid: sessionId })
-      .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
-      .setSubject(userId)
-      .setIssuer(this.options.issuer)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-    if (this.options.audience !== null) jwt.setAudience(this.options.audience)
-    return { token: await jwt.sign(key), expiresAt: exp * 1000 }
+    const payload: Record<string, unknown> = {
+      ...claims,
+      sid: sessionId,
+      sub: userId,
+      iss: this.options.issuer,
+      iat,
+      exp,
+    }
+    if (this.options.audience !== null) payload.aud = this.options.audience
+    return { token: signCompactJws(signer, ACCESS_TOKEN_TYPE, payload), expiresAt: exp * 1000 }
   }
 
   /**
