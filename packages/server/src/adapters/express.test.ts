@@ -3,6 +3,7 @@ import express from 'express'
 import fc from 'fast-check'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
+import { memoryStore } from '../stores/memory.js'
 import { CookieJar, fakeClock, STORES } from '../testing/harness.js'
 import { createSession, latchMiddleware, requireSession } from './express.js'
 
@@ -184,5 +185,117 @@ describe.each(STORES)('express adapter on %s', (_name, makeStore) => {
       ),
       { numRuns: 60 },
     )
+  })
+})
+
+describe('express adapter: mounting, the synchronous hit path, proxies', () => {
+  let stop: (() => Promise<void>) | null = null
+  afterEach(async () => {
+    await stop?.()
+    stop = null
+  })
+
+  async function serve(setup: (app: express.Express, sessions: SessionManager) => void) {
+    const store = memoryStore()
+    const sessions = createSessionManager({ store })
+    await sessions.ready
+    const app = express()
+    setup(app, sessions)
+    app.get('/api/me', requireSession(sessions), (req, res) => res.json({ userId: req.session!.userId }))
+    app.get('/other', (_req, res) => res.send('other'))
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    stop = async () => {
+      await new Promise((resolve) => server.close(resolve))
+      await sessions.close()
+      await store.close()
+    }
+    const login = async (origin = 'http://127.0.0.1') =>
+      sessions.create(new Request(`${origin}/login`, { method: 'POST' }), { userId: 'alice' })
+    return { sessions, base, login }
+  }
+
+  test('latchMiddleware mounted at the base path answers its endpoints; other routes skip it', async () => {
+    const { base, login } = await serve((app, sessions) =>
+      app.use(sessions.basePath, latchMiddleware(sessions)),
+    )
+    const { refreshToken } = await login()
+    const refreshed = await fetch(`${base}/auth/session/refresh?x=1`, {
+      method: 'POST',
+      headers: { cookie: `latch-refresh=${refreshToken}`, 'x-latch-csrf': '1' },
+    })
+    expect(refreshed.status).toBe(200)
+    expect(refreshed.headers.getSetCookie()).toHaveLength(3)
+    const jwks = await fetch(`${base}/auth/session/jwks.json`)
+    expect([jwks.status, jwks.headers.get('cache-control')]).toEqual([200, 'public, max-age=300'])
+    expect((await fetch(`${base}/auth/session/unknown`)).status).toBe(404)
+    expect((await fetch(`${base}/auth/session`)).status).toBe(404)
+    const wrong = await fetch(`${base}/auth/session/signout`)
+    expect([wrong.status, wrong.headers.get('x-latch-error')]).toEqual([405, 'method_not_allowed'])
+    expect(await (await fetch(`${base}/other`)).text()).toBe('other')
+  })
+
+  test('latchMiddleware under another mount path still finds its endpoints by the full URL', async () => {
+    const { base, login } = await serve((app, sessions) => app.use('/auth', latchMiddleware(sessions)))
+    const { refreshToken } = await login()
+    const refreshed = await fetch(`${base}/auth/session/refresh`, {
+      method: 'POST',
+      headers: { cookie: `latch-refresh=${refreshToken}`, 'x-latch-csrf': '1' },
+    })
+    expect(refreshed.status).toBe(200)
+  })
+
+  test('a revoked session is refused at once on a cached token', async () => {
+    const { base, login, sessions } = await serve((app, s) => app.use(latchMiddleware(s)))
+    const { accessToken, session } = await login()
+    const me = () => fetch(`${base}/api/me`, { headers: { cookie: `a=1; latch-access=${accessToken}` } })
+    expect((await me()).status).toBe(200) // verified, now cached
+    expect((await me()).status).toBe(200) // the synchronous hit path
+    await sessions.revokeSession(session.sessionId)
+    const refused = await me()
+    expect([refused.status, refused.headers.get('x-latch-error')]).toEqual([401, 'unauthorized'])
+  })
+
+  test('requireSession calls next() in the same tick on a cache hit, and answers errors the same way', async () => {
+    const { sessions, login } = await serve(() => {})
+    const { accessToken } = await login()
+    const guard = requireSession(sessions)
+    const fakeRequest = (cookie: string) =>
+      ({
+        method: 'GET',
+        originalUrl: '/api/me',
+        headers: { cookie },
+        socket: {},
+      }) as unknown as express.Request
+    const next = vi.fn()
+    const first = fakeRequest(`latch-access=${accessToken}`)
+    guard(first, {} as express.Response, next)
+    expect(next).not.toHaveBeenCalled() // a miss: the signature check is asynchronous
+    await vi.waitFor(() => expect(next).toHaveBeenCalledTimes(1))
+    const second = fakeRequest(`latch-access=${accessToken}`)
+    guard(second, {} as express.Response, next)
+    expect(next).toHaveBeenCalledTimes(2) // a hit: no await
+    expect(next).toHaveBeenLastCalledWith()
+    expect(second.session?.userId).toBe('alice')
+  })
+
+  test('behind a trusted proxy, X-Forwarded-Proto: https picks the __Host- cookie; untrusted, it is ignored', async () => {
+    const trusted = await serve((app) => app.set('trust proxy', true))
+    const { accessToken } = await trusted.login('https://app.example.com')
+    const call = (base: string, proto: string | null, cookie: string) =>
+      fetch(`${base}/api/me`, { headers: { cookie, ...(proto ? { 'x-forwarded-proto': proto } : {}) } })
+    for (let i = 0; i < 2; i++) {
+      // Twice: a miss, then a hit.
+      expect((await call(trusted.base, 'https', `__Host-latch-access=${accessToken}`)).status).toBe(200)
+    }
+    const plain = await call(trusted.base, null, `__Host-latch-access=${accessToken}`)
+    expect(plain.headers.get('x-latch-error')).toBe('try_refresh') // plain HTTP reads latch-access
+    expect((await call(trusted.base, 'http', `latch-access=${accessToken}`)).status).toBe(200)
+    await stop?.()
+    stop = null
+    const untrusted = await serve(() => {})
+    const spoofed = await call(untrusted.base, 'https', `__Host-latch-access=${accessToken}`)
+    expect(spoofed.headers.get('x-latch-error')).toBe('try_refresh')
   })
 })

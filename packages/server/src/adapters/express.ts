@@ -3,6 +3,7 @@
  * the core's Web `Request`, its `Response` back to `res`, its errors to the contract's answers.
  * @module
  */
+import type { TLSSocket } from 'node:tls'
 import type {
   Request as ExpressRequest,
   Response as ExpressResponse,
@@ -14,6 +15,8 @@ import { BadRequestError, isLatchError, type LatchError, toResponse } from '../e
 import type { RequestLike } from '../http/requestLike.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 
+const SLASH = 0x2f
+
 declare global {
   namespace Express {
     interface Request {
@@ -23,18 +26,35 @@ declare global {
   }
 }
 
-function headerOf(req: ExpressRequest, name: string): string | null {
-  const value = req.headers[name]
-  if (value === undefined) return null
-  return Array.isArray(value) ? value.join(', ') : value
+/**
+ * `req.protocol` without its cost: that getter runs the `trust proxy` function on every call,
+ * but the answer can only differ from the socket's own scheme when `X-Forwarded-Proto` is sent.
+ */
+function schemeOf(req: ExpressRequest): string {
+  if (req.headers['x-forwarded-proto'] !== undefined) return req.protocol
+  return (req.socket as TLSSocket).encrypted ? 'https' : 'http'
 }
 
-/** A lightweight view of an express request: building a full `Request` per call costs throughput. */
-function requestLike(req: ExpressRequest): RequestLike {
-  return {
-    method: req.method,
-    url: `${req.protocol}://localhost${req.originalUrl}`,
-    headers: { get: (name) => headerOf(req, name.toLowerCase()) },
+/**
+ * A lightweight view of an express request (building a full `Request` per call costs
+ * throughput): one object per request, which is also its own `headers`.
+ */
+class RequestView implements RequestLike {
+  readonly method: string
+  readonly url: string
+  readonly headers: this
+
+  constructor(private readonly req: ExpressRequest) {
+    this.method = req.method
+    // Only the scheme is read (it picks the cookie names); the host is not needed.
+    this.url = `${schemeOf(req)}://localhost${req.originalUrl}`
+    this.headers = this
+  }
+
+  get(name: string): string | null {
+    const value = this.req.headers[name.toLowerCase()]
+    if (value === undefined) return null
+    return Array.isArray(value) ? value.join(', ') : value
   }
 }
 
@@ -64,13 +84,19 @@ function sendError(res: ExpressResponse, error: LatchError): Promise<void> {
 
 /**
  * Mounts `{base}/refresh`, `{base}/signout` and `{base}/jwks.json`; other requests pass through.
+ * Mount it at the base path so the app's other routes never reach it, or anywhere (it reads
+ * the full `req.originalUrl`).
  *
- * @example app.use(latchMiddleware(sessions))
+ * @example app.use(sessions.basePath, latchMiddleware(sessions))
  */
 export function latchMiddleware(sessions: SessionManager): RequestHandler {
   const prefix = `${sessions.basePath}/`
   return (req, res, next) => {
-    if (!req.path.startsWith(prefix)) return next()
+    const url = req.originalUrl
+    // An absolute-form request target (`GET http://host/path`) has no leading `/`: express's own
+    // parser finds its path.
+    const path = url.charCodeAt(0) === SLASH ? url : req.baseUrl + req.path
+    if (!path.startsWith(prefix)) return next()
     let request: Request
     try {
       request = toWebRequest(req)
@@ -93,19 +119,29 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
  * @example app.get('/api/me', requireSession(sessions), (req, res) => res.json(req.session))
  */
 export function requireSession(sessions: SessionManager): RequestHandler {
+  const refuse = (res: ExpressResponse, next: NextFunction, error: unknown) =>
+    isLatchError(error) ? sendError(res, error).catch(next) : next(error)
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
-    let pending: Promise<VerifiedSession>
+    const request = new RequestView(req)
+    // A token already verified goes on in the same tick; only a cache miss waits for `verify`.
+    let session: VerifiedSession | undefined
     try {
-      pending = sessions.verify(requestLike(req))
+      session = sessions.verifyCached(request)
     } catch (error) {
-      pending = Promise.reject(error)
+      refuse(res, next, error)
+      return
     }
-    pending.then(
-      (session) => {
-        req.session = session
+    if (session) {
+      req.session = session
+      next()
+      return
+    }
+    sessions.verify(request).then(
+      (verified) => {
+        req.session = verified
         next()
       },
-      (error) => (isLatchError(error) ? sendError(res, error).catch(next) : next(error)),
+      (error) => refuse(res, next, error),
     )
   }
 }

@@ -50,6 +50,42 @@ describe('access tokens', () => {
     await expect(sessions.verifyAccessToken(other.accessToken)).rejects.toMatchObject({ code: 'try_refresh' })
   })
 
+  test('verifyCached: synchronous on a hit, undefined on a miss, revocation and expiry still checked', async () => {
+    const bearer = (token: string) =>
+      new Request('http://localhost/api', { headers: { authorization: `Bearer ${token}` } })
+    const { accessToken, session } = await login('erin')
+    expect(sessions.verifyCached(bearer(accessToken))).toBeUndefined() // never verified: a miss
+    await sessions.verify(bearer(accessToken))
+    expect(sessions.verifyCached(bearer(accessToken))).toMatchObject({
+      userId: 'erin',
+      sessionId: session.sessionId,
+    })
+    // Revoked: refused at once on the cached token, without waiting for anything.
+    await sessions.revokeSession(session.sessionId)
+    expect(() => sessions.verifyCached(bearer(accessToken))).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    )
+    // The request's own errors are thrown as `verify` would reject.
+    expect(() => sessions.verifyCached(new Request('http://localhost/api'))).toThrow(
+      expect.objectContaining({ code: 'try_refresh' }),
+    )
+    expect(() => sessions.verifyCached(bearer('x'.repeat(5000)))).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    )
+    const cookieRequest = (token: string, method = 'GET') =>
+      new Request('http://localhost/api', { method, headers: { cookie: `latch-access=${token}` } })
+    expect(() => sessions.verifyCached(cookieRequest(accessToken, 'POST'))).toThrow(
+      expect.objectContaining({ code: 'csrf_failed' }),
+    )
+    const other = await login('frank')
+    await sessions.verify(cookieRequest(other.accessToken))
+    expect(sessions.verifyCached(cookieRequest(other.accessToken))?.userId).toBe('frank')
+    clock.advance(600_000 + 5_001)
+    expect(() => sessions.verifyCached(cookieRequest(other.accessToken))).toThrow(
+      expect.objectContaining({ code: 'try_refresh' }),
+    )
+  })
+
   test('reserved claims are refused at creation', async () => {
     const request = new Request('http://localhost/login', { method: 'POST' })
     await expect(sessions.create(request, { userId: 'x', claims: { sub: 'admin' } })).rejects.toThrow(

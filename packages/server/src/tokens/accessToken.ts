@@ -6,6 +6,7 @@
  * revocation list is consulted on every call, hit or miss, keyed by `sid`.
  * @module
  */
+import * as nodeCrypto from 'node:crypto'
 import { decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import { LatchError, TokenTheftError, TryRefreshError, UnauthorizedError } from '../errors.js'
 import type { KeyRing } from '../keys/keyRing.js'
@@ -54,6 +55,23 @@ interface CacheEntry {
   validUntil: number
 }
 
+// One-shot `crypto.hash` (Node ≥ 20.12) halves the cost of a streaming `createHash` on the hot
+// path. Read off the namespace: a named import would fail to link on older Node 20 releases.
+const { hash } = nodeCrypto
+const oneShotSha256 =
+  typeof hash === 'function' ? (text: string) => hash('sha256', text, 'base64url') : sha256
+
+/**
+ * The cache key of a token: its SHA-256, so no token string is held in memory. Throws
+ * `UnauthorizedError` for a value that cannot be a token, before any hashing.
+ */
+function cacheKeyOf(token: string): string {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+    throw new UnauthorizedError('Malformed access token.')
+  }
+  return oneShotSha256(token)
+}
+
 /** Signs and verifies access tokens. */
 export class AccessTokens {
   private readonly cache = new Map<string, CacheEntry>()
@@ -90,28 +108,38 @@ export class AccessTokens {
    * `TokenTheftError` (session revoked for theft) or `UnauthorizedError` (anything else).
    */
   async verify(token: string): Promise<VerifiedSession> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      throw new UnauthorizedError('Malformed access token.')
-    }
-    const cacheKey = sha256(token)
-    const hit = this.cache.get(cacheKey)
-    if (hit) {
-      if (hit.validUntil <= this.options.now()) {
-        this.cache.delete(cacheKey)
-        throw new TryRefreshError('The access token has expired.')
-      }
-      this.checkRevocation(hit.session.sessionId)
-      return hit.session
-    }
+    const cacheKey = cacheKeyOf(token)
+    const cached = this.cached(cacheKey)
+    if (cached) return cached
     const { session, validUntil } = await this.verifySignature(token)
     this.checkRevocation(session.sessionId)
     this.remember(cacheKey, { session, validUntil })
     return session
   }
 
+  /**
+   * The synchronous half of `verify`: the session when the token was verified before (expiry
+   * and revocation checked, throwing what `verify` would reject with), `undefined` when only the
+   * full `verify` can tell. Lets a request that hits the cache go on in the same tick.
+   */
+  verifyCached(token: string): VerifiedSession | undefined {
+    return this.cached(cacheKeyOf(token))
+  }
+
   /** Forgets every verified token (after a key is withdrawn, for instance). */
   clearCache(): void {
     this.cache.clear()
+  }
+
+  private cached(cacheKey: string): VerifiedSession | undefined {
+    const hit = this.cache.get(cacheKey)
+    if (!hit) return undefined
+    if (hit.validUntil <= this.options.now()) {
+      this.cache.delete(cacheKey)
+      throw new TryRefreshError('The access token has expired.')
+    }
+    this.checkRevocation(hit.session.sessionId)
+    return hit.session
   }
 
   private checkRevocation(sessionId: string): void {

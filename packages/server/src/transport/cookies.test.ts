@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { cookieContext, cookieNames, isLoopbackHost, readCookie, sessionCookies } from './cookies.js'
 
@@ -43,4 +44,86 @@ describe('cookies', () => {
       expect.objectContaining({ code: 'bad_request' }),
     )
   })
+
+  test('readCookie scans for the exact name: prefixes, whitespace, quotes, garbage', () => {
+    const name = 'latch-access'
+    // The name as a prefix or suffix of another cookie's name, or inside a value, is not it.
+    expect(readCookie('latch-access-old=1; latch-access=tok', name)).toBe('tok')
+    expect(readCookie('latch-access-old=1', name)).toBeNull()
+    expect(readCookie('__Host-latch-access=1', name)).toBeNull()
+    expect(readCookie('a=latch-access=evil', name)).toBeNull()
+    expect(readCookie('a=1 latch-access=evil', name)).toBeNull()
+    expect(readCookie('latch-access', name)).toBeNull()
+    expect(readCookie('latch-access;=x', name)).toBeNull()
+    // Whitespace around the name and the value, tabs and no-break spaces included, like trim().
+    expect(readCookie(' \tlatch-access \t=  tok  ;b=2', name)).toBe('tok')
+    expect(readCookie('a=1;\u00a0latch-access\u3000=tok', name)).toBe('tok')
+    expect(readCookie('a=1;;latch-access=tok;', name)).toBe('tok')
+    expect(readCookie('latch-access="tok"', name)).toBe('tok')
+    expect(readCookie('latch-access=a=b', name)).toBe('a=b')
+    expect(readCookie('latch-access=""', name)).toBeNull()
+    // A duplicate is bad input wherever it is, empty or not, whitespace or not.
+    for (const header of [
+      'latch-access=; latch-access=2',
+      'latch-access=1;latch-access =1',
+      'a=1; latch-access=1; b=2; \tlatch-access=1',
+    ]) {
+      expect(() => readCookie(header, name)).toThrow(expect.objectContaining({ code: 'bad_request' }))
+    }
+    // Oversized: the header as a whole, or the one cookie (quotes not counted).
+    expect(() => readCookie(`a=${'x'.repeat(16_400)}`, name)).toThrow(
+      expect.objectContaining({ code: 'bad_request' }),
+    )
+    expect(readCookie(`latch-access="${'x'.repeat(4096)}"`, name)).toHaveLength(4096)
+    expect(readCookie(`other=${'x'.repeat(5000)}; latch-access=tok`, name)).toBe('tok')
+  })
+
+  test('property: readCookie reads exactly what splitting the header would', () => {
+    const name = 'latch-access'
+    const part = fc.oneof(
+      fc.constantFrom(name, `x${name}`, `${name}x`, '__Host-latch-access', 'a', ''),
+      fc.stringMatching(/^[a-z=" \t-]{0,8}$/),
+      fc.string({ maxLength: 8 }),
+    )
+    const piece = fc
+      .tuple(
+        fc.constantFrom('', ' ', '\t', '\u00a0', '  '),
+        part,
+        fc.constantFrom('', ' ', '\u2003'),
+        fc.constantFrom('=', '', '=='),
+        part,
+      )
+      .map((bits) => bits.join(''))
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), fc.constantFrom(';', '; ', ' ;'), (pieces, sep) => {
+        const header = pieces.join(sep)
+        expect(outcome(() => readCookie(header, name))).toEqual(outcome(() => splitReadCookie(header, name)))
+      }),
+      { numRuns: 2000 },
+    )
+  })
 })
+
+/** The reading `readCookie` must keep: the header split on `;`, each side of the first `=` trimmed. */
+function splitReadCookie(header: string, name: string): string | null {
+  if (header === '') return null
+  let found: string | null = null
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue
+    if (found !== null) throw new Error('duplicate')
+    let value = part.slice(eq + 1).trim()
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+    if (value.length > 4096) throw new Error('too large')
+    found = value
+  }
+  return found === '' ? null : found
+}
+
+function outcome(read: () => string | null): { value: string | null } | 'throws' {
+  try {
+    return { value: read() }
+  } catch {
+    return 'throws'
+  }
+}

@@ -47,11 +47,23 @@ export function cookieContext(url: URL, basePath: string): CookieContext {
   return { https, secure: https || !isLoopbackHost(url.hostname), basePath }
 }
 
-/** Cookie names for a context. */
-export function cookieNames(context: CookieContext): CookieNames {
-  return context.https
-    ? { access: '__Host-latch-access', refresh: '__Secure-latch-refresh', front: '__Host-latch-front' }
-    : { access: 'latch-access', refresh: 'latch-refresh', front: 'latch-front' }
+/** Cookie names on HTTPS: `__Host-`/`__Secure-` prefixed. */
+export const HTTPS_COOKIE_NAMES: Readonly<CookieNames> = Object.freeze({
+  access: '__Host-latch-access',
+  refresh: '__Secure-latch-refresh',
+  front: '__Host-latch-front',
+})
+
+/** Cookie names on plain HTTP (development). */
+export const HTTP_COOKIE_NAMES: Readonly<CookieNames> = Object.freeze({
+  access: 'latch-access',
+  refresh: 'latch-refresh',
+  front: 'latch-front',
+})
+
+/** Cookie names for a context (shared frozen objects: read on every request, never rebuilt). */
+export function cookieNames(context: { https: boolean }): Readonly<CookieNames> {
+  return context.https ? HTTPS_COOKIE_NAMES : HTTP_COOKIE_NAMES
 }
 
 /**
@@ -62,17 +74,42 @@ export function cookieNames(context: CookieContext): CookieNames {
 export function readCookie(header: string | null, name: string): string | null {
   if (header === null || header === '') return null
   if (header.length > MAX_COOKIE_HEADER_LENGTH) throw new BadRequestError('The Cookie header is too large.')
+  // Scans for `name` instead of splitting the header: it runs on every protected request. Same
+  // reading as splitting on `;` and trimming each side of the first `=`: an occurrence counts
+  // only when nothing but whitespace separates it from the previous `;` (or the start) and from
+  // the `=` that follows it.
   let found: string | null = null
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue
+  let from = 0
+  for (;;) {
+    const at = header.indexOf(name, from)
+    if (at === -1) break
+    from = at + 1
+    let before = at - 1
+    while (before >= 0 && isTrimmed(header.charCodeAt(before))) before--
+    if (before >= 0 && header.charCodeAt(before) !== SEMICOLON) continue
+    let eq = at + name.length
+    while (eq < header.length && isTrimmed(header.charCodeAt(eq))) eq++
+    if (header.charCodeAt(eq) !== EQUALS) continue
+    let end = header.indexOf(';', eq + 1)
+    if (end === -1) end = header.length
+    from = end
     if (found !== null) throw new BadRequestError(`The ${name} cookie appears more than once.`)
-    let value = part.slice(eq + 1).trim()
+    let value = header.slice(eq + 1, end).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
     if (value.length > MAX_COOKIE_VALUE_LENGTH) throw new BadRequestError(`The ${name} cookie is too large.`)
     found = value
   }
   return found === '' ? null : found
+}
+
+const SEMICOLON = 0x3b
+const EQUALS = 0x3d
+const TRIMMED = /\s/
+
+/** True for a character `String.prototype.trim` removes (`\s`: ASCII and Unicode whitespace). */
+function isTrimmed(code: number): boolean {
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true
+  return code >= 0xa0 && TRIMMED.test(String.fromCharCode(code))
 }
 
 interface CookieAttributes {
