@@ -12,9 +12,15 @@ import { burst, generation, waitForAccessExpiry } from '../src/session'
 const TABS = 8
 const CALLS_PER_TAB = 20
 const ROUNDS = 3
-/** Seconds; `E2E_ACCESS_TTL` raises it on a machine too loaded for one burst to fit in 20 s. */
-const ACCESS_TTL_S = Number(process.env.E2E_ACCESS_TTL ?? 20)
+/**
+ * Seconds; `E2E_ACCESS_TTL` changes it. A burst must fit inside one token's life, or it meets a
+ * second expiry and a second refresh is legitimate: on this 2-core machine a burst took 2–27 s
+ * depending on what else ran, so 30 s leaves room.
+ */
+const ACCESS_TTL_S = Number(process.env.E2E_ACCESS_TTL ?? 30)
 const REFRESH = 'POST /auth/session/refresh'
+/** A round waits for one expiry, then fires its burst: a token's life twice over is plenty. */
+const ROUND_BUDGET_MS = ACCESS_TTL_S * 2 * 1000
 
 let server: DemoServer
 let browser: Browser
@@ -52,11 +58,18 @@ function histogram(values: Array<number | string>): Record<string, number> {
   return counts
 }
 
-async function runRounds(pages: Page[]): Promise<void> {
+/**
+ * With Web Locks the lock is exact: one refresh request per expiry. The localStorage fallback has
+ * no compare-and-swap and Chromium propagates localStorage writes between tabs asynchronously, so
+ * under load two tabs can both believe they hold it; then the second refresh presents the same
+ * token within the reuse grace and the server answers the same successor. The promise that holds
+ * there is the one users see: one rotation (every tab on generation + 1), every call 200, no theft.
+ */
+async function runRounds(pages: Page[], exactLock: boolean): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     const before = await server.stats()
     const generationBefore = await generation(pages[0]!)
-    await waitForAccessExpiry(pages[0]!)
+    await waitForAccessExpiry(pages[0]!, (ACCESS_TTL_S + 15) * 1000)
 
     const started = Date.now()
     const statuses = (await Promise.all(pages.map((page) => burst(page, '/api/me', CALLS_PER_TAB)))).flat()
@@ -73,8 +86,13 @@ async function runRounds(pages: Page[]): Promise<void> {
     expect(histogram(statuses), `statuses in round ${round} (${seconds.toFixed(1)} s)`).toEqual({
       200: TABS * CALLS_PER_TAB,
     })
-    expect(total, `refresh requests in round ${round}`).toBeLessThanOrEqual(1)
-    expect(delta('200'), `successful refreshes in round ${round}`).toBe(1)
+    if (exactLock) {
+      expect(total, `refresh requests in round ${round}`).toBeLessThanOrEqual(1)
+      expect(delta('200'), `successful refreshes in round ${round}`).toBe(1)
+    } else {
+      expect(total, `refresh requests in round ${round}`).toBeGreaterThanOrEqual(1)
+      expect(total, `refresh requests in round ${round} (all answered 200)`).toBe(delta('200'))
+    }
     expect(after.theftDetected).toBe(before.theftDetected)
     // Every tab ends on the one new generation: nobody forked the session.
     for (const page of pages) {
@@ -104,9 +122,13 @@ describe.each([
     await page.close()
   })
 
-  it(`succeeds on every call with at most one refresh per round, ${ROUNDS} rounds, no theft`, async () => {
-    const pages = await openSignedInTabs(context)
-    await runRounds(pages)
-    await Promise.all(pages.map((page) => page.close()))
-  })
+  it(
+    `succeeds on every call with ${locks ? 'at most one refresh request' : 'one rotation'} per round, ${ROUNDS} rounds, no theft`,
+    async () => {
+      const pages = await openSignedInTabs(context)
+      await runRounds(pages, locks)
+      await Promise.all(pages.map((page) => page.close()))
+    },
+    ROUND_BUDGET_MS * ROUNDS,
+  )
 })
