@@ -5,6 +5,7 @@
  */
 import { type Duration, parseDuration } from './durations.js'
 import type { SessionStore } from './stores/SessionStore.js'
+import { pooledRandomBytes } from './tokens/encoding.js'
 
 /** Asymmetric JWS algorithms Latch signs access tokens with (public keys go to the JWKS). */
 export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'PS256' | 'RS256'
@@ -71,7 +72,7 @@ export interface SessionManagerOptions {
   verifyCacheSize?: number
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   now?: () => number
-  /** Fills a new array with `size` cryptographically random bytes. Defaults to `crypto.getRandomValues`. */
+  /** Fills a new array with `size` cryptographically random bytes. Defaults to the platform CSPRNG (`node:crypto`, pooled). */
   random?: (size: number) => Uint8Array
   /** Called after a reused refresh token revoked a session. Errors it throws are ignored. Defaults to none. */
   onTheftDetected?: (event: TheftEvent) => void | Promise<void>
@@ -198,7 +199,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     verifyCacheSize,
     // Wrapped lazily so tests that replace globals (fake timers, spies) are honoured.
     now: options.now ?? (() => Date.now()),
-    random: options.random ?? ((size) => globalThis.crypto.getRandomValues(new Uint8Array(size))),
+    random: options.random ?? pooledRandomBytes,
     onTheftDetected: options.onTheftDetected ?? null,
   }
 }

@@ -19,15 +19,17 @@ const MAX_ATTEMPTS = 4
 
 interface Presented {
   transport: Transport
-  context: ReturnType<typeof cookieContext>
+  /** Cookie names and attributes; `null` in header transport, whose answers need none. */
+  context: ReturnType<typeof cookieContext> | null
   token: string | null
 }
 
 /** Reads the refresh token the way the request's transport carries it; CSRF applies to cookies. */
 function presentedToken(core: ManagerCore, request: Request): Presented {
   const transport = requestedTransport(request)
+  // Only cookies need the context (names, `Secure`): header answers never parse the URL.
+  if (transport === 'header') return { transport, context: null, token: readBearer(request) }
   const context = cookieContext(new URL(request.url), core.options.basePath)
-  if (transport === 'header') return { transport, context, token: readBearer(request) }
   assertCsrf(request)
   return {
     transport,
@@ -53,7 +55,8 @@ async function issueFor(
   generation: number,
   expiresAt: number,
 ): Promise<Response> {
-  await core.keys.ensureFresh()
+  // The common case (keys read recently) costs no await.
+  if (core.keys.syncDue()) await core.keys.ensureFresh()
   const access = core.accessTokens.sign(record.userId, record.id, record.claims)
   const front = {
     uid: record.userId,

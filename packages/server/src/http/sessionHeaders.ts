@@ -21,8 +21,18 @@ export interface IssuedTokens {
   maxAgeSeconds: number
 }
 
-/** Headers that hand a session to the client. */
-export function sessionHeaders(transport: Transport, context: CookieContext, issued: IssuedTokens): Headers {
+/** The context of a cookie answer; a header answer needs none (`null`). */
+function cookieContextOf(context: CookieContext | null): CookieContext {
+  if (context === null) throw new TypeError('A cookie answer needs the request’s cookie context.')
+  return context
+}
+
+/** Headers that hand a session to the client. `context` may be `null` in header transport. */
+export function sessionHeaders(
+  transport: Transport,
+  context: CookieContext | null,
+  issued: IssuedTokens,
+): Headers {
   const headers = new Headers({ 'cache-control': 'no-store' })
   const front = encodeFrontToken(issued.front)
   headers.set(FRONT_TOKEN_HEADER, front)
@@ -31,7 +41,7 @@ export function sessionHeaders(transport: Transport, context: CookieContext, iss
     headers.set(REFRESH_TOKEN_HEADER, issued.refreshToken)
   } else {
     const cookies = sessionCookies(
-      context,
+      cookieContextOf(context),
       { access: issued.accessToken, refresh: issued.refreshToken, front },
       issued.maxAgeSeconds,
     )
@@ -40,12 +50,15 @@ export function sessionHeaders(transport: Transport, context: CookieContext, iss
   return headers
 }
 
-/** Headers that end a session on the client: cleared cookies (cookie mode) and `front: remove`. */
-export function endedSessionHeaders(transport: Transport, context: CookieContext): Headers {
+/**
+ * Headers that end a session on the client: cleared cookies (cookie mode) and `front: remove`.
+ * `context` may be `null` in header transport.
+ */
+export function endedSessionHeaders(transport: Transport, context: CookieContext | null): Headers {
   const headers = new Headers({ 'cache-control': 'no-store' })
   headers.set(FRONT_TOKEN_HEADER, 'remove')
   if (transport === 'cookie')
-    for (const cookie of clearedCookies(context)) headers.append('set-cookie', cookie)
+    for (const cookie of clearedCookies(cookieContextOf(context))) headers.append('set-cookie', cookie)
   return headers
 }
 

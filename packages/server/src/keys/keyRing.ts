@@ -65,9 +65,14 @@ export class KeyRing {
     return Math.max(this.options.accessTokenTtl, this.options.maxTokenAge) + this.options.clockTolerance
   }
 
+  /** True when the last read is older than the sync interval (`ensureFresh` would re-read). Sync. */
+  syncDue(): boolean {
+    return this.options.now() - this.lastSync >= this.options.keySyncInterval
+  }
+
   /** Re-reads the keys if the last read is older than the sync interval. */
   async ensureFresh(): Promise<void> {
-    if (this.options.now() - this.lastSync >= this.options.keySyncInterval) await this.sync()
+    if (this.syncDue()) await this.sync()
   }
 
   /** Loads keys (store or explicit), adds a key when rotation is due, drops expired ones. Single flight. */

@@ -33,6 +33,9 @@ import { compareNewestFirst, sessionEndsAt } from './sessionEndsAt.js'
 // How old a user-index entry without its session must be before a listing prunes it.
 const PRUNE_GRACE_MS = 5 * 60 * 1000
 
+// How many session id → user id pairs a store remembers from its reads (see `rotateSession`).
+const OWNER_MEMO_SIZE = 10_000
+
 /** Options of {@link redisStore}. Give exactly one of `client` and `url`. */
 export interface RedisStoreOptions extends SweepOptions {
   /**
@@ -113,6 +116,17 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       [score, sessionId, Math.max(60_000, Math.ceil(endsAt + EXPIRED_RETENTION_MS - Date.now()))],
     )
 
+  // Session id → user id, from recent reads. A session's owner never changes and ids are never
+  // reused, so an entry cannot go stale; it only lets `rotateSession` send the user-index touch
+  // together with the compare-and-swap instead of one round trip later.
+  const owners = new Map<string, string>()
+  const rememberOwner = (record: SessionRecord | null) => {
+    if (record === null || owners.has(record.id)) return
+    // Map iteration is insertion order: dropping the first key forgets the oldest entry.
+    if (owners.size >= OWNER_MEMO_SIZE) owners.delete(owners.keys().next().value!)
+    owners.set(record.id, record.userId)
+  }
+
   const readSession = async (id: string) => decodeSession(await client.hgetall(keys.session(id)))
 
   const revoke = async (
@@ -132,6 +146,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
           [keys.revocationIndex, keys.revocationData],
           [revocation.sessionId, revocation.expiresAt, JSON.stringify(revocation)],
         )
+        owners.delete(record.id)
         const deleted = await client.del(keys.session(record.id))
         await client.zrem(keys.user(record.userId), record.id)
         return deleted === 1 ? revocation : null
@@ -159,12 +174,14 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     },
     async getSession(id) {
       open()
-      return readSession(id)
+      const record = await readSession(id)
+      rememberOwner(record)
+      return record
     },
     async rotateSession(id, expectedHash, update) {
       open()
       const fields = pickRotation(update)
-      const userId = await rotateSessionScript.run(
+      const rotating = rotateSessionScript.run(
         client,
         [keys.session(id)],
         [
@@ -174,9 +191,18 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
           ...encodeFields(fields),
         ],
       )
+      // If the touch fails the caller sees an error and retries within the reuse grace, which
+      // answers with the same successor; the index must not expire before the session it lists.
+      const owner = owners.get(id)
+      if (owner !== undefined) {
+        // Owner known from the read that preceded this rotation: send the touch in the same
+        // round trip (it only ever lengthens the index's TTL, so touching for a compare-and-swap
+        // that loses is harmless: the session is still listed and lives at least as long).
+        const [userId] = await Promise.all([rotating, touchUserIndex(owner, id, '', fields.expiresAt)])
+        return typeof userId === 'string'
+      }
+      const userId = await rotating
       if (typeof userId !== 'string') return false
-      // If this fails the caller sees an error and retries within the reuse grace, which answers
-      // with the same successor; the index must not expire before the session it lists.
       await touchUserIndex(JSON.parse(userId), id, '', fields.expiresAt)
       return true
     },

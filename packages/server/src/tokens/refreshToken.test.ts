@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
+import { pooledRandomBytes } from './encoding.js'
 import { createRefreshTokens, newSessionId } from './refreshToken.js'
 
 const random = (size: number) => new Uint8Array(randomBytes(size))
@@ -50,5 +51,35 @@ describe('refresh tokens', () => {
     expect(tokens.unseal(sealed, tokens.issue(sid), sid)).toBeNull()
     expect(tokens.unseal(sealed, previous, newSessionId(random))).toBeNull()
     expect(tokens.unseal('garbage', previous, sid)).toBeNull()
+  })
+
+  test('the proof of issue is HMAC-SHA256 keyed by the secret text (tokens issued earlier stay valid)', () => {
+    const secretText = 'server-secret-for-tests-only-32+chars'
+    const token = tokens.issue(sid)
+    const bytes = Buffer.from(token.split('.')[1]!, 'base64url')
+    const expected = createHmac('sha256', secretText)
+      .update(sid)
+      .update('.')
+      .update(bytes.subarray(0, 32))
+      .digest()
+      .subarray(0, 16)
+    expect(bytes.subarray(32).equals(expected)).toBe(true)
+  })
+
+  test('pooled random bytes: fresh arrays of the asked size, never handed out twice', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 2000; i++) {
+      const bytes = pooledRandomBytes(i % 3 === 0 ? 12 : 32)
+      expect(bytes).toBeInstanceOf(Uint8Array)
+      expect(bytes.length).toBe(i % 3 === 0 ? 12 : 32)
+      const hex = Buffer.from(bytes).toString('hex')
+      expect(seen.has(hex)).toBe(false)
+      seen.add(hex)
+    }
+    const kept = pooledRandomBytes(32)
+    const copy = Buffer.from(kept).toString('hex')
+    for (let i = 0; i < 300; i++) pooledRandomBytes(32) // refills the pool
+    expect(Buffer.from(kept).toString('hex')).toBe(copy)
+    expect(pooledRandomBytes(1000).length).toBe(1000)
   })
 })

@@ -7,7 +7,7 @@
  * a key derived from its predecessor, so the store alone never yields a usable token.
  * @module
  */
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
 import { fromBase64Url, sha256, toBase64Url } from './encoding.js'
 
 const RANDOM_BYTES = 32
@@ -54,8 +54,10 @@ export function newSessionId(random: (size: number) => Uint8Array): string {
  * @param macSecret the server secret behind the proof of issue (from `store.getOrCreateSecret`).
  */
 export function createRefreshTokens(macSecret: string, random: (size: number) => Uint8Array): RefreshTokens {
+  // Imported once: an HMAC keyed by a string re-encodes and re-imports the key on every call.
+  const macKey = createSecretKey(Buffer.from(macSecret, 'utf8'))
   const mac = (sessionId: string, bits: Uint8Array) =>
-    createHmac('sha256', macSecret).update(sessionId).update('.').update(bits).digest().subarray(0, MAC_BYTES)
+    createHmac('sha256', macKey).update(sessionId).update('.').update(bits).digest().subarray(0, MAC_BYTES)
 
   // The seal key is an HMAC of the predecessor, not its SHA-256: the store holds the SHA-256.
   const sealKey = (predecessor: string) => createHmac('sha256', predecessor).update('latch-seal-v1').digest()

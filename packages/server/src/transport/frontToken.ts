@@ -3,7 +3,6 @@
  * `base64url(JSON.stringify({ uid, sid, exp, gen }))`, `exp` in seconds (docs/contract.md).
  * @module
  */
-import { toBase64Url } from '../tokens/encoding.js'
 
 /** The front-token payload. */
 export interface FrontToken {
@@ -19,5 +18,5 @@ export interface FrontToken {
 
 /** Encodes a front token for the cookie and the `x-latch-front-token` header. */
 export function encodeFrontToken(front: FrontToken): string {
-  return toBase64Url(new TextEncoder().encode(JSON.stringify(front)))
+  return Buffer.from(JSON.stringify(front), 'utf8').toString('base64url')
 }
