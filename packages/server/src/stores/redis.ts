@@ -48,7 +48,7 @@ export interface RedisStoreOptions extends SweepOptions {
   /**
    * Options for the connections opened from `url`, merged over fail-fast defaults so a refresh
    * during an outage is told `store_unavailable` quickly instead of hanging. Defaults to
-   * `{ maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000 }`.
+   * `{ maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000, enableAutoPipelining: true }`.
    */
   redisOptions?: RedisOptions
   /** Prefix of every key and of the pub/sub channel, so apps can share a Redis. Defaults to `'latch:'`. */
@@ -91,6 +91,9 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
     commandTimeout: 5000,
+    // Commands issued in the same tick (concurrent refreshes, a rotation and its index touch)
+    // leave in one socket write: a write syscall per command was a fifth of a refresh's CPU.
+    enableAutoPipelining: true,
     ...options.redisOptions,
   }
   // Typed as `Redis`: a `Cluster` has the same command methods, but TypeScript cannot resolve
