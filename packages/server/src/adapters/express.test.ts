@@ -278,6 +278,15 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
     expect(next).toHaveBeenCalledTimes(2) // a hit: no await
     expect(next).toHaveBeenLastCalledWith()
     expect(second.session?.userId).toBe('alice')
+    // A test double without a socket is read through its own `protocol`.
+    const double = {
+      method: 'GET',
+      protocol: 'http',
+      originalUrl: '/api/me',
+      headers: { cookie: `latch-access=${accessToken}` },
+    } as unknown as express.Request
+    guard(double, {} as express.Response, next)
+    expect(next).toHaveBeenCalledTimes(3)
   })
 
   test('behind a trusted proxy, X-Forwarded-Proto: https picks the __Host- cookie; untrusted, it is ignored', async () => {

@@ -31,8 +31,10 @@ declare global {
  * but the answer can only differ from the socket's own scheme when `X-Forwarded-Proto` is sent.
  */
 function schemeOf(req: ExpressRequest): string {
-  if (req.headers['x-forwarded-proto'] !== undefined) return req.protocol
-  return (req.socket as TLSSocket).encrypted ? 'https' : 'http'
+  const socket = req.socket as TLSSocket | undefined
+  // No socket: a hand-made request (a test double); trust what it says.
+  if (socket === undefined || req.headers['x-forwarded-proto'] !== undefined) return req.protocol
+  return socket.encrypted ? 'https' : 'http'
 }
 
 /**
