@@ -9,10 +9,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { freePort, redisPing } from '../src/testing/instance/dedicatedServers.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,37 +27,6 @@ const REDIS_SERVER = process.env.LATCH_REDIS_SERVER ?? '/usr/bin/redis-server'
 const PG_BIN = process.env.LATCH_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const INSTALL = 'apt-get install -y redis-server postgresql-15'
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      )
-    })
-  })
-}
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port })
-    socket.setTimeout(500, () => socket.destroy())
-    socket.once('error', () => resolve(false))
-    socket.once('close', () => resolve(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => {
-      resolve(data.toString().startsWith('+PONG'))
-      socket.destroy()
-    })
-  })
-}
-
-/**
- * Starts a throwaway `redis-server` on 127.0.0.1 (on `port`, or a free one) and registers its
- * shutdown in `cleanups`. Also used by tests that need a Redis of their own to stop and restart.
- */
 export async function startRedis(cleanups: (() => Promise<void> | void)[], port?: number): Promise<string> {
   if (!existsSync(REDIS_SERVER)) {
     throw new Error(

@@ -39,7 +39,8 @@ export function freePort(): Promise<number> {
   })
 }
 
-function redisPing(port: number): Promise<boolean> {
+/** True when a Redis server answers PING on `port` of 127.0.0.1. */
+export function redisPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port })
     socket.setTimeout(500, () => socket.destroy())
