@@ -10,13 +10,13 @@ import { runChild } from './lib/child.mjs'
 import { cpuBusy, describeMachine } from './lib/machine.mjs'
 import { renderReport } from './lib/report.mjs'
 import { startPostgres, startRedis } from './lib/services.mjs'
-import { median } from './lib/stats.mjs'
 import { barChart } from './lib/svg.mjs'
 import { readCrossTab } from './sections/crossTab.mjs'
 import { runHttp } from './sections/http.mjs'
 
 const SECTIONS = ['http', 'verify', 'refresh', 'sizes', 'crosstab', 'memory']
 const STORES = ['memory', 'sqlite', 'redis', 'postgres']
+const PROFILED_STORES = ['memory', 'sqlite', 'redis']
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -35,7 +35,6 @@ const config = quick
       refresh: { runs: 1, timeMs: 400, concurrency: 50, burst: 50 },
       memory: { sessions: 20_000, cacheSize: 2_000, overfill: 1.2 },
       profile: { timeMs: 800 },
-      whatIf: { pairs: 1, timeMs: 400 },
     }
   : {
       http: { rounds: 8, durationSec: 2, warmupSec: 0.5, connections: 32 },
@@ -43,7 +42,6 @@ const config = quick
       refresh: { runs: 3, timeMs: 1500, concurrency: 50, burst: 50 },
       memory: { sessions: 100_000, cacheSize: 10_000, overfill: 1.2 },
       profile: { timeMs: 2500 },
-      whatIf: { pairs: 3, timeMs: 1500 },
     }
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url))
@@ -136,15 +134,20 @@ try {
         log(`  ${store}: FAILED ${stores[store].error}`)
       }
     }
-    const whatIf = await syncSigningWhatIf(config.whatIf).catch((err) => ({
-      error: String(err?.message ?? err).split('\n', 1)[0],
-    }))
-    const profile = await runChild('sections/profile.mjs', config.profile, { timeoutMs: 60_000 }).catch(
-      (err) => ({
-        error: String(err?.message ?? err).split('\n', 1)[0],
-      }),
-    )
-    return { stores, profile, whatIf }
+    // Where a sequential refresh's time goes, per store: the in-process stores and the client of
+    // the networked one the targets are set on.
+    const profiles = {}
+    for (const store of PROFILED_STORES) {
+      profiles[store] = await runChild(
+        'sections/profile.mjs',
+        { store, redisUrl: redis.url, ...config.profile },
+        { timeoutMs: 60_000 },
+      ).catch((err) => ({ error: String(err?.message ?? err).split('\n', 1)[0] }))
+      const p = profiles[store]
+      if (!p.error)
+        log(`  profile ${store.padEnd(9)} ${Math.round(p.cpuUsPerRefresh)} µs CPU per sequential refresh`)
+    }
+    return { stores, profiles }
   })
 
   await section('sizes', () => runChild('sections/sizes.mjs', {}, { timeoutMs: 120_000 }))
@@ -198,35 +201,4 @@ function writeOutputs(results) {
   }
   writeFileSync(file('./results.json'), `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync(file('../BENCHMARKS.md'), renderReport(results))
-}
-
-/**
- * The proposed signing change, measured before it is made: the SQLite refresh benchmark
- * (50 concurrent sessions) with @latch/server as built, then with its `jose` swapped for one whose
- * SignJWT signs EdDSA synchronously with node:crypto (bench/whatif/), in alternating pairs.
- */
-async function syncSigningWhatIf({ pairs, timeMs }) {
-  const job = { store: 'sqlite', runs: 1, timeMs, only: ['concurrent'] }
-  const shim = ['--import', file('./whatif/syncSign.mjs')]
-  const runs = []
-  for (let i = 0; i < pairs; i++) {
-    const asBuilt = await runChild('sections/refresh.mjs', job, { timeoutMs: 120_000 })
-    const withFix = await runChild('sections/refresh.mjs', job, { timeoutMs: 120_000, execArgv: shim })
-    runs.push({ asBuilt: asBuilt.concurrent, withFix: withFix.concurrent })
-    log(
-      `  what-if sync signing, sqlite 50 concurrent: ${Math.round(asBuilt.concurrent.perSec)}/s → ${Math.round(withFix.concurrent.perSec)}/s, ` +
-        `CPU ${Math.round(asBuilt.concurrent.cpuUs)} → ${Math.round(withFix.concurrent.cpuUs)} µs/refresh`,
-    )
-  }
-  const med = (pick) => median(runs.map(pick))
-  return {
-    store: 'sqlite',
-    pairs,
-    asBuiltPerSec: med((r) => r.asBuilt.perSec),
-    withFixPerSec: med((r) => r.withFix.perSec),
-    asBuiltCpuUs: med((r) => r.asBuilt.cpuUs),
-    withFixCpuUs: med((r) => r.withFix.cpuUs),
-    throughputRatio: med((r) => r.withFix.perSec / r.asBuilt.perSec),
-    cpuRatio: med((r) => r.asBuilt.cpuUs / r.withFix.cpuUs),
-  }
 }

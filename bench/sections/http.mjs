@@ -46,16 +46,16 @@ async function status(port, cookie) {
 // Where the cached guard's extra time goes: self time of every sampled frame, by category.
 const GUARD_CATEGORIES = [
   [
-    'Latch express adapter: request view, header reads, `req.protocol`',
+    'Latch express adapter: request view, header reads',
     (l) => l.includes('/server/dist/express') || /^protocol .*express\/lib\/request\.js$/.test(l),
   ],
   ['Latch verify: cookie parsing, cache lookup, revocation check', (l) => l.includes('/server/dist/')],
   [
     'hashing (ETag in both; SHA-256 of the token in Latch)',
-    (l) => /^(Hash|update|digest) (node:internal\/crypto\/hash)?$/.test(l),
+    (l) => /^(Hash|update|digest|hash|oneShotDigest) (node:internal\/crypto\/hash)?$/.test(l),
   ],
   [
-    'express routing (the two extra middleware layers)',
+    'express routing (the extra middleware layers)',
     (l) => /\/(router|parseurl)\/|express\/lib\/router/.test(l),
   ],
   ['promise / microtask scheduling', (l) => /^(runMicrotasks|processTicksAndRejections) /.test(l)],

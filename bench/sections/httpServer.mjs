@@ -41,7 +41,8 @@ async function latchApp(managerOptions) {
   const { sessions, close } = await createLatch(managerOptions)
   const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
   const app = express()
-  app.use(middleware)
+  // Mounted at its base path, as the README shows: the app's other routes skip it.
+  app.use(sessions.basePath, middleware)
   app.post('/login', async (req, res, next) => {
     try {
       await createSession(req, res, 'alice')

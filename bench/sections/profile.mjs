@@ -1,24 +1,37 @@
-// Where a refresh's time goes: runs sequential refreshes on the memory store under the V8 CPU
+// Where a refresh's time goes: runs sequential refreshes on one store under the V8 CPU
 // profiler (in this process, via node:inspector) and attributes every sample to a category, so
 // the report can say *why* a throughput target is missed, not only by how much.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { runAsChild } from '../lib/child.mjs'
-import { createHeaderSession, createLatch, refreshOnce } from '../lib/latch.mjs'
+import { createHeaderSession, createLatch, openStore, refreshOnce } from '../lib/latch.mjs'
 
-// First match wins; tested against "functionName url" of each frame from the leaf up.
+// First match wins; tested against "functionName url" of each frame from the leaf up (so a
+// helper called from inside a matched frame, e.g. `Buffer.from` inside `signOneShot`, counts
+// with it). Native frames have no url: they are attributed to the first JS caller that matches.
+const SIGNING = 'signing (node:crypto Ed25519 sign)'
+const REFRESH_CRYPTO = 'refresh-token crypto (HMAC, AES-GCM seal, hashing, randomness)'
+const WEB = 'Web Request/Response/Headers (undici, URL, streams)'
+const STORE = 'store (Latch store code + better-sqlite3 / ioredis, socket writes)'
+const GC = 'garbage collection'
+const IDLE = 'idle (waiting: I/O, store round trips)'
+const OTHER = 'other JavaScript (manager logic, JSON, base64, promises)'
 const CATEGORIES = [
+  // `signCompactJws` (packages/server/src/tokens/jwsSigner.ts) → node:crypto `sign` → `signOneShot`.
+  [SIGNING, /^(signOneShot|signCompactJws) |node:internal\/crypto\/sig\b/],
   [
-    'signing (jose SignJWT → WebCrypto Ed25519 sign)',
-    /(webcrypto|crypto\/cfrg|crypto\/ec\b|jws_sign|jwt\/sign|crypto\/util)/,
+    REFRESH_CRYPTO,
+    /(createHmac|Hmac|Hash|digest|Cipheriv|createCipher|randomFill|randomBytes|getRandomValues|crypto\/(random|hash|cipher|keys))/,
   ],
+  [WEB, /(undici|webstreams|abort_controller|js_transferable|node:internal\/url)/],
   [
-    'refresh-token MAC / hashing / randomness',
-    /(createHmac|Hmac|Hash|digest|randomFill|getRandomValues|crypto\/random|crypto\/hash)/,
+    STORE,
+    /(better-sqlite3|ioredis|redis-parser|denque|standard-as-callback|cluster-key-slot|\/server\/dist\/(sqlite|redis|postgres)\.js|^(getSession|rotateSession) .*\/server\/dist\/chunk-|^\S* node:(net|internal\/stream_base_commons))/,
   ],
-  ['Web Request/Response/Headers (undici)', /(undici|webstreams|headers)/],
-  ['store', /(stores?\/|chunk-[A-Z0-9]+\.js.*(getSession|rotateSession))/],
-  ['garbage collection', /\(garbage collector\)/],
-  ['idle (waiting: threadpool crypto jobs, I/O)', /\(idle\)/],
+  [GC, /\(garbage collector\)/],
+  [IDLE, /\(idle\)/],
 ]
 
 function categorize(profile) {
@@ -34,7 +47,7 @@ function categorize(profile) {
   let all = 0
   for (const [id, t] of time) {
     all += t
-    let category = 'other JavaScript (manager logic, JSON, base64)'
+    let category = OTHER
     // Walk from the sampled frame towards the root; the first frame that matches decides.
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const frame = byId.get(cur).callFrame
@@ -50,8 +63,10 @@ function categorize(profile) {
   return [...totals].map(([category, t]) => ({ category, share: t / all })).sort((a, b) => b.share - a.share)
 }
 
-runAsChild(async ({ timeMs = 3000 }) => {
-  const latch = await createLatch({})
+runAsChild(async ({ store: storeName = 'memory', redisUrl, timeMs = 3000 }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'latch-bench-profile-'))
+  const opened = await openStore(storeName, { redisUrl, sqlitePath: join(dir, 'sessions.db') })
+  const latch = await createLatch({}, opened.store)
   const session = new Session()
   session.connect()
   try {
@@ -61,6 +76,7 @@ runAsChild(async ({ timeMs = 3000 }) => {
     await session.post('Profiler.enable')
     await session.post('Profiler.setSamplingInterval', { interval: 100 })
     await session.post('Profiler.start')
+    const cpu = process.cpuUsage()
     const started = performance.now()
     let count = 0
     while (performance.now() - started < timeMs && count < 100_000) {
@@ -70,10 +86,19 @@ runAsChild(async ({ timeMs = 3000 }) => {
       count++
     }
     const elapsed = performance.now() - started
+    const used = process.cpuUsage(cpu)
     const { profile } = await session.post('Profiler.stop')
-    return { refreshes: count, usPerRefresh: (elapsed * 1000) / count, categories: categorize(profile) }
+    return {
+      store: storeName,
+      refreshes: count,
+      usPerRefresh: (elapsed * 1000) / count,
+      cpuUsPerRefresh: (used.user + used.system) / count,
+      categories: categorize(profile),
+    }
   } finally {
     session.disconnect()
     await latch.close()
+    await opened.close(opened.store)
+    rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -109,7 +109,7 @@ async function referencePoints() {
   const now = Math.floor(Date.now() / 1000)
   return [
     [
-      'reference: jose SignJWT EdDSA (what create and refresh sign with)',
+      'reference: jose SignJWT EdDSA (async WebCrypto; the signer before node:crypto)',
       () =>
         new SignJWT({ sid: 'x'.repeat(22) })
           .setProtectedHeader({ alg: 'EdDSA', typ: 'latch+jwt', kid: 'k1' })
@@ -120,7 +120,7 @@ async function referencePoints() {
           .sign(privateKey),
     ],
     [
-      'reference: node:crypto sign Ed25519, sync, same JWS',
+      'reference: node:crypto sign Ed25519, sync, same JWS (what create and refresh sign with)',
       () => {
         const payload = Buffer.from(
           JSON.stringify({ sid: 'x'.repeat(22), sub: 'alice', iss: 'latch', iat: now, exp: now + 600 }),
