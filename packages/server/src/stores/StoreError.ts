@@ -32,3 +32,17 @@ export class StoreError extends Error {
 export function isStoreError(value: unknown): value is StoreError {
   return value instanceof StoreError || (value instanceof Error && value.name === 'StoreError')
 }
+
+/** Parses a session's stored claims (JSON text); anything but a JSON object is `corrupt_record`. */
+export function parseStoredClaims(text: string): Record<string, unknown> {
+  let claims: unknown
+  try {
+    claims = JSON.parse(text)
+  } catch (cause) {
+    throw new StoreError('corrupt_record', 'A stored session has unreadable claims.', { cause })
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    throw new StoreError('corrupt_record', 'A stored session has claims that are not an object.')
+  }
+  return claims as Record<string, unknown>
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
-import { StoreError } from './StoreError.js'
+import { parseStoredClaims, StoreError } from './StoreError.js'
 
 /** Quoted, validated SQL names of one store's tables under its schema and prefix. */
 export interface PostgresNames {
@@ -121,15 +121,7 @@ const num = (v: string | number | null): number | null => (v === null ? null : N
 
 /** A session from its row (`bigint` columns arrive as strings). */
 export function rowToSession(row: any): SessionRecord {
-  let claims: unknown
-  try {
-    claims = JSON.parse(row.claims)
-  } catch (cause) {
-    throw new StoreError('corrupt_record', 'A stored session has unreadable claims.', { cause })
-  }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new StoreError('corrupt_record', 'A stored session has claims that are not an object.')
-  }
+  const claims = parseStoredClaims(row.claims)
   return {
     id: row.id,
     userId: row.user_id,
@@ -142,7 +134,7 @@ export function rowToSession(row: any): SessionRecord {
     previousHash: row.previous_hash,
     rotatedAt: num(row.rotated_at),
     successorSealed: row.successor_sealed,
-    claims: claims as Record<string, unknown>,
+    claims,
     userAgent: row.user_agent,
     ip: row.ip,
   }

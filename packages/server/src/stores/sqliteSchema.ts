@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
-import { StoreError } from './StoreError.js'
+import { parseStoredClaims, StoreError } from './StoreError.js'
 
 /**
  * Schema migrations of the SQLite store, in order; the schema version is the number applied.
@@ -95,15 +95,7 @@ export interface SessionRow {
 
 /** Reads a session row back; a row that does not parse is a {@link StoreError} `corrupt_record`. */
 export function rowToSession(row: SessionRow): SessionRecord {
-  let claims: unknown
-  try {
-    claims = JSON.parse(row.claims)
-  } catch (cause) {
-    throw new StoreError('corrupt_record', 'A stored session has unreadable claims.', { cause })
-  }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new StoreError('corrupt_record', 'A stored session has claims that are not an object.')
-  }
+  const claims = parseStoredClaims(row.claims)
   return {
     id: row.id,
     userId: row.user_id,
@@ -116,7 +108,7 @@ export function rowToSession(row: SessionRow): SessionRecord {
     previousHash: row.previous_hash,
     rotatedAt: row.rotated_at,
     successorSealed: row.successor_sealed,
-    claims: claims as Record<string, unknown>,
+    claims,
     userAgent: row.user_agent,
     ip: row.ip,
   }
