@@ -55,8 +55,10 @@ async function issueFor(
   generation: number,
   expiresAt: number,
 ): Promise<Response> {
-  // The common case (keys read recently) costs no await.
-  if (core.keys.syncDue()) await core.keys.ensureFresh()
+  // The common case (keys read recently) costs no await. A failed re-read signs with the keys
+  // already loaded: the rotation is stored by now, and a 503 here would burn its successor (on a
+  // Redis Cluster the key ring can live on a master that is down while the session's is up).
+  if (core.keys.syncDue()) await core.keys.ensureFresh().catch(() => {})
   const access = core.accessTokens.sign(record.userId, record.id, record.claims)
   const front = {
     uid: record.userId,

@@ -20,7 +20,7 @@ describeStoreConformance(
 
 describe('redisStore', () => {
   it('rejects bad options naming the option', () => {
-    expect(() => redisStore({} as never)).toThrow(/`client` and `url`/)
+    expect(() => redisStore({} as never)).toThrow(/`client`, `url` and `nodes`/)
     expect(() => redisStore({ url: 'http://x' })).toThrow(/`url`/)
     expect(() => redisStore({ url: redisUrl(), keyPrefix: 'a{b}' })).toThrow(/`keyPrefix`/)
   })

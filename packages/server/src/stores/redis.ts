@@ -1,10 +1,11 @@
 /**
  * Redis session store (`ioredis`), for many instances and high throughput. Works with one Redis
- * and is laid out for Redis Cluster: every script touches one hash slot.
+ * or a Redis Cluster (`nodes`, or a `Cluster` client): every command and script touches keys of
+ * one hash slot (`redisKeys.ts`).
  *
  * @module
  */
-import { type Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { pickRotation } from './memory.js'
 import { RevocationHub } from './RevocationHub.js'
 import { decodeKey, decodeRevocation, decodeSession, encodeFields } from './redisCodec.js'
@@ -19,6 +20,7 @@ import {
   sweepRevocationsScript,
   touchUserIndexScript,
 } from './redisScripts.js'
+import { startClusterSubscriber } from './redisClusterSubscriber.js'
 import { startRedisSubscriber } from './redisSubscriber.js'
 import {
   EXPIRED_RETENTION_MS,
@@ -33,24 +35,54 @@ import { compareNewestFirst, sessionEndsAt } from './sessionEndsAt.js'
 // How old a user-index entry without its session must be before a listing prunes it.
 const PRUNE_GRACE_MS = 5 * 60 * 1000
 
-// How many session id → user id pairs a store remembers from its reads (see `rotateSession`).
+// How many sessions a store remembers from its reads and writes (owner, user-index TTL; see
+// `rotateSession`).
 const OWNER_MEMO_SIZE = 10_000
 
-/** Options of {@link redisStore}. Give exactly one of `client` and `url`. */
+// A user index's TTL is set this much beyond what the session being written needs, so the
+// refreshes that follow (which each slide the session's expiry a little) need no index touch
+// until they have used it up: one command per refresh instead of two.
+const INDEX_TTL_SLACK_MS = EXPIRED_RETENTION_MS
+
+/** What a store knows about one session without asking Redis. */
+interface SessionMemo {
+  /** The owner: never changes, and session ids are never reused. */
+  userId: string
+  /** The owner's index lives at least until then (local clock, ms; 0: unknown). */
+  indexUntil: number
+}
+
+/** Options of {@link redisStore}. Give exactly one of `client`, `url` and `nodes`. */
 export interface RedisStoreOptions extends SweepOptions {
   /**
-   * A connected `ioredis` client or cluster. The store never closes it; it opens one more
-   * connection (`duplicate()`) for the revocation subscription. No default.
+   * A connected `ioredis` client or `Cluster`. The store never closes it; it opens one more
+   * connection for the revocation subscription (`duplicate()` of a `Redis`; for a `Cluster`, a
+   * plain connection to one of its nodes). No default.
    */
   client?: Redis | Cluster
   /** A `redis://` / `rediss://` URL; the store owns (and closes) the connections it opens. No default. */
   url?: string
   /**
-   * Options for the connections opened from `url`, merged over fail-fast defaults so a refresh
-   * during an outage is told `store_unavailable` quickly instead of hanging. Defaults to
+   * Redis Cluster: `redis://` / `rediss://` URLs of some of its nodes (credentials and TLS are
+   * taken from the first). The store opens an `ioredis` `Cluster` and owns it. The revocation
+   * subscriber connects to the first of these nodes that answers and moves on to the next when
+   * its connection is lost, so ordering the list differently per instance spreads the
+   * subscribers. No default.
+   */
+  nodes?: string[]
+  /**
+   * Options for the connections opened from `url` (or to each node of `nodes`), merged over
+   * fail-fast defaults so a refresh during an outage is told `store_unavailable` quickly instead
+   * of hanging. Defaults to
    * `{ maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000, enableAutoPipelining: true }`.
    */
   redisOptions?: RedisOptions
+  /**
+   * Cluster-level `ioredis` options for `nodes` (`redisOptions` above go to every node
+   * connection). Defaults to `{ enableAutoPipelining: true, maxRedirections: 6 }`, so a command
+   * for the slots of a master that is down fails within about a second.
+   */
+  clusterOptions?: Omit<ClusterOptions, 'redisOptions'>
   /** Prefix of every key and of the pub/sub channel, so apps can share a Redis. Defaults to `'latch:'`. */
   keyPrefix?: string
 }
@@ -69,13 +101,14 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   if (
     typeof options !== 'object' ||
     options === null ||
-    (options.client === undefined) === (options.url === undefined)
+    [options.client, options.url, options.nodes].filter((o) => o !== undefined).length !== 1
   ) {
-    throw new TypeError('Give redisStore() exactly one of the `client` and `url` options.')
+    throw new TypeError('Give redisStore() exactly one of the `client`, `url` and `nodes` options.')
   }
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw new TypeError('The `url` option must be a redis:// or rediss:// URL.')
   }
+  const nodes = options.nodes === undefined ? undefined : parseNodes(options.nodes)
   const prefix = options.keyPrefix ?? 'latch:'
   if (typeof prefix !== 'string' || /[{}\s]/.test(prefix) || prefix.length > 100) {
     throw new TypeError(
@@ -98,7 +131,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   }
   // Typed as `Redis`: a `Cluster` has the same command methods, but TypeScript cannot resolve
   // overloaded methods on the union.
-  const client = (options.client ?? new Redis(options.url!, connectionOptions)) as Redis
+  const client = (options.client ??
+    (nodes
+      ? new Cluster(
+          nodes.addresses,
+          clusterConnectionOptions(connectionOptions, nodes.redisOptions, options.clusterOptions),
+        )
+      : new Redis(options.url!, connectionOptions))) as Redis
   const owned = options.client === undefined
   // Failures surface as rejected commands; without a listener ioredis would also log every
   // reconnect attempt to the console.
@@ -106,28 +145,37 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
 
   const keys = redisKeys(prefix)
   const hub = new RevocationHub()
-  let subscriber: Promise<Redis> | null = null
+  let subscriber: Promise<{ disconnect(): void }> | null = null
   let closed = false
   const open = (): void => {
     if (closed) throw new StoreError('store_closed', 'The Redis store was used after close().')
   }
 
-  const touchUserIndex = (userId: string, sessionId: string, score: number | '', endsAt: number) =>
-    touchUserIndexScript.run(
-      client,
-      [keys.user(userId)],
-      [score, sessionId, Math.max(60_000, Math.ceil(endsAt + EXPIRED_RETENTION_MS - Date.now()))],
-    )
-
-  // Session id → user id, from recent reads. A session's owner never changes and ids are never
-  // reused, so an entry cannot go stale; it only lets `rotateSession` send the user-index touch
-  // together with the compare-and-swap instead of one round trip later.
-  const owners = new Map<string, string>()
-  const rememberOwner = (record: SessionRecord | null) => {
-    if (record === null || owners.has(record.id)) return
+  // Session id → owner and how long its user index is known to live, from this store's recent
+  // reads and writes. The owner never changes and ids are never reused. The index TTL only ever
+  // grows, and the index exists as long as it lists the session (it can only vanish by expiring,
+  // or by becoming empty, which needs this session removed from it: revoked). So `indexUntil`
+  // stays a true lower bound for as long as the session exists.
+  const memo = new Map<string, SessionMemo>()
+  const remember = (sessionId: string, userId: string, indexUntil = 0) => {
+    const known = memo.get(sessionId)
+    if (known) {
+      if (indexUntil > known.indexUntil) known.indexUntil = indexUntil
+      return
+    }
     // Map iteration is insertion order: dropping the first key forgets the oldest entry.
-    if (owners.size >= OWNER_MEMO_SIZE) owners.delete(owners.keys().next().value!)
-    owners.set(record.id, record.userId)
+    if (memo.size >= OWNER_MEMO_SIZE) memo.delete(memo.keys().next().value!)
+    memo.set(sessionId, { userId, indexUntil })
+  }
+
+  // Adds the session to its user's index (when `score` is given) and makes sure the index lives
+  // past `endsAt` plus the retention, with slack; remembers the bound it guaranteed.
+  const touchUserIndex = async (userId: string, sessionId: string, score: number | '', endsAt: number) => {
+    const sentAt = Date.now()
+    const ttl = Math.max(60_000, Math.ceil(endsAt + EXPIRED_RETENTION_MS + INDEX_TTL_SLACK_MS - sentAt))
+    await touchUserIndexScript.run(client, [keys.user(userId)], [score, sessionId, ttl])
+    // Redis counts the TTL from when it runs the script, which is no earlier than `sentAt`.
+    remember(sessionId, userId, sentAt + ttl)
   }
 
   const readSession = async (id: string) => decodeSession(await client.hgetall(keys.session(id)))
@@ -149,7 +197,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
           [keys.revocationIndex, keys.revocationData],
           [revocation.sessionId, revocation.expiresAt, JSON.stringify(revocation)],
         )
-        owners.delete(record.id)
+        memo.delete(record.id)
         const deleted = await client.del(keys.session(record.id))
         await client.zrem(keys.user(record.userId), record.id)
         return deleted === 1 ? revocation : null
@@ -178,36 +226,33 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     async getSession(id) {
       open()
       const record = await readSession(id)
-      rememberOwner(record)
+      if (record !== null) remember(record.id, record.userId)
       return record
     },
     async rotateSession(id, expectedHash, update) {
       open()
       const fields = pickRotation(update)
-      const rotating = rotateSessionScript.run(
+      // The user index must not expire before the session it lists. It is made long enough
+      // *before* the compare-and-swap: a touch failing after a rotation was stored would answer
+      // 503 for a rotation that happened, and a client retrying after the reuse grace would be
+      // taken for a thief. (On a cluster the index may live on another master than the session.)
+      // Touching for a swap that then loses is harmless: the index only ever lengthens.
+      const needed = fields.expiresAt + EXPIRED_RETENTION_MS
+      let known = memo.get(id)
+      if (known === undefined) {
+        // Not read through this store recently (rare: the manager reads before it rotates).
+        const raw = await client.hget(keys.session(id), 'userId')
+        if (raw === null) return false
+        remember(id, JSON.parse(raw))
+        known = memo.get(id)!
+      }
+      if (known.indexUntil < needed) await touchUserIndex(known.userId, id, '', fields.expiresAt)
+      const userId = await rotateSessionScript.run(
         client,
         [keys.session(id)],
-        [
-          JSON.stringify(expectedHash),
-          fields.expiresAt + EXPIRED_RETENTION_MS,
-          EXPIRED_RETENTION_MS,
-          ...encodeFields(fields),
-        ],
+        [JSON.stringify(expectedHash), needed, EXPIRED_RETENTION_MS, ...encodeFields(fields)],
       )
-      // If the touch fails the caller sees an error and retries within the reuse grace, which
-      // answers with the same successor; the index must not expire before the session it lists.
-      const owner = owners.get(id)
-      if (owner !== undefined) {
-        // Owner known from the read that preceded this rotation: send the touch in the same
-        // round trip (it only ever lengthens the index's TTL, so touching for a compare-and-swap
-        // that loses is harmless: the session is still listed and lives at least as long).
-        const [userId] = await Promise.all([rotating, touchUserIndex(owner, id, '', fields.expiresAt)])
-        return typeof userId === 'string'
-      }
-      const userId = await rotating
-      if (typeof userId !== 'string') return false
-      await touchUserIndex(JSON.parse(userId), id, '', fields.expiresAt)
-      return true
+      return typeof userId === 'string'
     },
     async listUserSessions(userId, now) {
       open()
@@ -249,7 +294,10 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     },
     async subscribeRevocations(revocationSubscriber) {
       open()
-      subscriber ??= startRedisSubscriber(client, keys.channel, hub)
+      subscriber ??=
+        client instanceof Cluster
+          ? startClusterSubscriber(client, nodes?.addresses ?? [], keys.channel, hub)
+          : startRedisSubscriber(client, keys.channel, hub)
       try {
         await subscriber
       } catch (error) {
@@ -305,4 +353,47 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
   // Sessions expire natively; the sweep keeps the revocation list from growing forever.
   const stopSweep = startSweeper(sweep, (a, b, c) => store.deleteExpired(a, b, c))
   return store
+}
+
+/** Cluster node URLs → addresses, plus the connection options (credentials, TLS) of the first. */
+function parseNodes(urls: unknown): { addresses: { host: string; port: number }[]; redisOptions: RedisOptions } {
+  if (!Array.isArray(urls) || urls.length === 0 || urls.length > 1000) {
+    throw new TypeError('The `nodes` option must be a non-empty array of redis:// or rediss:// URLs.')
+  }
+  const parsed = urls.map((url) => {
+    if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+      throw new TypeError('The `nodes` option must be a non-empty array of redis:// or rediss:// URLs.')
+    }
+    try {
+      return new URL(url)
+    } catch {
+      throw new TypeError('The `nodes` option must be a non-empty array of redis:// or rediss:// URLs.')
+    }
+  })
+  const first = parsed[0]!
+  const redisOptions: RedisOptions = {}
+  if (first.username) redisOptions.username = decodeURIComponent(first.username)
+  if (first.password) redisOptions.password = decodeURIComponent(first.password)
+  if (first.protocol === 'rediss:') redisOptions.tls = {}
+  return {
+    addresses: parsed.map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) })),
+    redisOptions,
+  }
+}
+
+/** The `Cluster` options for `nodes`: the per-node options nested, auto-pipelining at cluster level. */
+function clusterConnectionOptions(
+  connection: RedisOptions,
+  fromUrl: RedisOptions,
+  cluster: RedisStoreOptions['clusterOptions'],
+): ClusterOptions {
+  const { enableAutoPipelining, ...perNode } = connection
+  return {
+    enableAutoPipelining,
+    // A command for a master that is down is retried on `retryDelayOnFailover` (100 ms) per
+    // redirection: 6 of them bound it to about a second before the refresh answers 503.
+    maxRedirections: 6,
+    ...cluster,
+    redisOptions: { ...fromUrl, ...perNode },
+  }
 }
