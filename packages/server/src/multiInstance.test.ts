@@ -1,8 +1,10 @@
 /**
  * Many instances, for real: every scenario runs Latch servers as separate Node processes
- * (`testing/instance/server.ts`) on one Redis and on one Postgres. Shared test servers for the
- * non-destructive scenarios (each under its own key prefix / schema); a dedicated server per
- * store for the outage, which stops and restarts it. All clients use header transport.
+ * (`testing/instance/server.ts`) on one Redis, on a three-master Redis Cluster and on one
+ * Postgres. Shared test servers for the non-destructive scenarios (each under its own key prefix
+ * / schema); a dedicated server per store for the outage, which stops and restarts it (on the
+ * cluster: one master of this file's own cluster is stopped, last). All clients use header
+ * transport.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../test/namespaces.js'
@@ -22,9 +24,19 @@ import {
   dedicatedPostgres,
   dedicatedRedis,
 } from './testing/instance/dedicatedServers.js'
+import {
+  dropRedisClusterPrefix,
+  keySlot,
+  startRedisCluster,
+  subscribedNode,
+  type TestRedisCluster,
+} from './testing/instance/redisCluster.js'
+
+/** This file's Redis Cluster (data kept across a master's stop and start, for the outage). */
+let redisCluster: TestRedisCluster
 
 interface StoreKind {
-  kind: 'redis' | 'postgres'
+  kind: 'redis' | 'redis-cluster' | 'postgres'
   sharedUrl: () => string
   /** A fresh namespace: a Redis key prefix stem or a Postgres schema. */
   namespace: () => string
@@ -40,6 +52,13 @@ const KINDS: StoreKind[] = [
     namespace: () => `latch-test:${uniqueName('mi')}`,
     drop: (namespace) => dropRedisPrefix(`${namespace}:`),
     dedicated: dedicatedRedis,
+  },
+  {
+    kind: 'redis-cluster',
+    sharedUrl: () => redisCluster.urls,
+    namespace: () => `latch-test:${uniqueName('mic')}`,
+    drop: (namespace) => dropRedisClusterPrefix(redisCluster, `${namespace}:`),
+    dedicated: () => Promise.reject(new Error('the cluster outage stops a master of the shared cluster')),
   },
   {
     kind: 'postgres',
@@ -70,10 +89,22 @@ async function stats(instance: Instance): Promise<Record<string, number>> {
 }
 
 let program: Awaited<ReturnType<typeof bundleInstance>>
+let clusterStartMs = 0
 beforeAll(async () => {
-  program = await bundleInstance()
+  const started = performance.now()
+  ;[program, redisCluster] = await Promise.all([
+    bundleInstance(),
+    startRedisCluster({ persistent: true }).then((c) => {
+      clusterStartMs = Math.round(performance.now() - started)
+      return c
+    }),
+  ])
+  console.info(`[multi-instance redis-cluster] 3 masters up in ${clusterStartMs} ms`)
 }, 60_000)
-afterAll(() => program?.remove())
+afterAll(async () => {
+  program?.remove()
+  await redisCluster?.destroy()
+})
 
 describe.each(KINDS)('$kind: several server processes on one store', (store) => {
   let clusterOf: Cluster
@@ -83,11 +114,18 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
   let b: Instance
   let namespace: string
 
-  const envFor = (ns: string, url = store.sharedUrl()): Record<string, string> => ({
-    LATCH_STORE: store.kind,
-    LATCH_STORE_URL: url,
-    LATCH_NAMESPACE: ns,
-  })
+  // On the cluster, each instance gets the node list starting at another node, so the instances'
+  // subscribers sit on different nodes (the subscriber takes the first node that answers).
+  let rotation = 0
+  const envFor = (ns: string, url = store.sharedUrl(), firstNode = rotation++): Record<string, string> => {
+    const nodes = url.split(',')
+    const ordered = nodes.map((_, i) => nodes[(firstNode + i) % nodes.length]!)
+    return {
+      LATCH_STORE: store.kind,
+      LATCH_STORE_URL: store.kind === 'redis-cluster' ? ordered.join(',') : url,
+      LATCH_NAMESPACE: ns,
+    }
+  }
   const freshNamespace = () => {
     const ns = store.namespace()
     namespaces.push(ns)
@@ -149,6 +187,16 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
   }, 60_000)
 
   test('revoke on A: B refuses the access token within a second, with no store read per request', async () => {
+    if (store.kind === 'redis-cluster') {
+      // The push must cross nodes: A's and B's subscribers listen on different masters.
+      const [onA, onB] = await Promise.all([
+        subscribedNode(redisCluster, 'latch-A'),
+        subscribedNode(redisCluster, 'latch-B'),
+      ])
+      expect(onA).toBeDefined()
+      expect(onB).toBeDefined()
+      expect(onA!.port).not.toBe(onB!.port)
+    }
     const session = await login(a, 'revoke-user')
     const before = await stats(b)
     // B verifies (and caches) the token before the revocation, and another one it never saw.
@@ -185,49 +233,53 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
     await clusterOf.kill(c)
   }, 60_000)
 
-  test('instances starting at once agree on one signing key; a rotation by one is seen by the others', async () => {
-    const ns = freshNamespace()
-    const trio = await clusterOf.startTogether(['K1', 'K2', 'K3'], envFor(ns))
-    try {
-      const jwks = await Promise.all(trio.map((i) => call(i, 'GET', '/auth/session/jwks.json')))
-      expect(jwks[0].keys).toHaveLength(1)
-      expect(jwks[1]).toEqual(jwks[0])
-      expect(jwks[2]).toEqual(jwks[0])
-      const counts = await Promise.all(trio.map(stats))
-      expect(counts.reduce((n, s) => n + (s['addKey.won'] ?? 0), 0)).toBe(1)
-      // A token from any instance verifies on every other.
-      const sessions = await Promise.all(trio.map((i, n) => login(i, `key-user-${n}`)))
-      for (const session of sessions) {
-        expect(kidOf(session.accessToken!)).toBe(jwks[0].keys[0].kid)
-        for (const instance of trio) expect((await me(instance, session.accessToken!)).status).toBe(200)
-      }
+  // On the cluster the key ring is one slot like any single Redis (the conformance suite runs the
+  // same compare-and-swap race there); this 15 s scenario would add nothing cluster-specific.
+  if (store.kind !== 'redis-cluster') {
+    test('instances starting at once agree on one signing key; a rotation by one is seen by the others', async () => {
+      const ns = freshNamespace()
+      const trio = await clusterOf.startTogether(['K1', 'K2', 'K3'], envFor(ns))
+      try {
+        const jwks = await Promise.all(trio.map((i) => call(i, 'GET', '/auth/session/jwks.json')))
+        expect(jwks[0].keys).toHaveLength(1)
+        expect(jwks[1]).toEqual(jwks[0])
+        expect(jwks[2]).toEqual(jwks[0])
+        const counts = await Promise.all(trio.map(stats))
+        expect(counts.reduce((n, s) => n + (s['addKey.won'] ?? 0), 0)).toBe(1)
+        // A token from any instance verifies on every other.
+        const sessions = await Promise.all(trio.map((i, n) => login(i, `key-user-${n}`)))
+        for (const session of sessions) {
+          expect(kidOf(session.accessToken!)).toBe(jwks[0].keys[0].kid)
+          for (const instance of trio) expect((await me(instance, session.accessToken!)).status).toBe(200)
+        }
 
-      const [x, y, z] = trio as [Instance, Instance, Instance]
-      const oldKid = jwks[0].keys[0].kid as string
-      await call(x, 'POST', '/test/rotate-keys')
-      // X signs with the new key only after the activation delay (2 × the 1 s sync interval),
-      // by when Y and Z have read it from the store.
-      const rotated = await pollUntil(
-        async () => {
-          const session = await login(x, 'key-user-rotated')
-          return kidOf(session.accessToken!) === oldKid ? undefined : session
-        },
-        { timeoutMs: 15_000, intervalMs: 100, what: 'X to sign with the new key' },
-      )
-      for (const instance of [y, z]) {
-        expect((await me(instance, rotated.accessToken!)).status).toBe(200)
-        // Tokens of the old key keep verifying until they expire.
-        expect((await me(instance, sessions[0]!.accessToken!)).status).toBe(200)
-        // And the others sign with the new key too.
-        expect(kidOf((await login(instance, 'key-user-after')).accessToken!)).toBe(
-          kidOf(rotated.accessToken!),
+        const [x, y, z] = trio as [Instance, Instance, Instance]
+        const oldKid = jwks[0].keys[0].kid as string
+        await call(x, 'POST', '/test/rotate-keys')
+        // X signs with the new key only after the activation delay (2 × the 1 s sync interval),
+        // by when Y and Z have read it from the store.
+        const rotated = await pollUntil(
+          async () => {
+            const session = await login(x, 'key-user-rotated')
+            return kidOf(session.accessToken!) === oldKid ? undefined : session
+          },
+          { timeoutMs: 15_000, intervalMs: 100, what: 'X to sign with the new key' },
         )
-        expect((await call(instance, 'GET', '/auth/session/jwks.json')).keys).toHaveLength(2)
+        for (const instance of [y, z]) {
+          expect((await me(instance, rotated.accessToken!)).status).toBe(200)
+          // Tokens of the old key keep verifying until they expire.
+          expect((await me(instance, sessions[0]!.accessToken!)).status).toBe(200)
+          // And the others sign with the new key too.
+          expect(kidOf((await login(instance, 'key-user-after')).accessToken!)).toBe(
+            kidOf(rotated.accessToken!),
+          )
+          expect((await call(instance, 'GET', '/auth/session/jwks.json')).keys).toHaveLength(2)
+        }
+      } finally {
+        await Promise.all(trio.map((i) => clusterOf.kill(i)))
       }
-    } finally {
-      await Promise.all(trio.map((i) => clusterOf.kill(i)))
-    }
-  }, 60_000)
+    }, 60_000)
+  }
 
   test('kill -9 of an instance during a refresh storm loses no session', async () => {
     const clients = await Promise.all(
@@ -314,6 +366,13 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
     }
   }, 90_000)
 
+  if (store.kind === 'redis-cluster') {
+    test('one master stopped: its sessions refresh 503, the others refresh, nobody is signed out, all recover', async () => {
+      await clusterMasterDown(clusterOf, freshNamespace(), envFor, figures)
+    }, 120_000)
+    return
+  }
+
   test('store outage: verification keeps working, refresh is 503 with Retry-After, the same token works after', async () => {
     const server = await store.dedicated()
     const ns = store.kind === 'redis' ? 'latch' : 'latch_outage'
@@ -376,3 +435,105 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
     }
   }, 120_000)
 })
+
+/**
+ * The Redis Cluster outage: stop the master holding the key ring's slot (so background key syncs
+ * fail too) while P's subscriber listens on it. Sessions whose hash lives on that master answer
+ * refresh 503 (and work again, with the very token refused, once it is back); every other session
+ * refreshes; every access token keeps verifying on both instances; pushes work after.
+ */
+async function clusterMasterDown(
+  clusterOf: Cluster,
+  ns: string,
+  envFor: (ns: string, url?: string, firstNode?: number) => Record<string, string>,
+  figures: Record<string, unknown>,
+): Promise<void> {
+  const victim = redisCluster.nodeOfSlot(await keySlot(redisCluster, `${ns}:{keys}:order`))
+  const victimIndex = redisCluster.nodes.indexOf(victim)
+  const instances: Instance[] = []
+  try {
+    const [p, q] = await Promise.all([
+      clusterOf.start('P', envFor(ns, redisCluster.urls, victimIndex)),
+      clusterOf.start('Q', envFor(ns, redisCluster.urls, victimIndex + 1)),
+    ])
+    instances.push(p, q)
+    expect((await subscribedNode(redisCluster, 'latch-P'))?.port).toBe(victim.port)
+
+    // Sessions over every master, each refreshed later on the instance that created it.
+    const sessions = await Promise.all(
+      Array.from({ length: 18 }, async (_, n) => {
+        const instance = n % 2 === 0 ? p : q
+        const session = await login(instance, `down-user-${n}`)
+        const slot = await keySlot(redisCluster, `${ns}:session:{${session.sessionId}}`)
+        return { instance, session, onVictim: redisCluster.nodeOfSlot(slot) === victim }
+      }),
+    )
+    const down = sessions.filter((s) => s.onVictim)
+    const up = sessions.filter((s) => !s.onVictim)
+    // 18 random session ids miss one of three masters with probability (2/3)^18 < 0.1 %.
+    expect(down.length).toBeGreaterThan(0)
+    expect(up.length).toBeGreaterThan(0)
+
+    await redisCluster.stop(victim)
+    const stoppedAt = performance.now()
+    const answers = await Promise.all(sessions.map((s) => refresh(s.instance, s.session.refreshToken!)))
+    figures.clusterDownRefreshesMs = Math.round(performance.now() - stoppedAt)
+    for (const [i, s] of sessions.entries()) {
+      const answer = answers[i]!
+      if (s.onVictim) {
+        expect([answer.status, answer.error, answer.refreshToken]).toEqual([503, 'store_unavailable', null])
+        expect(Number(answer.retryAfter)).toBeGreaterThan(0)
+      } else {
+        expect([answer.status, answer.front?.gen]).toEqual([200, 1])
+      }
+    }
+    // Nobody is signed out: every access token, old and new, verifies on both instances.
+    const tokens = [
+      ...sessions.map((s) => s.session.accessToken!),
+      ...answers.filter((a) => a.status === 200).map((a) => a.accessToken!),
+    ]
+    for (const token of tokens) {
+      expect((await me(p, token)).status).toBe(200)
+      expect((await me(q, token)).status).toBe(200)
+    }
+    // The surviving sessions keep refreshing while the master is down (key syncs failing meanwhile).
+    await new Promise((r) => setTimeout(r, 1200))
+    const upAgain = await Promise.all(
+      up.map((s, i) =>
+        refresh(s.instance, answers[sessions.indexOf(s)]!.refreshToken!).then((a) => [i, a] as const),
+      ),
+    )
+    for (const [, answer] of upAgain) expect([answer.status, answer.front?.gen]).toEqual([200, 2])
+
+    await redisCluster.start(victim)
+    const restartedAt = performance.now()
+    // The very tokens refused during the outage work once the master is back.
+    for (const s of down) {
+      const back = await pollUntil(
+        async () => {
+          const answer = await refresh(s.instance, s.session.refreshToken!)
+          return answer.status === 503 ? undefined : answer
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: 'refresh to work again after the master is back' },
+      )
+      expect([back.status, back.front?.gen]).toEqual([200, 1])
+      expect((await me(p, back.accessToken!)).status).toBe(200)
+    }
+    figures.clusterRecoveredMs = Math.round(performance.now() - restartedAt)
+
+    // P's subscriber moved off the stopped master (and resynced): a revocation on Q reaches P.
+    const target = up[0]!
+    const [, latest] = upAgain[0]!
+    await call(q, 'POST', `/test/revoke/${target.session.sessionId}`)
+    const refused = await pollUntil(
+      async () => {
+        const answer = await me(p, latest.accessToken!)
+        return answer.status === 200 ? undefined : answer
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: 'P to refuse a session revoked on Q after the outage' },
+    )
+    expect(refused.error).toBe('unauthorized')
+  } finally {
+    await Promise.all(instances.map((i) => clusterOf.kill(i)))
+  }
+}

@@ -8,6 +8,7 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { pickRotation } from './memory.js'
 import { RevocationHub } from './RevocationHub.js'
+import { startClusterSubscriber } from './redisClusterSubscriber.js'
 import { decodeKey, decodeRevocation, decodeSession, encodeFields } from './redisCodec.js'
 import { redisKeys } from './redisKeys.js'
 import {
@@ -20,7 +21,6 @@ import {
   sweepRevocationsScript,
   touchUserIndexScript,
 } from './redisScripts.js'
-import { startClusterSubscriber } from './redisClusterSubscriber.js'
 import { startRedisSubscriber } from './redisSubscriber.js'
 import {
   EXPIRED_RETENTION_MS,
@@ -356,7 +356,10 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
 }
 
 /** Cluster node URLs → addresses, plus the connection options (credentials, TLS) of the first. */
-function parseNodes(urls: unknown): { addresses: { host: string; port: number }[]; redisOptions: RedisOptions } {
+function parseNodes(urls: unknown): {
+  addresses: { host: string; port: number }[]
+  redisOptions: RedisOptions
+} {
   if (!Array.isArray(urls) || urls.length === 0 || urls.length > 1000) {
     throw new TypeError('The `nodes` option must be a non-empty array of redis:// or rediss:// URLs.')
   }
@@ -376,7 +379,10 @@ function parseNodes(urls: unknown): { addresses: { host: string; port: number }[
   if (first.password) redisOptions.password = decodeURIComponent(first.password)
   if (first.protocol === 'rediss:') redisOptions.tls = {}
   return {
-    addresses: parsed.map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) })),
+    addresses: parsed.map((u) => ({
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(u.port || 6379),
+    })),
     redisOptions,
   }
 }

@@ -6,8 +6,14 @@
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { uniqueName } from '../../test/namespaces.js'
-import { startRedisCluster, type TestRedisCluster } from '../testing/instance/redisCluster.js'
+import {
+  dropRedisClusterPrefix,
+  keySlot,
+  startRedisCluster,
+  type TestRedisCluster,
+} from '../testing/instance/redisCluster.js'
 import { describeStoreConformance, makeRecord } from './conformance.js'
+import { HOUR, rotation } from './conformanceFixtures.js'
 import { redisStore } from './redis.js'
 import { redisKeys } from './redisKeys.js'
 import type { SessionStore } from './SessionStore.js'
@@ -22,22 +28,7 @@ afterAll(() => cluster?.destroy())
 
 const nodeUrls = () => cluster.nodes.map((n) => n.url)
 
-/** Deletes every key under `prefix` on every master (one key at a time: keys span slots). */
-async function dropPrefix(prefix: string): Promise<void> {
-  for (const node of cluster.nodes) {
-    const client = new Redis(node.url)
-    try {
-      let cursor = '0'
-      do {
-        const [next, found] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-        for (const key of found) await client.unlink(key)
-        cursor = next
-      } while (cursor !== '0')
-    } finally {
-      client.disconnect()
-    }
-  }
-}
+const dropPrefix = (prefix: string) => dropRedisClusterPrefix(cluster, prefix)
 
 const revokeAll = (store: SessionStore, id: string) =>
   store.revokeSessions([id], (r) => ({
@@ -112,7 +103,11 @@ describe('redisStore on a Redis Cluster', () => {
 
   it('pushes a revocation to a store subscribed on another node; resyncs and keeps pushing after its node connection is lost', async () => {
     const keyPrefix = `latch-test:${uniqueName('push')}:`
-    const [n1, n2, n3] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0], (typeof cluster.nodes)[0]]
+    const [n1, n2, n3] = cluster.nodes as [
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+      (typeof cluster.nodes)[0],
+    ]
     // The subscriber takes the first node of the list: A listens on n1, B on n2.
     const a = redisStore({
       nodes: [n1.url, n2.url, n3.url],
@@ -128,7 +123,10 @@ describe('redisStore on a Redis Cluster', () => {
       const seenA: string[] = []
       const seenB: string[] = []
       const onResyncB = vi.fn()
-      await a.subscribeRevocations({ onRevoked: (r) => seenA.push(...r.map((x) => x.sessionId)), onResync: () => {} })
+      await a.subscribeRevocations({
+        onRevoked: (r) => seenA.push(...r.map((x) => x.sessionId)),
+        onResync: () => {},
+      })
       await b.subscribeRevocations({
         onRevoked: (r) => seenB.push(...r.map((x) => x.sessionId)),
         onResync: onResyncB,
@@ -168,7 +166,10 @@ describe('redisStore on a Redis Cluster', () => {
     try {
       const store = redisStore({ client, keyPrefix })
       const seen: string[] = []
-      await store.subscribeRevocations({ onRevoked: (r) => seen.push(...r.map((x) => x.sessionId)), onResync: () => {} })
+      await store.subscribeRevocations({
+        onRevoked: (r) => seen.push(...r.map((x) => x.sessionId)),
+        onResync: () => {},
+      })
       const record = makeRecord()
       await store.createSession(record)
       expect(await store.getSession(record.id)).toEqual(record)
@@ -181,4 +182,37 @@ describe('redisStore on a Redis Cluster', () => {
       await dropPrefix(keyPrefix)
     }
   })
+
+  // Last in this file: it stops a master for good.
+  it('a rotation whose user index is on a stopped master fails before the compare-and-swap; a store that wrote the index needs no index command', async () => {
+    const keyPrefix = `latch-test:${uniqueName('order')}:`
+    const victim = cluster.nodes[2]!
+    const onVictim = async (key: string) => cluster.nodeOfSlot(await keySlot(cluster, key)) === victim
+    let userId = ''
+    for (let n = 0; userId === ''; n++) if (await onVictim(`${keyPrefix}user:u${n}`)) userId = `u${n}`
+    let record = makeRecord({ userId })
+    while (await onVictim(`${keyPrefix}session:{${record.id}}`)) record = makeRecord({ userId })
+    const writer = redisStore({ nodes: nodeUrls(), keyPrefix })
+    const reader = redisStore({ nodes: nodeUrls(), keyPrefix })
+    try {
+      await writer.createSession(record)
+      // The reader learns the owner from its read, not how long the index lives.
+      expect(await reader.getSession(record.id)).toEqual(record)
+      await cluster.stop(victim)
+      await expect(reader.rotateSession(record.id, record.currentHash, rotation(record))).rejects.toThrow()
+      // Nothing was rotated: the presented token is still current, so the client's retry works.
+      expect(await reader.getSession(record.id)).toEqual(record)
+      // The writer set the index's TTL with slack: this rotation needs only the session's master.
+      expect(
+        await writer.rotateSession(
+          record.id,
+          record.currentHash,
+          rotation(record, { expiresAt: record.expiresAt + HOUR }),
+        ),
+      ).toBe(true)
+    } finally {
+      await writer.close()
+      await reader.close()
+    }
+  }, 30_000)
 })

@@ -98,18 +98,15 @@ export function startClusterSubscriber(
         if (from === channel) hub.publishJson(message)
       })
       sub.once('end', onLost)
-      sub.subscribe(channel).then(
-        () => {
-          if (stopped || lost) return
-          failures = 0
-          if (subscribedOnce) hub.resync()
-          else {
-            subscribedOnce = true
-            resolve(handle)
-          }
-        },
-        onLost,
-      )
+      sub.subscribe(channel).then(() => {
+        if (stopped || lost) return
+        failures = 0
+        if (subscribedOnce) hub.resync()
+        else {
+          subscribedOnce = true
+          resolve(handle)
+        }
+      }, onLost)
     }
     if (candidates().length > 0) attempt()
     else {

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { Redis } from 'ioredis'
 import { freePort, redisPing } from './dedicatedServers.js'
 
 const REDIS_SERVER = process.env.LATCH_REDIS_SERVER ?? '/usr/bin/redis-server'
@@ -45,7 +46,9 @@ export interface TestRedisCluster {
 }
 
 async function cli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })
+  const { stdout } = await run(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 10_000,
+  })
   return stdout
 }
 
@@ -61,7 +64,10 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
 export async function startRedisCluster({
   masters = 3,
   persistent = false,
-}: { masters?: number; persistent?: boolean } = {}): Promise<TestRedisCluster> {
+}: {
+  masters?: number
+  persistent?: boolean
+} = {}): Promise<TestRedisCluster> {
   for (const bin of [REDIS_SERVER, REDIS_CLI]) {
     if (!existsSync(bin)) throw new Error(`Cluster tests need ${bin}. Install it: ${INSTALL}`)
   }
@@ -132,7 +138,14 @@ export async function startRedisCluster({
     await Promise.all(nodes.map(spawnNode))
     await run(
       REDIS_CLI,
-      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
       { timeout: 30_000 },
     )
     await waitFor('cluster_state:ok on every node', clusterOk)
@@ -145,7 +158,10 @@ export async function startRedisCluster({
     await waitFor('every node to know every slot', async () => {
       for (const node of nodes) {
         const info = await cli(node.port, 'cluster', 'info')
-        if (!info.includes('cluster_slots_assigned:16384') || !info.includes(`cluster_known_nodes:${masters}`))
+        if (
+          !info.includes('cluster_slots_assigned:16384') ||
+          !info.includes(`cluster_known_nodes:${masters}`)
+        )
           return false
       }
       return true
@@ -175,4 +191,47 @@ export async function startRedisCluster({
     },
     destroy,
   }
+}
+
+/** Deletes every key under `prefix` on every running master (one key at a time: keys span slots). */
+export async function dropRedisClusterPrefix(cluster: TestRedisCluster, prefix: string): Promise<void> {
+  for (const node of cluster.nodes) {
+    const client = new Redis(node.url, { maxRetriesPerRequest: 0, retryStrategy: () => null })
+    client.on('error', () => {})
+    try {
+      let cursor = '0'
+      do {
+        const [next, found] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+        await Promise.all(found.map((key) => client.unlink(key)))
+        cursor = next
+      } while (cursor !== '0')
+    } finally {
+      client.disconnect()
+    }
+  }
+}
+
+/** The hash slot of `key` (asked of the first node that answers). */
+export async function keySlot(cluster: TestRedisCluster, key: string): Promise<number> {
+  let last: unknown
+  for (const node of cluster.nodes) {
+    try {
+      return Number((await cli(node.port, 'cluster', 'keyslot', key)).trim())
+    } catch (error) {
+      last = error
+    }
+  }
+  throw last
+}
+
+/** The master on which a connection named `name` is subscribed, if any. */
+export async function subscribedNode(
+  cluster: TestRedisCluster,
+  name: string,
+): Promise<ClusterNodeInfo | undefined> {
+  for (const node of cluster.nodes) {
+    const list = await cli(node.port, 'client', 'list').catch(() => '')
+    if (list.split('\n').some((l) => l.includes(`name=${name} `) && / sub=1 /.test(l))) return node
+  }
+  return undefined
 }

@@ -5,7 +5,8 @@
  * manager is ready. It never prints a token.
  *
  * Configuration (environment):
- * - `LATCH_STORE` `redis` | `postgres`, `LATCH_STORE_URL` the server's URL,
+ * - `LATCH_STORE` `redis` | `redis-cluster` | `postgres`, `LATCH_STORE_URL` the server's URL (for
+ *   `redis-cluster`, the nodes' URLs, comma-separated),
  * - `LATCH_NAMESPACE` Redis key prefix (`<ns>:`) or Postgres schema (`<ns>`), so tests do not collide,
  * - `LATCH_KEY_SYNC_INTERVAL` (default `1s`), `LATCH_REUSE_GRACE` (default `10s`),
  *   `LATCH_ACCESS_TTL` (default `10m`),
@@ -60,8 +61,14 @@ function openStore(): SessionStore {
   const url = env('LATCH_STORE_URL')
   const namespace = env('LATCH_NAMESPACE')
   if (kind === 'redis') return redisStore({ url, keyPrefix: `${namespace}:` })
+  if (kind === 'redis-cluster') {
+    // The subscriber takes the first node that answers: tests order the list per instance. Named
+    // connections let a test see on which node each instance's subscriber sits.
+    const connectionName = `latch-${process.env.LATCH_INSTANCE_NAME ?? process.pid}`
+    return redisStore({ nodes: url.split(','), keyPrefix: `${namespace}:`, redisOptions: { connectionName } })
+  }
   if (kind === 'postgres') return postgresStore({ connectionString: url, schema: namespace })
-  throw new Error(`LATCH_STORE must be redis or postgres, not ${kind}`)
+  throw new Error(`LATCH_STORE must be redis, redis-cluster or postgres, not ${kind}`)
 }
 
 async function main(): Promise<void> {
