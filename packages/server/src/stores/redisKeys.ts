@@ -1,7 +1,12 @@
 /**
- * Key layout of the Redis store. Laid out for Redis Cluster: every Lua script touches keys of one
- * hash slot, which `{…}` hash tags guarantee (all keys of one session, of the revocation list, of
- * the key ring). The prefix may not contain braces, so it can never become the hash tag.
+ * Key layout of the Redis store. Laid out for Redis Cluster: every command and Lua script touches
+ * keys of one hash slot, which `{…}` hash tags guarantee (all keys of one session, of the
+ * revocation list, of the key ring). The prefix may not contain braces, so it can never become the
+ * hash tag. Slot choices (docs/many-instances.md, "Redis Cluster"): a session by its id and a
+ * user's index by its whole key, so both spread over the masters and are never used together in
+ * one command; the shared keys on the fixed tags `{keys}`, `{secrets}`, `{revocations}` (slots
+ * 2915, 8731, 10721 whatever the prefix), unchanged from single-Redis deployments so their data
+ * moves into a cluster as it is.
  */
 export function redisKeys(prefix: string) {
   return {
