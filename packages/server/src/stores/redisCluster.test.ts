@@ -87,7 +87,10 @@ describe('redisStore on a Redis Cluster', () => {
       // Keys used together by one script share a slot.
       expect(await slot(keys.revocationIndex)).toBe(await slot(keys.revocationData))
       expect(await slot(keys.keyOrder)).toBe(await slot(keys.keyData))
-      expect(await slot(keys.keyOrder)).toBe(await slot('{keys}'))
+      // The fixed slots docs/many-instances.md names, whatever the prefix.
+      expect([await slot(keys.keyOrder), await slot(keys.secrets), await slot(keys.revocationIndex)]).toEqual(
+        [2915, 8731, 10721],
+      )
       // Sessions spread over the masters: 30 sessions on one master would mean a bad tag.
       const ids = Array.from({ length: 30 }, () => makeRecord().id)
       const masters = new Set(
