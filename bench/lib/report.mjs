@@ -3,7 +3,19 @@
 import { bytes, duration, fixed, int, megabytes, verdict } from './stats.mjs'
 
 const HTTP_TARGET = 0.95
-const REFRESH_TARGETS = { sqlite: 5000, redis: 10_000 }
+const REFRESH_TARGETS = { sqlite: 5000 }
+/** Redis refresh throughput relative to the memory store's in the same run (issue #10, item 4). */
+const REDIS_VS_MEMORY = 0.7
+/** Node CPU per refresh with the memory store (issue #10, item 4). */
+const MEMORY_REFRESH_CPU_US = 100
+/** Heap per verify-cache entry and the default bound (issue #10, item 1). */
+const CACHE_ENTRY_BYTES = 150
+const CACHE_BOUND_MIN = 100_000
+/** Section 7: protected ÷ bare by req/s and by server CPU, per distinct-session count (issue #10, item 3). */
+const SCALE_TARGETS = [
+  { count: 1, limit: 0.95 },
+  { count: 100_000, limit: 0.93 },
+]
 const ACCESS_TOKEN_LIMIT = 300
 const CLIENT_LIMIT = 5000
 
@@ -72,6 +84,21 @@ function summaryRows(r) {
       verdict(best, target, 'higher', (v) => `${int(v)}/s`),
     ])
   }
+  const memoryStore = stores.memory && !stores.memory.error ? stores.memory : null
+  const redisStore = stores.redis && !stores.redis.error ? stores.redis : null
+  if (r.sections.refresh) {
+    rows.push([
+      'Node CPU per refresh, memory store (50 concurrent sessions)',
+      `≤ ${MEMORY_REFRESH_CPU_US} µs`,
+      verdict(memoryStore?.concurrent.cpuUs, MEMORY_REFRESH_CPU_US, 'lower', (v) => `${int(v)} µs`),
+    ])
+    const best = (st) => (st ? Math.max(st.sequential.perSec, st.concurrent.perSec) : Number.NaN)
+    rows.push([
+      'Refresh throughput, redis ÷ memory store, same run (best of sequential / 50 concurrent)',
+      `≥ ${REDIS_VS_MEMORY}`,
+      verdict(best(redisStore) / best(memoryStore), REDIS_VS_MEMORY, 'higher'),
+    ])
+  }
   const tokens = r.sections.sizes?.tokens
   rows.push([
     'Access token, no custom claims',
@@ -101,6 +128,59 @@ function summaryRows(r) {
         ? '✅ holds (oldest evicted, newest hit)'
         : '❌ oldest tokens still hit'
       : '⚠️ not measured',
+  ])
+  if (cache) {
+    rows.push([
+      'Heap per verify-cache entry',
+      `≤ ${CACHE_ENTRY_BYTES} B`,
+      verdict(cache.bytesPerEntry, CACHE_ENTRY_BYTES, 'lower', (v) => `${int(v)} B`),
+    ])
+  }
+  rows.push(...scaleSummaryRows(r))
+  return rows
+}
+
+/** Both measures of one section-7 variant against a limit: met only when both are. */
+function scaleVerdict(v, limit) {
+  if (!v) return '⚠️ not measured'
+  const figures = `req/s ratio ${fixed(v.ratio)} (rounds ${fixed(v.ratioSpread.min)}–${fixed(v.ratioSpread.max)}), CPU-time ratio ${fixed(v.cpuRatio)}`
+  if (v.ratio >= limit && v.cpuRatio >= limit) return `✅ met: ${figures}`
+  if (v.ratio < limit && v.cpuRatio < limit)
+    return `❌ missed: ${figures} (×${fixed(Math.max(v.ratio, v.cpuRatio) / limit)} of the target at best)`
+  return `⚠️ one of two: ${figures}`
+}
+
+function scaleSummaryRows(r) {
+  const sc = r.sections.scale
+  if (!sc) return []
+  const rows = SCALE_TARGETS.map(({ count, limit }) => {
+    const at = sc.byCount.find((c) => c.count === count)
+    return [
+      `Cost as work grows: Latch ÷ bare at ${int(count)} distinct active session${count === 1 ? '' : 's'}${count > 1 ? ' (warm)' : ''}, req/s and server CPU`,
+      `≥ ${limit}`,
+      at
+        ? scaleVerdict(
+            at.variants.find((v) => v.id === 'latch'),
+            limit,
+          )
+        : `⚠️ not measured (counts: ${sc.counts.join(', ')})`,
+    ]
+  })
+  const largest = sc.byCount.at(-1)
+  const stats = largest?.latch
+  rows.push([
+    'Verify cache: default bound (`sessions.stats().verifyCache.maxEntries`)',
+    `≥ ${int(CACHE_BOUND_MIN)} entries`,
+    stats?.statsAvailable
+      ? verdict(stats.stats.verifyCache.maxEntries, CACHE_BOUND_MIN, 'higher', (v) => int(v))
+      : '⚠️ `sessions.stats()` not available in this build',
+  ])
+  rows.push([
+    `Verify cache hit rate, measured rounds at ${int(largest?.count)} sessions (warm)`,
+    'report',
+    stats?.rounds
+      ? `${pct(stats.rounds.hitRate)} (${int(stats.rounds.hits)} hits, ${int(stats.rounds.misses)} misses)`
+      : '⚠️ `sessions.stats()` not available in this build',
   ])
   return rows
 }
@@ -248,6 +328,30 @@ function refreshSection(r) {
     if (s.error) return [store, `failed: ${s.error}`, '', '', '', '']
     const target = REFRESH_TARGETS[store]
     const best = Math.max(s.sequential.perSec, s.concurrent.perSec)
+    const memory = rf.stores.memory && !rf.stores.memory.error ? rf.stores.memory : null
+    if (store === 'redis' && memory) {
+      const relative = best / Math.max(memory.sequential.perSec, memory.concurrent.perSec)
+      return [
+        store,
+        int(s.sequential.perSec),
+        int(s.concurrent.perSec),
+        `${int(s.contended.perSec)} (${int(s.contended.bursts)} bursts, 1 rotation each)`,
+        `${int(s.concurrent.cpuUs)} µs → ${int(1e6 / s.concurrent.cpuUs)}/s`,
+        `≥ ${REDIS_VS_MEMORY} × memory`,
+        verdict(relative, REDIS_VS_MEMORY, 'higher', (x) => `${fixed(x)} × memory`),
+      ]
+    }
+    if (store === 'memory') {
+      return [
+        store,
+        int(s.sequential.perSec),
+        int(s.concurrent.perSec),
+        `${int(s.contended.perSec)} (${int(s.contended.bursts)} bursts, 1 rotation each)`,
+        `${int(s.concurrent.cpuUs)} µs → ${int(1e6 / s.concurrent.cpuUs)}/s`,
+        `CPU ≤ ${MEMORY_REFRESH_CPU_US} µs`,
+        verdict(s.concurrent.cpuUs, MEMORY_REFRESH_CPU_US, 'lower', (x) => `${int(x)} µs`),
+      ]
+    }
     return [
       store,
       int(s.sequential.perSec),
@@ -492,6 +596,231 @@ function memorySection(r) {
   ].join('\n')
 }
 
+const ms = (x) => (Number.isFinite(x) ? (x < 1000 ? `${fixed(x, 0)} ms` : `${fixed(x / 1000, 1)} s`) : '—')
+
+/** How each variant's session is revoked by the probe, for the revocation table. */
+const REVOKED_BY = {
+  latch: '`sessions.revokeSession(sessionId)` (memory store; the revocation list is pushed to the manager)',
+  'express-session': 'connect-redis `store.destroy(sid)` (Redis `DEL`)',
+  'better-auth': '`internalAdapter.deleteSession(token)` (what its revoke endpoints call)',
+  'better-auth-cache':
+    '`internalAdapter.deleteSession(token)`; the session-data cookie was renewed just before',
+}
+
+function revocationCell(p, maxAgeSec) {
+  if (!p) return ['—', '—', '—']
+  if (p.error) return [`failed: ${p.error}`, '', '']
+  const refused = p.refused
+    ? `refused ${ms(p.refusedAfterMs)} after the revocation returned`
+    : `**still accepted** when the probe stopped, ${ms(p.capMs)} after (maxAge ${maxAgeSec} s)`
+  return [
+    int(p.acceptedRequests),
+    p.lastAcceptedMs === null ? 'none' : `until ${ms(p.lastAcceptedMs)}`,
+    refused,
+  ]
+}
+
+function scaleSection(r) {
+  const sc = r.sections.scale
+  if (!sc) return sectionError(r, 'scale')
+  const counts = sc.byCount.map((c) => c.count)
+  const ids = sc.byCount[0].variants.map((v) => v.id)
+  const at = (count, id) => sc.byCount.find((c) => c.count === count)?.variants.find((v) => v.id === id)
+  const label = (id) => {
+    const v = at(counts[0], id)
+    return v.highlight ? `**${v.label}**` : v.label
+  }
+  const ratioRows = ids.map((id) =>
+    id === 'bare'
+      ? [
+          `${label(id)}: req/s, server CPU per request`,
+          ...counts.map((c) => `${int(at(c, id).rps)}/s, ${fixed(at(c, id).cpuUsPerRequest, 0)} µs`),
+        ]
+      : [
+          label(id),
+          ...counts.map((c) => {
+            const v = at(c, id)
+            const cell = `${fixed(v.ratio)} / ${fixed(v.cpuRatio)}`
+            return v.highlight ? `**${cell}**` : cell
+          }),
+        ],
+  )
+  const detailRows = []
+  for (const c of counts)
+    for (const id of ids) {
+      const v = at(c, id)
+      detailRows.push([
+        int(c),
+        label(id),
+        `${int(v.rps)} (${int(v.rpsSpread.min)}–${int(v.rpsSpread.max)})`,
+        `${fixed(v.p50, 0)} / ${fixed(v.p99, 0)} ms`,
+        id === 'bare'
+          ? '1 (limit)'
+          : `${fixed(v.ratio)} (${fixed(v.ratioSpread.min)}–${fixed(v.ratioSpread.max)})`,
+        `${fixed(v.cpuUsPerRequest, 1)} µs`,
+        id === 'bare'
+          ? '1 (limit)'
+          : `${fixed(v.cpuRatio)} (${fixed(v.cpuRatioSpread.min)}–${fixed(v.cpuRatioSpread.max)})`,
+        v.warm
+          ? `${int(v.warm.rps)} req/s`
+          : v.minted
+            ? `${int(v.minted.count)} minted in ${ms(v.minted.ms)}`
+            : '—',
+      ])
+    }
+  const memoryCounts = counts.filter((c) => c >= 10_000)
+  const storeNote = {
+    latch: 'in the heap (memory store)',
+    'express-session': 'Redis `used_memory`',
+    'better-auth': 'SQLite file (users + sessions)',
+    'better-auth-cache': 'SQLite file (users + sessions)',
+  }
+  const memoryRows = []
+  for (const c of memoryCounts)
+    for (const id of ids.filter((x) => x !== 'bare')) {
+      const v = at(c, id)
+      memoryRows.push([
+        int(c),
+        label(id),
+        `${int(v.memory.heapPerSession)} B`,
+        `${int(v.memory.rssPerSession)} B`,
+        v.memory.storePerSession === null
+          ? storeNote[id]
+          : `${int(v.memory.storePerSession)} B (${storeNote[id]})`,
+        ms(v.populate?.ms),
+      ])
+    }
+  const largest = sc.byCount.at(-1)
+  const revocation = largest.revocation ?? {}
+  const revocationRows = ids
+    .filter((id) => id !== 'bare')
+    .map((id) => [label(id), REVOKED_BY[id], ...revocationCell(revocation[id], sc.cookieCacheMaxAgeSec)])
+  const statsOf = (c) => sc.byCount.find((x) => x.count === c).latch
+  const cacheRows = counts.map((c) => {
+    const l = statsOf(c)
+    if (!l.statsAvailable) return [int(c), '`stats()` not available', '', '', '', '']
+    const w = l.warm
+    const rd = l.rounds
+    return [
+      int(c),
+      int(l.stats.verifyCache.maxEntries),
+      int(l.stats.verifyCache.entries),
+      w ? `${int(w.hits)} / ${int(w.misses)}` : '—',
+      rd ? `${int(rd.hits)} / ${int(rd.misses)} / ${int(rd.evictions)}` : '—',
+      rd ? `**${pct(rd.hitRate)}**` : '—',
+    ]
+  })
+  const anyStats = sc.byCount.some((c) => c.latch.statsAvailable)
+  const cache = at(counts.at(-1), 'better-auth-cache')
+  const howOf = (id) => at(counts.at(-1), id)?.populate?.how ?? '—'
+  const out = [
+    '## 7. Cost as work grows',
+    '',
+    `The same JSON handler on \`GET /api/me\` behind Latch and behind what users pick instead, at ${counts.map(int).join(', ')} distinct active sessions. ` +
+      `Real HTTP over loopback: express, cookie transport, autocannon in **another** process, ${sc.connections} connections; request k carries the k-th of N ` +
+      'distinct session cookies (cycling through the list, the position kept from one run to the next, so the whole set is visited in order — ' +
+      'the least favourable order for a bounded cache). For each count: fresh server processes, every protected variant checked to answer 200 with ' +
+      `a first, middle and last session and 401 without; then ${sc.rounds} interleaved round${sc.rounds === 1 ? '' : 's'} (order rotated per round) of ` +
+      `${sc.warmupSec} s warm-up (2 s in the first round) + ${sc.durationSec} s measured per variant; each ratio is the median of the per-round ratios to the ` +
+      'bare route of the same round. Any non-2xx answer under load fails the run.',
+    '',
+    `![Cost as work grows](bench/scale.svg)`,
+    '',
+    'Protected ÷ bare, **by req/s / by server CPU** (the bare row gives its absolute figures):',
+    '',
+    table(['variant', ...counts.map((c) => `${int(c)} session${c === 1 ? '' : 's'}`)], ratioRows),
+    '',
+    '- *Warm*: Latch keeps a verify-cache entry per token, so every cookie is used once over HTTP before the measured rounds (the *warm pass* ' +
+      "column; on a cache miss that is a signature check). The better-auth cookie cache's per-session state is the signed session-data cookie a " +
+      'browser holds: one real cookie is issued by `getSession`, and every session gets a copy with its own fields, signed as better-auth signs ' +
+      'them, just before the rounds (a `getSession` per session costs milliseconds here: 100 000 of them would not fit the run); the harness checks ' +
+      'they are answered from the cache (200, no renewed cookie). express-session and better-auth without the cache read their store on every ' +
+      'request and get the same warm-up as every run.',
+    "- *Server CPU* is the server process's user + system time per request served (`process.cpuUsage()`); the CPU ratio is bare ÷ variant, the " +
+      "throughput ratio the server would reach with a core to itself. Redis runs in its own process, so the express-session row's CPU ratio leaves " +
+      "out Redis's own work; better-auth's SQLite runs inside the server process and is counted.",
+    "- The bare route receives Latch's cookies (a browser sends them there too), so every comparison isolates the guard, not header parsing.",
+    `- *better-auth*: ${'`'}better-auth${'`'} with email + password on SQLite (better-sqlite3, WAL, \`synchronous = NORMAL\`), \`auth.api.getSession({ headers: fromNodeHeaders(req.headers), returnHeaders: true })\` ` +
+      'per request (any renewed cookie is forwarded). *+ cookieCache*: `session.cookieCache: { enabled: true, maxAge: ' +
+      `${sc.cookieCacheMaxAgeSec} }\` (seconds; its documented default is 300): the load generator keeps each session's cookies like a browser's jar, so a ` +
+      `renewed session-data cookie is used from the next request on${cache?.renewed !== undefined ? ` (${int(cache.renewed)} renewals in the measured rounds at ${int(counts.at(-1))} sessions, of ${int(cache.requests)} requests)` : ''}.`,
+    `- *Sessions*: Latch — ${howOf('latch')}. express-session — ${howOf('express-session')}. better-auth — ${howOf('better-auth')}. ` +
+      "Requests are always real HTTP. Each variant also holds one more session, kept out of the load: the revocation probe's.",
+    '- **2-core caveat**: the server (one thread) and autocannon (one thread) each need a core; anything else on the VM (Redis for the ' +
+      'express-session row, other work on this shared machine) takes from one of them. Absolute req/s is a lower bound; the ratios, taken within ' +
+      'the same rounds, are the result, and the CPU ratio is the steadier of the two.',
+    '',
+    '<details><summary>Every variant and count</summary>',
+    '',
+    table(
+      [
+        'sessions',
+        'variant',
+        'req/s median (min–max)',
+        'latency p50 / p99',
+        'req/s ÷ bare (min–max)',
+        'server CPU per request',
+        'CPU ratio (min–max)',
+        'warm pass',
+      ],
+      detailRows,
+    ),
+    '',
+    '</details>',
+    '',
+  ]
+  if (memoryRows.length) {
+    out.push(
+      '**Memory per active session**, in the server process, started with `--expose-gc`: heap used and RSS after full collections, once the sessions are ' +
+        "created and warmed, minus the same reading before any session, ÷ sessions; and the store's own footprint where it lives outside the heap.",
+      '',
+      table(
+        [
+          'sessions',
+          'variant',
+          'heap Δ per session',
+          'RSS Δ per session',
+          'store per session',
+          'creating them took',
+        ],
+        memoryRows,
+      ),
+      '',
+      "- Latch's heap figure holds both the memory store's records and the verify-cache entries (section 6 separates them); the other variants keep no " +
+        'per-session state in the process, so their heap figure is noise around zero, and their sessions live in the store column.',
+      '',
+    )
+  }
+  out.push(
+    `**How long a revoked session is still accepted** — measured at ${int(largest.count)} sessions, mid-load: in the last round, while autocannon loads ` +
+      'the variant, the harness revokes the probe session (used just before, so it is active and, for the cookie cache, holds a fresh session-data cookie) and ' +
+      'polls `GET /api/me` with its cookie (every 20 ms for 2 s, then every 500 ms) until refused.',
+    '',
+    table(
+      ['variant', 'revoked by', 'requests accepted after the revocation', 'last accepted', 'refused'],
+      revocationRows,
+    ),
+    '',
+  )
+  out.push(
+    anyStats
+      ? `**Latch's verify cache** during the load, from \`sessions.stats()\`:\n\n${table(
+          [
+            'sessions',
+            'bound (maxEntries)',
+            'entries after the rounds',
+            'warm pass: hits / misses',
+            'measured rounds: hits / misses / evictions',
+            'hit rate in the measured rounds',
+          ],
+          cacheRows,
+        )}`
+      : "**Latch's verify cache**: `sessions.stats()` not available in the build measured, so its bound, entries and hit rate are not shown.",
+    '',
+  )
+  return out.join('\n')
+}
+
 function sectionError(r, name) {
   return r.errors[name] ? `## ${name}\n\n❌ This section failed in this run: ${r.errors[name]}` : ''
 }
@@ -661,6 +990,7 @@ export function renderReport(r) {
     sizesSection,
     crossTabSection,
     memorySection,
+    scaleSection,
   ]) {
     const text = section(r)
     if (text) parts.push(text, '')
@@ -672,6 +1002,7 @@ export function renderReport(r) {
     'pnpm install',
     'pnpm bench            # = pnpm build && node bench/run.mjs  (~5 minutes)',
     'node bench/run.mjs --only=http,sizes   # some sections, packages already built',
+    'node bench/run.mjs --only=scale        # section 7 alone (~6 minutes; --quick: 1 to 10 000 sessions)',
     'node bench/run.mjs --quick             # one short round of everything (checks the harness)',
     '```',
     '',
