@@ -742,7 +742,7 @@ function scaleSection(r) {
     "- The bare route receives Latch's cookies (a browser sends them there too), so every comparison isolates the guard, not header parsing.",
     `- *better-auth*: ${'`'}better-auth${'`'} with email + password on SQLite (better-sqlite3, WAL, \`synchronous = NORMAL\`), \`auth.api.getSession({ headers: fromNodeHeaders(req.headers), returnHeaders: true })\` ` +
       'per request (any renewed cookie is forwarded). *+ cookieCache*: `session.cookieCache: { enabled: true, maxAge: ' +
-      `${sc.cookieCacheMaxAgeSec} }\` (seconds; its documented default is 300): the load generator keeps each session's cookies like a browser's jar, so a ` +
+      `${sc.cookieCacheMaxAgeSec} }\` (seconds; better-auth's default is 300): the load generator keeps each session's cookies like a browser's jar, so a ` +
       `renewed session-data cookie is used from the next request on${cache?.renewed !== undefined ? ` (${int(cache.renewed)} renewals in the measured rounds at ${int(counts.at(-1))} sessions, of ${int(cache.requests)} requests)` : ''}.`,
     `- *Sessions*: Latch — ${howOf('latch')}. express-session — ${howOf('express-session')}. better-auth — ${howOf('better-auth')}. ` +
       "Requests are always real HTTP. Each variant also holds one more session, kept out of the load: the revocation probe's.",
@@ -1000,7 +1000,7 @@ export function renderReport(r) {
     '',
     '```sh',
     'pnpm install',
-    'pnpm bench            # = pnpm build && node bench/run.mjs  (~5 minutes)',
+    'pnpm bench            # = pnpm build && node bench/run.mjs  (~11 minutes)',
     'node bench/run.mjs --only=http,sizes   # some sections, packages already built',
     'node bench/run.mjs --only=scale        # section 7 alone (~6 minutes; --quick: 1 to 10 000 sessions)',
     'node bench/run.mjs --quick             # one short round of everything (checks the harness)',
@@ -1008,7 +1008,7 @@ export function renderReport(r) {
     '',
     'Needs `redis-server` and PostgreSQL 15 (`/usr/lib/postgresql/15/bin`), as the tests do (`scripts/setup.sh` installs them): ' +
       'the bench starts its own throwaway servers on free 127.0.0.1 ports and removes them at the end. Every load loop is bounded ' +
-      'in count and time; the whole run aborts after 20 minutes. Run it on a quiet machine: the figures are CPU-bound and these VMs are shared.',
+      'in count and time; the whole run aborts after 30 minutes. Run it on a quiet machine: the figures are CPU-bound and these VMs are shared.',
     '',
   )
   if (Object.keys(r.errors).length) {
