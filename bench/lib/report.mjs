@@ -940,6 +940,33 @@ function findings(r) {
       out.push(parts.join(' '))
     }
   }
+  const sc = r.sections.scale
+  if (sc) {
+    const largest = sc.byCount.at(-1)
+    const first = sc.byCount[0]
+    const v = (c, id) => c.variants.find((x) => x.id === id)
+    const pair = (x) => `${fixed(x?.ratio)} by req/s, ${fixed(x?.cpuRatio)} by CPU`
+    const st = largest.latch
+    const cache = st.statsAvailable
+      ? `its verify cache (bound ${int(st.stats.verifyCache.maxEntries)}) answered ${pct(st.rounds?.hitRate)} of the measured requests from the cache`
+      : "`sessions.stats()` is not available in this build, so the verify cache's bound and hit rate are not shown"
+    const rev = largest.revocation?.['better-auth-cache']
+    out.push(
+      `- **Cost as work grows (section 7): Latch ÷ bare = ${pair(v(first, 'latch'))} at ${int(first.count)} session${first.count === 1 ? '' : 's'}, ` +
+        `${pair(v(largest, 'latch'))} at ${int(largest.count)}**; at ${int(largest.count)} sessions ${cache}. Beside it at ${int(largest.count)}: ` +
+        `express-session + Redis ${pair(v(largest, 'express-session'))}, better-auth ${pair(v(largest, 'better-auth'))}, ` +
+        `better-auth with its cookie cache ${pair(v(largest, 'better-auth-cache'))}` +
+        (rev && !rev.error
+          ? `; the cookie cache accepted a revoked session for ${rev.refused ? ms(rev.lastAcceptedMs ?? 0) : `more than ${ms(rev.capMs)}`} (maxAge ${sc.cookieCacheMaxAgeSec} s)` +
+            `; refused at the first request after the revocation: ${
+              Object.entries(largest.revocation)
+                .filter(([, p]) => p.refused && p.acceptedRequests === 0)
+                .map(([id]) => v(largest, id).label)
+                .join(', ') || 'none'
+            }.`
+          : '.'),
+    )
+  }
   const client = r.sections.sizes?.bundles?.clientMinimal
   if (client && client.gzip > CLIENT_LIMIT) {
     const modules = r.sections.sizes.bundles.clientMinimalBySource?.modules ?? []
