@@ -553,7 +553,7 @@ function memorySection(r) {
   return [
     '## 6. Memory',
     '',
-    'Each part in its own process started with `--expose-gc`; every reading follows full collections.',
+    'Each part in its own process started with `--expose-gc`; every reading follows full collections. *Heap* counts the V8 heap plus ArrayBuffer backing stores (`heapUsed + arrayBuffers`).',
     '',
     table(
       ['what', 'value'],
@@ -771,7 +771,7 @@ function scaleSection(r) {
   ]
   if (memoryRows.length) {
     out.push(
-      '**Memory per active session**, in the server process, started with `--expose-gc`: heap used and RSS after full collections, once the sessions are ' +
+      '**Memory per active session**, in the server process, started with `--expose-gc`: heap used (plus ArrayBuffer backing stores) and RSS after full collections, once the sessions are ' +
         "created and warmed, minus the same reading before any session, ÷ sessions; and the store's own footprint where it lives outside the heap.",
       '',
       table(

@@ -355,7 +355,12 @@ async function login(path, body = {}) {
 async function memory() {
   for (let i = 0; i < 3; i++) globalThis.gc?.()
   const m = process.memoryUsage()
-  return { heapUsed: m.heapUsed, rss: m.rss, storeBytes: (await target.storeBytes?.()) ?? null }
+  // heap + ArrayBuffer backing stores (outside the V8 heap; typed-array caches keep theirs there).
+  return {
+    heapUsed: m.heapUsed + m.arrayBuffers,
+    rss: m.rss,
+    storeBytes: (await target.storeBytes?.()) ?? null,
+  }
 }
 
 const commands = {
