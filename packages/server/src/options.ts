@@ -13,6 +13,9 @@ export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'PS256' | 'RS256'
 /** The algorithms accepted for {@link SessionManagerOptions.algorithm}. */
 export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'ES384', 'PS256', 'RS256']
 
+/** Default of {@link SessionManagerOptions.verifyCacheSize}. */
+export const DEFAULT_VERIFY_CACHE_SIZE = 200_000
+
 /** A signing key given explicitly (e.g. from a secret manager) instead of keys kept in the store. */
 export interface ExplicitKey {
   /** Key id put in the token header; unique among the keys. */
@@ -68,7 +71,13 @@ export interface SessionManagerOptions {
   maxTokenAge?: Duration
   /** Base path of the refresh / signout / jwks endpoints. Defaults to `'/auth/session'`. */
   basePath?: string
-  /** Maximum number of verified access tokens remembered. Defaults to `10000`. */
+  /**
+   * Maximum number of verified access tokens remembered (0 disables the cache). Size it to the
+   * active set: past it, requests pay a signature check. An entry takes about 105 B (measured
+   * with 10-character user ids; 128 B with UUIDs), taken as entries arrive, not up front.
+   * Defaults to `200000` (100 000 active sessions with two live tokens each around a refresh;
+   * about 21 MB when full).
+   */
   verifyCacheSize?: number
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   now?: () => number
@@ -174,7 +183,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)+$/.test(basePath)) {
     fail('basePath', "a path such as '/auth/session' (leading slash, no trailing slash)")
   }
-  const verifyCacheSize = options.verifyCacheSize ?? 10_000
+  const verifyCacheSize = options.verifyCacheSize ?? DEFAULT_VERIFY_CACHE_SIZE
   if (!Number.isInteger(verifyCacheSize) || verifyCacheSize < 0)
     fail('verifyCacheSize', 'a non-negative integer')
   for (const name of ['now', 'random', 'onTheftDetected'] as const) {

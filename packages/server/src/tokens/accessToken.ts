@@ -1,9 +1,9 @@
 /**
  * Access tokens: short-lived compact JWS signed with the key ring's current key, verified with a
  * pinned algorithm, issuer, audience, `typ` and required claims. Verification goes through a
- * bounded cache of already-verified tokens (keyed by a SHA-256 of the token string, expiring at
- * `exp`) so the common request costs a hash and a Map lookup instead of a signature check; the
- * revocation list is consulted on every call, hit or miss, keyed by `sid`.
+ * bounded cache of already-verified tokens (`verifyCache.ts`: keyed by a SHA-256 of the token
+ * string, expiring at `exp`) so the common request costs a hash and a lookup instead of a
+ * signature check; the revocation list is consulted on every call, hit or miss, keyed by `sid`.
  * @module
  */
 import * as nodeCrypto from 'node:crypto'
@@ -12,8 +12,8 @@ import { LatchError, TokenTheftError, TryRefreshError, UnauthorizedError } from 
 import type { KeyRing } from '../keys/keyRing.js'
 import type { ResolvedOptions } from '../options.js'
 import type { RevocationList } from '../revocation/revocationList.js'
-import { sha256 } from './encoding.js'
 import { signCompactJws } from './jwsSigner.js'
+import { VerifyCache } from './verifyCache.js'
 
 /** The `typ` header of every Latch access token (RFC 8725 explicit typing). */
 export const ACCESS_TOKEN_TYPE = 'latch+jwt'
@@ -49,17 +49,14 @@ export interface VerifiedSession {
   expiresAt: number
 }
 
-interface CacheEntry {
-  session: VerifiedSession
-  /** Past this (ms), the token is no longer accepted, whatever the cache says. */
-  validUntil: number
-}
-
 // One-shot `crypto.hash` (Node ≥ 20.12) halves the cost of a streaming `createHash` on the hot
 // path. Read off the namespace: a named import would fail to link on older Node 20 releases.
+// 'binary' (latin1) output: the digest's bytes as one-byte characters, the cheapest string to make and read.
 const { hash } = nodeCrypto
 const oneShotSha256 =
-  typeof hash === 'function' ? (text: string) => hash('sha256', text, 'base64url') : sha256
+  typeof hash === 'function'
+    ? (text: string) => hash('sha256', text, 'binary')
+    : (text: string) => nodeCrypto.createHash('sha256').update(text).digest('binary')
 
 /**
  * The cache key of a token: its SHA-256, so no token string is held in memory. Throws
@@ -74,13 +71,19 @@ function cacheKeyOf(token: string): string {
 
 /** Signs and verifies access tokens. */
 export class AccessTokens {
-  private readonly cache = new Map<string, CacheEntry>()
+  /** Verified tokens; its counters feed `sessions.stats()`. */
+  readonly cache: VerifyCache
 
   constructor(
     private readonly options: ResolvedOptions,
     private readonly keys: KeyRing,
     private readonly revocations: RevocationList,
-  ) {}
+  ) {
+    this.cache = new VerifyCache(options.verifyCacheSize, {
+      maxTokenAge: Math.ceil(options.maxTokenAge / 1000),
+      tolerance: Math.ceil(options.clockTolerance / 1000),
+    })
+  }
 
   /**
    * Signs a token for the session; returns the token and its expiry (ms). Synchronous
@@ -111,9 +114,20 @@ export class AccessTokens {
     const cacheKey = cacheKeyOf(token)
     const cached = this.cached(cacheKey)
     if (cached) return cached
-    const { session, validUntil } = await this.verifySignature(token)
-    this.checkRevocation(session.sessionId)
-    this.remember(cacheKey, { session, validUntil })
+    this.cache.misses++
+    const session = await this.verifySignature(token)
+    this.checkRevocation(session.sessionId, session.issuedAt)
+    this.cache.add(
+      cacheKey,
+      {
+        userId: session.userId,
+        sessionId: session.sessionId,
+        claims: session.claims,
+        iat: session.issuedAt / 1000,
+        exp: session.expiresAt / 1000,
+      },
+      Math.floor(this.options.now() / 1000),
+    )
     return session
   }
 
@@ -132,31 +146,36 @@ export class AccessTokens {
   }
 
   private cached(cacheKey: string): VerifiedSession | undefined {
-    const hit = this.cache.get(cacheKey)
-    if (!hit) return undefined
-    if (hit.validUntil <= this.options.now()) {
-      this.cache.delete(cacheKey)
+    const cache = this.cache
+    const slot = cache.find(cacheKey)
+    if (slot === -1) return undefined
+    if (cache.validUntil(slot) * 1000 <= this.options.now()) {
+      cache.delete(slot)
       throw new TryRefreshError('The access token has expired.')
     }
-    this.checkRevocation(hit.session.sessionId)
-    return hit.session
+    cache.hits++
+    const sessionId = cache.sessionId(slot)
+    const issuedAt = cache.iat(slot) * 1000
+    this.checkRevocation(sessionId, issuedAt)
+    // A fresh object per hit; claims are shared between hits of one token (as the first
+    // verification returned them), except the empty set, which is a new `{}` each time.
+    return {
+      userId: cache.userId(slot),
+      sessionId,
+      claims: cache.claims(slot) ?? {},
+      issuedAt,
+      expiresAt: cache.exp(slot) * 1000,
+    }
   }
 
-  private checkRevocation(sessionId: string): void {
+  /** The one check both paths make, keyed by session (never by token string); `issuedAt` in ms. */
+  private checkRevocation(sessionId: string, _issuedAt: number): void {
     const reason = this.revocations.check(sessionId)
     if (reason === 'theft') throw new TokenTheftError()
     if (reason !== null) throw new UnauthorizedError('The session has been revoked.')
   }
 
-  private remember(key: string, entry: CacheEntry): void {
-    const max = this.options.verifyCacheSize
-    if (max === 0) return
-    // Map iteration is insertion order: dropping the first key evicts the oldest entry.
-    if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!)
-    this.cache.set(key, entry)
-  }
-
-  private async verifySignature(token: string): Promise<CacheEntry> {
+  private async verifySignature(token: string): Promise<VerifiedSession> {
     if (!COMPACT_JWS.test(token)) throw new UnauthorizedError('Malformed access token.')
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
@@ -220,9 +239,6 @@ export class AccessTokens {
     }
     const issuedAt = (iat as number) * 1000
     const expiresAt = (exp as number) * 1000
-    return {
-      session: { userId: sub, sessionId: sid, claims, issuedAt, expiresAt },
-      validUntil: Math.min(expiresAt, issuedAt + maxTokenAge * 1000) + tolerance * 1000,
-    }
+    return { userId: sub, sessionId: sid, claims, issuedAt, expiresAt }
   }
 }

@@ -1,0 +1,381 @@
+/**
+ * The verified-token cache behind `AccessTokens.verify`: sized to hold a whole active set
+ * (100 000+ tokens at about 105 B each, see `verifyCache.memory.test.ts`), with CLOCK-style
+ * eviction (a small hit counter per entry) so tokens in use stay ahead of idle ones.
+ *
+ * Layout, chosen for bytes per entry rather than elegance: no object and no `Map` entry per
+ * token. Entries live in dense slots of typed arrays (16 bytes of the token's SHA-256, the
+ * session id's 16 raw bytes, `iat`/`exp` in seconds, a hit counter) plus one JS array of user
+ * ids; application claims, absent from most tokens, sit in a side `Map` by slot.
+ * A linear-probing index of slot numbers (`Int32Array`, at most half full) finds a slot from the
+ * key. An evicted slot takes the newcomer in place; a deleted one is filled by the last slot, so
+ * slots stay dense and the CLOCK hand sweeps only live entries.
+ * @module
+ */
+
+/** What one entry holds: everything a `VerifiedSession` is rebuilt from on a hit. */
+export interface CachedToken {
+  userId: string
+  sessionId: string
+  /** Application claims; `null` (or an empty object) for none. */
+  claims: Record<string, unknown> | null
+  /** Epoch seconds. */
+  iat: number
+  /** Epoch seconds. */
+  exp: number
+}
+
+/** How long a verified token stays acceptable, in whole seconds (from the manager's options). */
+export interface TokenLifetime {
+  /** Oldest `iat` accepted (`maxTokenAge`). */
+  maxTokenAge: number
+  /** Clock skew tolerated (`clockTolerance`). */
+  tolerance: number
+}
+
+/** Counters for `sessions.stats()`: plain integers, incremented on the hot path. */
+export interface VerifyCacheCounters {
+  hits: number
+  misses: number
+  evictions: number
+}
+
+/** The first dense capacity; it doubles as entries arrive, up to `maxEntries`. */
+const INITIAL_CAPACITY = 1024
+/** Key and session id: 16 bytes each, as four 32-bit words. */
+const WORDS = 4
+const UINT32_MAX = 0xffff_ffff
+/**
+ * Credit a hit gives: the hand passes an entry this many times before it may go. Measured on a
+ * skewed workload (verifyCache.test.ts), 3 beats a single reference bit (plain CLOCK) and keeps
+ * a token that fell idle (the one a refresh replaced) for only a few sweeps.
+ */
+const HIT_CREDIT = 3
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const ENCODE = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0))
+const DECODE = new Int8Array(128).fill(-1)
+for (let i = 0; i < 64; i++) DECODE[ENCODE[i]!] = i
+
+/**
+ * Writes the 16 bytes of a session id into `bytes`; false when it is not the canonical
+ * 22-character base64url of 16 bytes (the only form Latch issues): such a token is verified every
+ * time instead of cached, so a hit always rebuilds exactly the string that was signed. In plain
+ * JS because a `Buffer` round trip costs twice as much on the hit path.
+ */
+function decodeSessionId(sessionId: string, bytes: Uint8Array): boolean {
+  if (sessionId.length !== 22) return false
+  let out = 0
+  for (let i = 0; i < 22; i += 4) {
+    const c0 = sextet(sessionId, i)
+    const c1 = sextet(sessionId, i + 1)
+    if (i === 20) {
+      // The last two characters carry one byte; the 4 bits left over must be zero.
+      if ((c0 | c1) < 0 || (c1 & 15) !== 0) return false
+      bytes[out] = (c0 << 2) | (c1 >> 4)
+      return true
+    }
+    const c2 = sextet(sessionId, i + 2)
+    const c3 = sextet(sessionId, i + 3)
+    if ((c0 | c1 | c2 | c3) < 0) return false
+    bytes[out++] = (c0 << 2) | (c1 >> 4)
+    bytes[out++] = ((c1 & 15) << 4) | (c2 >> 2)
+    bytes[out++] = ((c2 & 3) << 6) | c3
+  }
+  return false
+}
+
+function sextet(text: string, at: number): number {
+  const code = text.charCodeAt(at)
+  return code < 128 ? DECODE[code]! : -1
+}
+
+/** The 22-character base64url of 16 bytes. */
+function encodeSessionId(b: Uint8Array): string {
+  const e = ENCODE
+  return String.fromCharCode(
+    e[b[0]! >> 2]!,
+    e[((b[0]! & 3) << 4) | (b[1]! >> 4)]!,
+    e[((b[1]! & 15) << 2) | (b[2]! >> 6)]!,
+    e[b[2]! & 63]!,
+    e[b[3]! >> 2]!,
+    e[((b[3]! & 3) << 4) | (b[4]! >> 4)]!,
+    e[((b[4]! & 15) << 2) | (b[5]! >> 6)]!,
+    e[b[5]! & 63]!,
+    e[b[6]! >> 2]!,
+    e[((b[6]! & 3) << 4) | (b[7]! >> 4)]!,
+    e[((b[7]! & 15) << 2) | (b[8]! >> 6)]!,
+    e[b[8]! & 63]!,
+    e[b[9]! >> 2]!,
+    e[((b[9]! & 3) << 4) | (b[10]! >> 4)]!,
+    e[((b[10]! & 15) << 2) | (b[11]! >> 6)]!,
+    e[b[11]! & 63]!,
+    e[b[12]! >> 2]!,
+    e[((b[12]! & 3) << 4) | (b[13]! >> 4)]!,
+    e[((b[13]! & 15) << 2) | (b[14]! >> 6)]!,
+    e[b[14]! & 63]!,
+    e[b[15]! >> 2]!,
+    e[(b[15]! & 3) << 4]!,
+  )
+}
+
+/** See the module description. */
+export class VerifyCache implements VerifyCacheCounters {
+  hits = 0
+  misses = 0
+  evictions = 0
+  private count = 0
+  private capacity = 0
+  private hand = 0
+  private keys = new Int32Array(0)
+  private sessionIds = new Int32Array(0)
+  /** `iat`, `exp` (seconds), two per slot. */
+  private times = new Uint32Array(0)
+  /** Hand passes an entry survives without a hit (see `evictOne`). */
+  private credit = new Uint8Array(0)
+  /** User id per slot. */
+  private userIds: (string | null)[] = []
+  /** Non-empty claims by slot. */
+  private claimsBySlot = new Map<number, Record<string, unknown>>()
+  /** Slot + 1 per bucket, 0 for empty; a power of two at least twice the capacity. */
+  private index = new Int32Array(0)
+  private mask = 0
+  /** Reused to convert session ids between base64url and bytes without allocating. */
+  private readonly scratch = new Uint8Array(16)
+  private readonly scratchWords = new Int32Array(this.scratch.buffer, 0, WORDS)
+
+  /**
+   * @param maxEntries the bound; 0 disables the cache (nothing is stored).
+   * @param lifetime decides each entry's valid-until from its `iat` and `exp`.
+   */
+  constructor(
+    readonly maxEntries: number,
+    private readonly lifetime: TokenLifetime = { maxTokenAge: UINT32_MAX, tolerance: 0 },
+  ) {}
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.count
+  }
+
+  /**
+   * The slot of `key` (a 32-character latin1 SHA-256 digest, of which the first 16 bytes are
+   * used), or -1. Marks the entry as in use for the eviction sweep.
+   */
+  find(key: string): number {
+    if (this.count === 0) return -1
+    const k0 = word(key, 0)
+    const k1 = word(key, 4)
+    const k2 = word(key, 8)
+    const k3 = word(key, 12)
+    const { index, keys, mask } = this
+    for (let bucket = k0 & mask; ; bucket = (bucket + 1) & mask) {
+      const entry = index[bucket]!
+      if (entry === 0) return -1
+      const slot = entry - 1
+      const at = slot * WORDS
+      if (keys[at] === k0 && keys[at + 1] === k1 && keys[at + 2] === k2 && keys[at + 3] === k3) {
+        this.credit[slot] = HIT_CREDIT
+        return slot
+      }
+    }
+  }
+
+  /** The session id of a slot (rebuilt from its bytes: one short string per call). */
+  sessionId(slot: number): string {
+    const at = slot * WORDS
+    const words = this.scratchWords
+    words[0] = this.sessionIds[at]!
+    words[1] = this.sessionIds[at + 1]!
+    words[2] = this.sessionIds[at + 2]!
+    words[3] = this.sessionIds[at + 3]!
+    return encodeSessionId(this.scratch)
+  }
+
+  userId(slot: number): string {
+    return this.userIds[slot] as string
+  }
+
+  claims(slot: number): Record<string, unknown> | null {
+    return this.claimsBySlot.size === 0 ? null : (this.claimsBySlot.get(slot) ?? null)
+  }
+
+  /** `iat` of a slot, epoch seconds. */
+  iat(slot: number): number {
+    return this.times[slot * 2]!
+  }
+
+  /** `exp` of a slot, epoch seconds. */
+  exp(slot: number): number {
+    return this.times[slot * 2 + 1]!
+  }
+
+  /** Valid-until of a slot, epoch seconds: past this, the token is refused whatever the entry says. */
+  validUntil(slot: number): number {
+    const iat = this.times[slot * 2]!
+    const exp = this.times[slot * 2 + 1]!
+    return Math.min(exp, iat + this.lifetime.maxTokenAge) + this.lifetime.tolerance
+  }
+
+  /**
+   * Remembers a verified token under `key`. Entries that cannot be stored compactly (a session id
+   * Latch would not issue, times that are not whole seconds) are skipped: they cost a signature
+   * check each time, never a wrong answer. Evicts one entry when full.
+   */
+  add(key: string, entry: CachedToken, nowSeconds: number): void {
+    if (this.maxEntries === 0) return
+    if (!storable(entry.iat) || !storable(entry.exp)) return
+    if (!decodeSessionId(entry.sessionId, this.scratch)) return
+    if (this.find(key) !== -1) return // two misses of one token, verified concurrently
+    let slot: number
+    if (this.count < this.capacity || this.capacity < this.maxEntries) {
+      if (this.count === this.capacity) this.grow()
+      slot = this.count++
+    } else {
+      slot = this.evictOne(nowSeconds)
+    }
+    const at = slot * WORDS
+    this.keys[at] = word(key, 0)
+    this.keys[at + 1] = word(key, 4)
+    this.keys[at + 2] = word(key, 8)
+    this.keys[at + 3] = word(key, 12)
+    const words = this.scratchWords
+    for (let i = 0; i < WORDS; i++) this.sessionIds[at + i] = words[i]!
+    this.times[slot * 2] = entry.iat
+    this.times[slot * 2 + 1] = entry.exp
+    // A new entry starts with no credit: a token seen once is the first to go, so a stream of
+    // one-off tokens cannot push out the ones in use.
+    this.credit[slot] = 0
+    if (entry.claims !== null && !isEmpty(entry.claims)) this.claimsBySlot.set(slot, entry.claims)
+    if (this.userIds.length === slot) this.userIds.push(entry.userId)
+    else this.userIds[slot] = entry.userId
+    this.insertIndex(slot)
+  }
+
+  /** Removes the entry in `slot` (expired, for instance). */
+  delete(slot: number): void {
+    this.removeIndex(slot)
+    const last = this.count - 1
+    if (slot !== last) this.move(last, slot)
+    this.count = last
+    // Not `length =`: shrinking and regrowing the array would copy it on every eviction.
+    this.userIds[last] = null
+    this.claimsBySlot.delete(last)
+  }
+
+  /** Forgets everything and releases the memory. */
+  clear(): void {
+    this.count = 0
+    this.capacity = 0
+    this.hand = 0
+    this.keys = new Int32Array(0)
+    this.sessionIds = new Int32Array(0)
+    this.times = new Uint32Array(0)
+    this.credit = new Uint8Array(0)
+    this.userIds = []
+    this.claimsBySlot = new Map()
+    this.index = new Int32Array(0)
+    this.mask = 0
+  }
+
+  /**
+   * CLOCK with a small counter (GCLOCK): the hand passes over entries with credit left, taking one
+   * from each, and frees the first entry with none (or expired). Returns the freed slot, out of
+   * the index, for the new entry; the hand moves past it, so the newcomer gets a full turn.
+   */
+  private evictOne(nowSeconds: number): number {
+    const { credit } = this
+    for (;;) {
+      if (this.hand >= this.count) this.hand = 0
+      const slot = this.hand++
+      const expired = this.validUntil(slot) <= nowSeconds
+      if (expired || credit[slot] === 0) {
+        if (!expired) this.evictions++
+        this.removeIndex(slot)
+        if (this.claimsBySlot.size > 0) this.claimsBySlot.delete(slot)
+        return slot
+      }
+      credit[slot]!--
+    }
+  }
+
+  private grow(): void {
+    const capacity = Math.min(this.maxEntries, Math.max(INITIAL_CAPACITY, this.capacity * 2))
+    this.keys = resized(this.keys, capacity * WORDS)
+    this.sessionIds = resized(this.sessionIds, capacity * WORDS)
+    this.times = resized(this.times, capacity * 2)
+    this.credit = resized(this.credit, capacity)
+    this.capacity = capacity
+    let buckets = 2
+    while (buckets < capacity * 2) buckets *= 2
+    this.index = new Int32Array(buckets)
+    this.mask = buckets - 1
+    for (let slot = 0; slot < this.count; slot++) this.insertIndex(slot)
+  }
+
+  private insertIndex(slot: number): void {
+    let bucket = this.keys[slot * WORDS]! & this.mask
+    while (this.index[bucket] !== 0) bucket = (bucket + 1) & this.mask
+    this.index[bucket] = slot + 1
+  }
+
+  private bucketOf(slot: number): number {
+    let bucket = this.keys[slot * WORDS]! & this.mask
+    while (this.index[bucket] !== slot + 1) bucket = (bucket + 1) & this.mask
+    return bucket
+  }
+
+  /** Linear-probing deletion by backward shift: no tombstones, so lookups never slow down. */
+  private removeIndex(slot: number): void {
+    const { index, keys, mask } = this
+    let hole = this.bucketOf(slot)
+    index[hole] = 0
+    for (let next = (hole + 1) & mask; index[next] !== 0; next = (next + 1) & mask) {
+      const home = keys[(index[next]! - 1) * WORDS]! & mask
+      // The entry at `next` may fill the hole only if its home is not in (hole, next].
+      const between = hole <= next ? hole < home && home <= next : hole < home || home <= next
+      if (between) continue
+      index[hole] = index[next]!
+      index[next] = 0
+      hole = next
+    }
+  }
+
+  /** Moves the entry in slot `from` to the free slot `to`. */
+  private move(from: number, to: number): void {
+    this.index[this.bucketOf(from)] = to + 1
+    this.keys.copyWithin(to * WORDS, from * WORDS, from * WORDS + WORDS)
+    this.sessionIds.copyWithin(to * WORDS, from * WORDS, from * WORDS + WORDS)
+    this.times.copyWithin(to * 2, from * 2, from * 2 + 2)
+    this.credit[to] = this.credit[from]!
+    this.userIds[to] = this.userIds[from]!
+    const claims = this.claimsBySlot.get(from)
+    if (claims !== undefined) {
+      this.claimsBySlot.set(to, claims)
+      this.claimsBySlot.delete(from)
+    } else this.claimsBySlot.delete(to)
+  }
+}
+
+/** Little-endian 32-bit word of four latin1 characters (digest bytes). */
+function word(key: string, at: number): number {
+  return (
+    key.charCodeAt(at) |
+    (key.charCodeAt(at + 1) << 8) |
+    (key.charCodeAt(at + 2) << 16) |
+    (key.charCodeAt(at + 3) << 24)
+  )
+}
+
+function storable(seconds: number): boolean {
+  return Number.isInteger(seconds) && seconds >= 0 && seconds <= UINT32_MAX
+}
+
+function isEmpty(object: Record<string, unknown>): boolean {
+  return Object.keys(object).length === 0
+}
+
+function resized<T extends Int32Array | Uint32Array | Uint8Array>(array: T, length: number): T {
+  const next = new (array.constructor as new (length: number) => T)(length)
+  next.set(array)
+  return next
+}
