@@ -66,8 +66,8 @@ function hitRates(workload: string[], max: number) {
     fifo.request(key)
     if (clock.find(key) !== -1) clock.hits++
     else {
-      let made = entries.get(key)
-      if (!made) entries.set(key, (made = entry(i)))
+      const made = entries.get(key) ?? entry(i)
+      entries.set(key, made)
       clock.add(key, made, NOW)
     }
   }
