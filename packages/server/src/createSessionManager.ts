@@ -50,6 +50,33 @@ export interface CreatedSession {
   refreshToken: string
 }
 
+/**
+ * Counters of one manager, for metrics: a fresh plain object per `stats()` call. Counts run from
+ * the manager's creation and never reset.
+ */
+export interface SessionManagerStats {
+  /** The verified-token cache (`verifyCacheSize`). */
+  verifyCache: {
+    /** Tokens held now. */
+    entries: number
+    /** The bound (`verifyCacheSize`). */
+    maxEntries: number
+    /** Verifications answered from the cache (accepted, or refused as revoked). */
+    hits: number
+    /** Verifications that needed a signature check. */
+    misses: number
+    /** Live entries dropped to make room: when this climbs, the cache is smaller than the active set. */
+    evictions: number
+  }
+  /** The in-memory revocation list. */
+  revocationList: {
+    /** Sessions revoked within the last access-token lifetime. */
+    entries: number
+  }
+  /** Pushed messages received from the store (revocations, and later stale marks / key revocations). */
+  pushesReceived: number
+}
+
 /** The session manager. See the README for a tour. */
 export interface SessionManager {
   /** Resolves once keys, secrets and the revocation list are loaded. Calls wait for it themselves. */
@@ -84,6 +111,8 @@ export interface SessionManager {
   rotateKeys(): Promise<void>
   /** The public JWKS. */
   jwks(): Promise<{ keys: Record<string, unknown>[] }>
+  /** Counters for metrics (verify cache, revocation list, pushes); cheap to call. */
+  stats(): SessionManagerStats
   /** Stops timers and subscriptions. Does not close the store (the application owns it). */
   close(): Promise<void>
 }
@@ -252,6 +281,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     async jwks() {
       await withStore(started)
       return keys.jwks() as { keys: Record<string, unknown>[] }
+    },
+    stats() {
+      const cache = accessTokens.cache
+      return {
+        verifyCache: {
+          entries: cache.size,
+          maxEntries: cache.maxEntries,
+          hits: cache.hits,
+          misses: cache.misses,
+          evictions: cache.evictions,
+        },
+        revocationList: { entries: revocations.size },
+        pushesReceived: revocations.pushesReceived,
+      }
     },
     async close() {
       closed = true

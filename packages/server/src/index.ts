@@ -8,6 +8,7 @@ export {
   type CreateSessionInput,
   createSessionManager,
   type SessionManager,
+  type SessionManagerStats,
 } from './createSessionManager.js'
 export { type Duration, parseDuration } from './durations.js'
 export {

@@ -11,6 +11,8 @@ export class RevocationList {
   private readonly entries = new Map<string, { reason: RevocationReason; expiresAt: number }>()
   private unsubscribe: (() => Promise<void>) | null = null
   private additions = 0
+  /** Push messages received from the store (for `sessions.stats()`). */
+  pushesReceived = 0
 
   constructor(
     private readonly store: SessionStore,
@@ -20,7 +22,10 @@ export class RevocationList {
   /** Loads the list and subscribes to pushes. */
   async start(): Promise<void> {
     this.unsubscribe = await this.store.subscribeRevocations({
-      onRevoked: (revocations) => this.add(revocations),
+      onRevoked: (revocations) => {
+        this.pushesReceived++
+        this.add(revocations)
+      },
       // Pushes may have been missed while disconnected: reload. A failure keeps what we have.
       onResync: () => {
         this.reload().catch(() => {})

@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { createSessionManager, type SessionManager } from './createSessionManager.js'
+import { DEFAULT_VERIFY_CACHE_SIZE } from './options.js'
+import { memoryStore } from './stores/memory.js'
+import { fakeClock } from './testing/harness.js'
+
+describe('sessions.stats()', () => {
+  const managers: SessionManager[] = []
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.close()))
+  })
+  const store = memoryStore()
+  const clock = fakeClock()
+  function manager(options: { verifyCacheSize?: number } = {}) {
+    const sessions = createSessionManager({ store, now: clock.now, ...options })
+    managers.push(sessions)
+    return sessions
+  }
+  const login = (sessions: SessionManager, userId: string) =>
+    sessions.create(new Request('http://localhost/login', { method: 'POST' }), { userId })
+
+  test('counts hits, misses, evictions, revocations and pushes; a fresh object each call', async () => {
+    const sessions = manager({ verifyCacheSize: 2 })
+    const other = manager() // a second instance on the same store: it receives the pushes
+    await Promise.all([sessions.ready, other.ready])
+    const empty = sessions.stats()
+    expect(empty).toEqual({
+      verifyCache: { entries: 0, maxEntries: 2, hits: 0, misses: 0, evictions: 0 },
+      revocationList: { entries: 0 },
+      pushesReceived: 0,
+    })
+    expect(other.stats().verifyCache.maxEntries).toBe(DEFAULT_VERIFY_CACHE_SIZE)
+
+    const a = await login(sessions, 'a')
+    await sessions.verifyAccessToken(a.accessToken) // miss
+    await sessions.verifyAccessToken(a.accessToken) // hit
+    await sessions.verifyAccessToken(a.accessToken) // hit
+    const b = await login(sessions, 'b')
+    const c = await login(sessions, 'c')
+    await sessions.verifyAccessToken(b.accessToken) // miss
+    await sessions.verifyAccessToken(c.accessToken) // miss: full, `b` (never hit) is evicted
+    expect(sessions.stats().verifyCache).toEqual({ entries: 2, maxEntries: 2, hits: 2, misses: 3, evictions: 1 })
+
+    await sessions.revokeSession(a.session.sessionId)
+    await expect(sessions.verifyAccessToken(a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' })
+    const after = sessions.stats()
+    expect(after.verifyCache.hits).toBe(3) // refused from the cache: still a hit, no signature check
+    expect(after.revocationList.entries).toBe(1)
+    // The revoking instance learns of it directly; the other one through the store's push.
+    expect(other.stats()).toMatchObject({ revocationList: { entries: 1 }, pushesReceived: 1 })
+    expect(sessions.stats()).not.toBe(sessions.stats())
+    expect(empty.verifyCache.hits).toBe(0) // earlier snapshots do not move
+  })
+})
