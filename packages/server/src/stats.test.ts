@@ -39,7 +39,13 @@ describe('sessions.stats()', () => {
     const c = await login(sessions, 'c')
     await sessions.verifyAccessToken(b.accessToken) // miss
     await sessions.verifyAccessToken(c.accessToken) // miss: full, `b` (never hit) is evicted
-    expect(sessions.stats().verifyCache).toEqual({ entries: 2, maxEntries: 2, hits: 2, misses: 3, evictions: 1 })
+    expect(sessions.stats().verifyCache).toEqual({
+      entries: 2,
+      maxEntries: 2,
+      hits: 2,
+      misses: 3,
+      evictions: 1,
+    })
 
     await sessions.revokeSession(a.session.sessionId)
     await expect(sessions.verifyAccessToken(a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' })

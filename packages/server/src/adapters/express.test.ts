@@ -289,6 +289,47 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
     expect(next).toHaveBeenCalledTimes(3)
   })
 
+  test('requireSession: one request never sees another’s headers (the hit path reuses one view)', async () => {
+    const { sessions, login } = await serve(() => {})
+    const alice = await login()
+    const bob = await login()
+    const guard = requireSession(sessions)
+    const fakeRequest = (cookie?: string) =>
+      ({
+        method: 'GET',
+        originalUrl: '/api/me',
+        headers: cookie === undefined ? {} : { cookie },
+        socket: {},
+      }) as unknown as express.Request
+    const next = vi.fn()
+    const warm = fakeRequest(`latch-access=${bob.accessToken}`)
+    guard(warm, {} as express.Response, next)
+    await vi.waitFor(() => expect(next).toHaveBeenCalledTimes(1))
+    // Alice misses (asynchronous) while Bob hits in between: each gets their own session.
+    const missing = fakeRequest(`latch-access=${alice.accessToken}`)
+    guard(missing, {} as express.Response, next)
+    const hit = fakeRequest(`latch-access=${bob.accessToken}`)
+    guard(hit, {} as express.Response, next)
+    expect(hit.session?.sessionId).toBe(bob.session.sessionId)
+    await vi.waitFor(() => expect(next).toHaveBeenCalledTimes(3))
+    expect(missing.session?.sessionId).toBe(alice.session.sessionId)
+    // A request without a cookie right after a hit is not answered with the previous one's session.
+    const sent: number[] = []
+    const res = {
+      status(code: number) {
+        sent.push(code)
+        return this
+      },
+      setHeader() {},
+      append() {},
+      end() {},
+    } as unknown as express.Response
+    const anonymous = fakeRequest()
+    guard(anonymous, res, next)
+    await vi.waitFor(() => expect(sent).toEqual([401]))
+    expect(anonymous.session).toBeUndefined()
+  })
+
   test('behind a trusted proxy, X-Forwarded-Proto: https picks the __Host- cookie; untrusted, it is ignored', async () => {
     const trusted = await serve((app) => app.set('trust proxy', true))
     const { accessToken } = await trusted.login('https://app.example.com')

@@ -37,26 +37,45 @@ function schemeOf(req: ExpressRequest): string {
   return socket.encrypted ? 'https' : 'http'
 }
 
+// Only the scheme of a view's URL is read (it picks the cookie names): two constant strings
+// instead of one built per request.
+const HTTPS_URL = 'https://localhost/'
+const HTTP_URL = 'http://localhost/'
+const NO_HEADERS: ExpressRequest['headers'] = Object.freeze({})
+
 /**
  * A lightweight view of an express request (building a full `Request` per call costs
- * throughput): one object per request, which is also its own `headers`.
+ * throughput), which is also its own `headers`. Header reads go straight to `req.headers`.
  */
 class RequestView implements RequestLike {
-  readonly method: string
-  readonly url: string
-  readonly headers: this
+  method = ''
+  url = HTTP_URL
+  readonly headers: this = this
+  private raw: ExpressRequest['headers'] = NO_HEADERS
 
-  constructor(private readonly req: ExpressRequest) {
+  /** Points the view at `req` (the hit path reuses one view: it finishes before any other request runs). */
+  of(req: ExpressRequest): this {
     this.method = req.method
-    // Only the scheme is read (it picks the cookie names); the host is not needed.
-    this.url = `${schemeOf(req)}://localhost${req.originalUrl}`
-    this.headers = this
+    this.url = schemeOf(req) === 'https' ? HTTPS_URL : HTTP_URL
+    this.raw = req.headers
+    return this
+  }
+
+  /** Drops the reference to the request's headers, so the shared view keeps no cookie alive. */
+  release(): void {
+    this.raw = NO_HEADERS
   }
 
   get(name: string): string | null {
-    const value = this.req.headers[name.toLowerCase()]
-    if (value === undefined) return null
-    return Array.isArray(value) ? value.join(', ') : value
+    // Latch asks for lower-case names; Node's `req.headers` keys are lower case.
+    let value = this.raw[name]
+    if (value === undefined) {
+      const lower = name.toLowerCase()
+      if (lower === name) return null
+      value = this.raw[lower]
+      if (value === undefined) return null
+    }
+    return typeof value === 'string' ? value : value.join(', ')
   }
 }
 
@@ -123,22 +142,26 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
 export function requireSession(sessions: SessionManager): RequestHandler {
   const refuse = (res: ExpressResponse, next: NextFunction, error: unknown) =>
     isLatchError(error) ? sendError(res, error).catch(next) : next(error)
+  // `verifyCached` is synchronous: one view serves every request's hit path, so a protected
+  // request that hits the cache allocates nothing here.
+  const shared = new RequestView()
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
-    const request = new RequestView(req)
     // A token already verified goes on in the same tick; only a cache miss waits for `verify`.
     let session: VerifiedSession | undefined
     try {
-      session = sessions.verifyCached(request)
+      session = sessions.verifyCached(shared.of(req))
     } catch (error) {
+      shared.release()
       refuse(res, next, error)
       return
     }
+    shared.release()
     if (session) {
       req.session = session
       next()
       return
     }
-    sessions.verify(request).then(
+    sessions.verify(new RequestView().of(req)).then(
       (verified) => {
         req.session = verified
         next()

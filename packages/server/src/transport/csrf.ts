@@ -10,6 +10,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** True when `method` needs the CSRF header on a cookie-authenticated request. */
 export function needsCsrf(method: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return false // the hot path: no upper-casing
   return !SAFE_METHODS.has(method.toUpperCase())
 }
 
