@@ -566,7 +566,7 @@ function memorySection(r) {
           megabytes(c.rssBefore),
         ],
         [
-          `process RSS with a full verify cache (\`verifyCacheSize: ${c.cacheSize}\`${c.cacheSize === 10_000 ? ', the default' : ''})`,
+          `process RSS with a full verify cache (\`verifyCacheSize: ${c.cacheSize}\`${c.cacheSize === 200_000 ? ', the default' : ''})`,
           megabytes(c.rssAtSize),
         ],
         ['heap per cache entry', `${int(c.bytesPerEntry)} B`],
