@@ -37,8 +37,7 @@ NODE_OPTIONS="--import $PWD/scripts/node20-polyfills.mjs" pnpm exec vitest run \
 reports+=("node $main_version=.tmp/test-results.json")
 
 # The extra legs: the unit and store tests (server with its real Redis and PostgreSQL, client,
-# React 19 and 18.3, demo units). The browser and multi-instance tests stay on the main leg, and
-# so do the type tests (*.test-d.ts: TypeScript, whatever Node runs it).
+# React 19 and 18.3, demo units). The browser and multi-instance tests stay on the main leg.
 for major in ${LATCH_NODE_LEGS-22 24}; do
   started=$(seconds)
   if ! ensure_node_leg "$major"; then
@@ -53,7 +52,7 @@ for major in ${LATCH_NODE_LEGS-22 24}; do
   PATH="$LEG_NODE_BIN:$PATH" LATCH_NATIVE_ADDONS="$LEG_ADDON_DIR" \
     NODE_OPTIONS="--import $PWD/scripts/native-addons.mjs" \
     pnpm exec vitest run --project server --project client --project react --project react18 --project demo \
-    --exclude '**/multiInstance.test.ts' --exclude '**/node_modules/**' --typecheck.enabled=false \
+    --exclude '**/multiInstance.test.ts' --exclude '**/node_modules/**' \
     --reporter=default --reporter=json --outputFile="$report" || status=1
   reports+=("node $version=$report")
   echo "  node $version leg: $(($(seconds) - started)) s (setup included)"

@@ -1,6 +1,5 @@
 // Renders BENCHMARKS.md from the results of one `pnpm bench` run. Every number comes from the
 // run; the prose around a missed target is chosen from what the run measured.
-
 import { sqliteDriversSection } from '../sections/sqliteDrivers.mjs'
 import { bytes, duration, fixed, int, megabytes, verdict } from './stats.mjs'
 

@@ -19,7 +19,8 @@ const DRIVERS = ['better-sqlite3', 'node:sqlite']
 
 /** Node binaries to measure: this one (Node 20 here), and 22 / 24 from the test legs' cache. */
 function nodeVersions() {
-  const cache = process.env.LATCH_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'latch')
+  const cache =
+    process.env.LATCH_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'latch')
   const found = [{ major: process.versions.node.split('.')[0], execPath: process.execPath, addons: null }]
   for (const major of ['22', '24']) {
     if (found.some((v) => v.major === major)) continue
@@ -56,7 +57,8 @@ function runOn(version, config) {
     })
     child.on('exit', (code) => {
       clearTimeout(timer)
-      if (failure || code !== 0 || !result) reject(failure ?? new Error(`exited with ${code}: ${stderr.trim()}`))
+      if (failure || code !== 0 || !result)
+        reject(failure ?? new Error(`exited with ${code}: ${stderr.trim()}`))
       else resolve(result)
     })
   })
@@ -117,7 +119,9 @@ export function sqliteDriversSection(r) {
         continue
       }
       const ratio = (key) =>
-        base && !base.error && driver !== 'better-sqlite3' ? ` (×${(d[key].perSec / base[key].perSec).toFixed(2)})` : ''
+        base && !base.error && driver !== 'better-sqlite3'
+          ? ` (×${(d[key].perSec / base[key].perSec).toFixed(2)})`
+          : ''
       const range = (m) => `${Math.round(m.perSec)} (${Math.round(m.spread.min)}–${Math.round(m.spread.max)})`
       const warnings = (list) => (list.length ? list.map((w) => `\`${w}\``).join('<br>') : 'none')
       rows.push(
@@ -162,7 +166,8 @@ async function measure({ driver, runs = 3, timeMs = 1500 }) {
   const { sessions } = latch
   const chained = async (chains, maxPerChain) => {
     const tokens = []
-    for (let i = 0; i < chains; i++) tokens.push((await createHeaderSession(sessions, `user-${i}`)).refreshToken)
+    for (let i = 0; i < chains; i++)
+      tokens.push((await createHeaderSession(sessions, `user-${i}`)).refreshToken)
     let done = 0
     const started = performance.now()
     const deadline = started + timeMs
@@ -200,7 +205,10 @@ async function measure({ driver, runs = 3, timeMs = 1500 }) {
       pairs++
     }
     const used = process.cpuUsage(cpu)
-    return { perSec: pairs / ((performance.now() - started) / 1000), cpuUs: (used.user + used.system) / pairs }
+    return {
+      perSec: pairs / ((performance.now() - started) / 1000),
+      cpuUs: (used.user + used.system) / pairs,
+    }
   }
   try {
     await chained(10, 300) // warm-up: JIT, statement caches

@@ -36,9 +36,9 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     const db = openRaw(path)
     const given = sqliteStore({ database: db })
     expect(await given.getSession(record.id)).toEqual(record)
-    expect(() => sqliteStore({ database: db, driver: driver === 'node:sqlite' ? 'better-sqlite3' : 'node:sqlite' })).toThrow(
-      new RegExp(`\`database\` given is a ${driver} database`),
-    )
+    expect(() =>
+      sqliteStore({ database: db, driver: driver === 'node:sqlite' ? 'better-sqlite3' : 'node:sqlite' }),
+    ).toThrow(new RegExp(`\`database\` given is a ${driver} database`))
     await given.close()
     db.close()
   })

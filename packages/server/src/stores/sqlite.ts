@@ -95,10 +95,14 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
   if (database !== undefined) {
     const given = detectSqliteDriver(database)
     if (given === null) {
-      throw new TypeError('The `database` option must be a better-sqlite3 Database or a node:sqlite DatabaseSync.')
+      throw new TypeError(
+        'The `database` option must be a better-sqlite3 Database or a node:sqlite DatabaseSync.',
+      )
     }
     if (driver !== undefined && driver !== given) {
-      throw new TypeError(`The \`driver\` option says '${driver}' but the \`database\` given is a ${given} database.`)
+      throw new TypeError(
+        `The \`driver\` option says '${driver}' but the \`database\` given is a ${given} database.`,
+      )
     }
   }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { defaultSqliteDriver, hasNodeSqlite, openSqliteFile, type SqliteDriverName, sqliteErrorCode } from './sqliteDriver.js'
+import {
+  defaultSqliteDriver,
+  hasNodeSqlite,
+  openSqliteFile,
+  type SqliteDriverName,
+  sqliteErrorCode,
+} from './sqliteDriver.js'
 
 const drivers: SqliteDriverName[] = hasNodeSqlite() ? ['better-sqlite3', 'node:sqlite'] : ['better-sqlite3']
 
@@ -9,7 +15,8 @@ describe.each(drivers)('the %s driver', (driver) => {
     db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)')
     return db
   }
-  const count = (db: ReturnType<typeof open>) => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n
+  const count = (db: ReturnType<typeof open>) =>
+    (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n
 
   it('binds named parameters from objects with extra keys, and counts changes as a number', () => {
     const db = open()
@@ -72,6 +79,8 @@ describe('choosing a driver', () => {
   })
 
   it.runIf(!hasNodeSqlite())('names the Node version node:sqlite needs where it is missing', () => {
-    expect(() => openSqliteFile(':memory:', 'node:sqlite')).toThrow(/needs Node 22\.15 or newer.*better-sqlite3/)
+    expect(() => openSqliteFile(':memory:', 'node:sqlite')).toThrow(
+      /needs Node 22\.15 or newer.*better-sqlite3/,
+    )
   })
 })

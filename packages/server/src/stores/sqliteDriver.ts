@@ -67,7 +67,8 @@ export function sqliteErrorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const { code, errcode } = error as { code?: unknown; errcode?: unknown }
   // node:sqlite: code 'ERR_SQLITE_ERROR' and the numeric extended result code in `errcode`.
-  if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number') return RESULT_CODES[errcode] ?? 'SQLITE_ERROR'
+  if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number')
+    return RESULT_CODES[errcode] ?? 'SQLITE_ERROR'
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
 }
 
@@ -123,7 +124,9 @@ function missing(driver: SqliteDriverName, cause: unknown): Error {
 
 function isNotFound(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
-  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_BUILTIN_MODULE'
+  return (
+    code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_BUILTIN_MODULE'
+  )
 }
 
 /** Opens `path` (`':memory:'` for a private in-memory database) with the named driver. */
@@ -164,7 +167,9 @@ export function detectSqliteDriver(database: unknown): SqliteDriverName | null {
   if (typeof database !== 'object' || database === null) return null
   const db = database as Record<string, unknown>
   if (typeof db.prepare !== 'function' || typeof db.exec !== 'function') return null
-  return typeof db.pragma === 'function' && typeof db.transaction === 'function' ? 'better-sqlite3' : 'node:sqlite'
+  return typeof db.pragma === 'function' && typeof db.transaction === 'function'
+    ? 'better-sqlite3'
+    : 'node:sqlite'
 }
 
 /** Wraps an open database of either driver (the caller keeps ownership of `database`). */
@@ -188,7 +193,8 @@ function wrapBetterSqlite3(db: BetterSqlite3.Database): SqliteConnection {
     exec: (sql) => {
       db.exec(sql)
     },
-    transaction: (fn) => db.transaction(fn) as unknown as SqliteTransaction<Parameters<typeof fn>, ReturnType<typeof fn>>,
+    transaction: (fn) =>
+      db.transaction(fn) as unknown as SqliteTransaction<Parameters<typeof fn>, ReturnType<typeof fn>>,
     close: () => {
       db.close()
     },
@@ -207,7 +213,8 @@ function wrapNodeSqlite(db: NodeSqliteDatabase): SqliteConnection {
         depth++
         try {
           const result = fn(...args)
-          if (result instanceof Promise) throw new TypeError('A transaction function cannot return a promise.')
+          if (result instanceof Promise)
+            throw new TypeError('A transaction function cannot return a promise.')
           db.exec(savepoint ? `RELEASE ${savepoint}` : 'COMMIT')
           return result
         } catch (error) {
