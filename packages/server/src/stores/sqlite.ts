@@ -30,6 +30,8 @@ import {
   type SessionRow,
 } from './sqliteSchema.js'
 
+export type { NodeSqliteDatabase, SqliteDriverName } from './sqliteDriver.js'
+
 /** Options of {@link sqliteStore}. Give exactly one of `path` and `database`. */
 export interface SqliteStoreOptions extends SweepOptions {
   /** Database file, created if missing (`':memory:'` for a private in-memory database). No default. */
