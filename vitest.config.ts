@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config'
 // and prints one summary. Packages keep their own vitest.config.ts for environment settings.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'demo', 'e2e'],
+    // packages/react runs twice: React 19 (its vitest.config.ts) and React 18.3 (react18).
+    projects: ['packages/*', 'packages/react/vitest.react18.config.ts', 'demo', 'e2e'],
   },
 })

@@ -3,8 +3,9 @@
 // directories, and writes BENCHMARKS.md, bench/http.svg, bench/scale.svg and bench/results.json.
 //
 // Options: --quick (one short round of everything: checks the harness, not the figures)
-//          --only=http,verify,refresh,sizes,crosstab,memory,scale
-import { readFileSync, writeFileSync } from 'node:fs'
+//          --only=http,verify,refresh,sizes,crosstab,memory,scale,sqlitedrivers
+//          (with --only, the other sections keep their figures from bench/results.json)
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runChild } from './lib/child.mjs'
 import { cpuBusy, describeMachine } from './lib/machine.mjs'
@@ -14,8 +15,9 @@ import { barChart, lineChart } from './lib/svg.mjs'
 import { readCrossTab } from './sections/crossTab.mjs'
 import { runHttp } from './sections/http.mjs'
 import { runScale } from './sections/scale.mjs'
+import { runSqliteDrivers } from './sections/sqliteDrivers.mjs'
 
-const SECTIONS = ['http', 'verify', 'refresh', 'sizes', 'crosstab', 'memory', 'scale']
+const SECTIONS = ['http', 'verify', 'refresh', 'sizes', 'crosstab', 'memory', 'scale', 'sqlitedrivers']
 const STORES = ['memory', 'sqlite', 'redis', 'postgres']
 const PROFILED_STORES = ['memory', 'sqlite', 'redis']
 
@@ -45,6 +47,7 @@ const config = quick
         connections: 32,
         cookieCacheMaxAgeSec: 20,
       },
+      sqlitedrivers: { runs: 1, timeMs: 300 },
     }
   : {
       http: { rounds: 8, durationSec: 2, warmupSec: 0.5, connections: 32 },
@@ -63,6 +66,7 @@ const config = quick
         connections: 32,
         cookieCacheMaxAgeSec: 120,
       },
+      sqlitedrivers: { runs: 3, timeMs: 1500 },
     }
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url))
@@ -95,7 +99,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   })
 }
 
-const results = { config, quick, sections: {}, errors: {} }
+const saved =
+  only === SECTIONS || !existsSync(file('./results.json'))
+    ? null
+    : JSON.parse(readFileSync(file('./results.json'), 'utf8'))
+const results = { ...saved, config, quick, sections: { ...saved?.sections }, errors: {} }
 
 async function section(name, fn) {
   if (!only.includes(name)) return
@@ -190,6 +198,7 @@ try {
   }))
 
   await section('scale', () => runScale({ redisUrl: redis.url, log, ...config.scale }))
+  await section('sqlitedrivers', () => runSqliteDrivers(config.sqlitedrivers, log))
 } finally {
   await stopServices()
 }

@@ -1,18 +1,36 @@
-// Prints the plain closing line CI reads ("N passed, N failed, N skipped") from vitest's JSON
-// report, and fails when the report is missing or counts no test at all.
+// Prints one line per test leg ("node v24.x: N passed, N failed, N skipped") and the plain
+// closing line CI reads ("tests: N passed, N failed, N skipped", all legs together) from vitest's
+// JSON reports, and fails when a report is missing, counts a failure, or counts no test at all.
+//
+// Usage: node scripts/summary.mjs <label>=<report.json> …   (a bare <report.json> has no leg line)
 import { readFileSync } from 'node:fs'
 
-const file = process.argv[2]
-let report
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'))
-} catch {
-  console.log('tests: 0 passed, 1 failed')
-  console.error(`no test report at ${file}: the runner did not finish`)
-  process.exit(1)
+let status = 0
+const total = { passed: 0, failed: 0, skipped: 0 }
+const lines = []
+for (const arg of process.argv.slice(2)) {
+  const at = arg.indexOf('=')
+  const [label, file] = at > 0 ? [arg.slice(0, at), arg.slice(at + 1)] : [null, arg]
+  let report
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    report = { numFailedTestSuites: 1 }
+    console.error(`no test report at ${file}: the runner did not finish`)
+  }
+  const passed = report.numPassedTests ?? 0
+  const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0)
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+  total.passed += passed
+  total.failed += failed
+  total.skipped += skipped
+  if (failed > 0 || passed === 0) status = 1
+  if (label) lines.push(`${label}: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 }
-const passed = report.numPassedTests ?? 0
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0)
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
-console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
-process.exit(failed > 0 || passed === 0 ? 1 : 0)
+if (process.argv.length <= 2) {
+  console.error('usage: node scripts/summary.mjs <label>=<report.json> …')
+  status = 1
+}
+for (const line of lines) console.log(line)
+console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`)
+process.exit(status)

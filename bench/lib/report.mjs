@@ -1,5 +1,6 @@
 // Renders BENCHMARKS.md from the results of one `pnpm bench` run. Every number comes from the
 // run; the prose around a missed target is chosen from what the run measured.
+import { sqliteDriversSection } from '../sections/sqliteDrivers.mjs'
 import { bytes, duration, fixed, int, megabytes, verdict } from './stats.mjs'
 
 const HTTP_TARGET = 0.95
@@ -1018,6 +1019,7 @@ export function renderReport(r) {
     crossTabSection,
     memorySection,
     scaleSection,
+    sqliteDriversSection,
   ]) {
     const text = section(r)
     if (text) parts.push(text, '')

@@ -15,6 +15,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
     setupFiles: ['./src/test/setup.ts'],
     restoreMocks: true,
+    // A shared, noisy 2-core machine running several test legs: the first render of a file (jsdom,
+    // React, the client's source) alone can take seconds there.
+    testTimeout: 30_000,
     typecheck: {
       enabled: true,
       include: ['src/**/*.test-d.ts', 'src/**/*.test-d.tsx'],

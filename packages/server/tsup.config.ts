@@ -7,6 +7,7 @@ export default defineConfig({
     sqlite: 'src/stores/sqlite.ts',
     redis: 'src/stores/redis.ts',
     postgres: 'src/stores/postgres.ts',
+    testing: 'src/testing.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,5 +15,9 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   // Peer dependencies stay the user's: a subpath import pays only for what it names.
-  external: ['jose', 'express', 'better-sqlite3', 'ioredis', 'pg'],
+  // vitest and fast-check are peers of `@latch/server/testing` only.
+  external: ['jose', 'express', 'better-sqlite3', 'ioredis', 'pg', 'vitest', 'fast-check'],
+  // import.meta.url in the CommonJS build (the SQLite driver layer loads its driver with
+  // createRequire(import.meta.url)).
+  shims: true,
 })

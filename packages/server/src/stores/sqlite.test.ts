@@ -1,36 +1,63 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { describeStoreConformance, makeRecord } from './conformance.js'
 import { EXPIRED_RETENTION_MS } from './SessionStore.js'
 import { sqliteStore } from './sqlite.js'
+import { hasNodeSqlite, openSqliteFile, type SqliteDriverName } from './sqliteDriver.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'latch-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const freshPath = () => join(dir, `t${n++}.db`)
 
-describeStoreConformance('sqlite', () => {
-  const path = freshPath()
-  return { open: async () => sqliteStore({ path }) }
-})
+// better-sqlite3 always (on Node 22/24 scripts/test.sh loads a build for that Node), and
+// node:sqlite wherever the running Node has it.
+const drivers: SqliteDriverName[] = hasNodeSqlite() ? ['better-sqlite3', 'node:sqlite'] : ['better-sqlite3']
 
-describe('sqliteStore', () => {
+describe.each(drivers)('sqliteStore on %s', (driver) => {
+  // The driver's own database object on a second connection, to look at what the store wrote.
+  const openRaw = (path: string): any => openSqliteFile(path, driver).handle
+  // Runs `PRAGMA name` and returns the single value.
+  const pragma = (db: any, name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get())[0]
+
+  describeStoreConformance(`sqlite (${driver})`, () => {
+    const path = freshPath()
+    return { open: async () => sqliteStore({ path, driver }) }
+  })
+
+  it('opens with the driver it is told to use, or the one of the database it is given', async () => {
+    const path = freshPath()
+    const store = sqliteStore({ path, driver })
+    const record = makeRecord()
+    await store.createSession(record)
+    await store.close()
+    const db = openRaw(path)
+    const given = sqliteStore({ database: db })
+    expect(await given.getSession(record.id)).toEqual(record)
+    expect(() =>
+      sqliteStore({ database: db, driver: driver === 'node:sqlite' ? 'better-sqlite3' : 'node:sqlite' }),
+    ).toThrow(new RegExp(`\`database\` given is a ${driver} database`))
+    await given.close()
+    db.close()
+  })
+
   it('rejects bad options naming the option', () => {
     expect(() => sqliteStore({} as never)).toThrow(/`path` and `database`/)
     expect(() => sqliteStore({ path: '' })).toThrow(/`path`/)
     expect(() => sqliteStore({ path: freshPath(), tablePrefix: 'x; DROP TABLE y' })).toThrow(/`tablePrefix`/)
     expect(() => sqliteStore({ path: freshPath(), sweepIntervalMs: 1.5 })).toThrow(/`sweepIntervalMs`/)
+    expect(() => sqliteStore({ path: freshPath(), driver: 'sqlite3' as never })).toThrow(/`driver`/)
+    expect(() => sqliteStore({ database: {} as never })).toThrow(/`database`/)
   })
 
   it('creates a versioned schema in WAL mode, once, under the table prefix', async () => {
     const path = freshPath()
-    const a = sqliteStore({ path, tablePrefix: 'app_' })
-    const b = sqliteStore({ path, tablePrefix: 'app_' })
-    const db = new Database(path)
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    const a = sqliteStore({ path, tablePrefix: 'app_', driver })
+    const b = sqliteStore({ path, tablePrefix: 'app_', driver })
+    const db = openRaw(path)
+    expect(pragma(db, 'journal_mode')).toBe('wal')
     expect(db.prepare(`SELECT value FROM app_meta WHERE key = 'schema_version'`).get()).toEqual({
       value: '1',
     })
@@ -49,30 +76,30 @@ describe('sqliteStore', () => {
 
   it('refuses a schema newer than it understands', () => {
     const path = freshPath()
-    const db = new Database(path)
+    const db = openRaw(path)
     db.exec(`CREATE TABLE latch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              INSERT INTO latch_meta VALUES ('schema_version', '99')`)
     db.close()
-    expect(() => sqliteStore({ path })).toThrow(expect.objectContaining({ code: 'schema_too_new' }))
+    expect(() => sqliteStore({ path, driver })).toThrow(expect.objectContaining({ code: 'schema_too_new' }))
   })
 
   it('keeps data across reopening the file, and never closes a database it was given', async () => {
     const path = freshPath()
     const record = makeRecord()
-    const first = sqliteStore({ path })
+    const first = sqliteStore({ path, driver })
     await first.createSession(record)
     await first.close()
-    const db = new Database(path)
+    const db = openRaw(path)
     const second = sqliteStore({ database: db })
     expect(await second.getSession(record.id)).toEqual(record)
     await second.close()
-    expect(db.open).toBe(true)
+    expect(db.prepare('SELECT count(*) AS n FROM latch_sessions').get()).toEqual({ n: 1 })
     await expect(second.getSession(record.id)).rejects.toMatchObject({ code: 'store_closed' })
     db.close()
   })
 
   it('reports an unreadable row as corrupt_record', async () => {
-    const db = new Database(':memory:')
+    const db = openRaw(':memory:')
     const store = sqliteStore({ database: db })
     const record = makeRecord()
     await store.createSession(record)
@@ -86,7 +113,7 @@ describe('sqliteStore', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
     try {
       let now = 2_000_000_000_000
-      const store = sqliteStore({ path: freshPath(), sweepIntervalMs: 1000, now: () => now })
+      const store = sqliteStore({ path: freshPath(), driver, sweepIntervalMs: 1000, now: () => now })
       const gone = makeRecord({ createdAt: now, expiresAt: now + 10 })
       const kept = makeRecord({ createdAt: now, expiresAt: now + 20 + EXPIRED_RETENTION_MS })
       await store.createSession(gone)

@@ -1,16 +1,25 @@
 /**
- * SQLite session store (`better-sqlite3` 12.x): the embedded default for one machine.
+ * SQLite session store (`better-sqlite3` 12.x/13.x, or `node:sqlite` on Node ≥ 22.15): the
+ * embedded default for one machine.
  *
  * @module
  */
-import { resolve } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { pickRotation } from './memory.js'
 import { RevocationHub } from './RevocationHub.js'
 import type { Revocation, SessionRecord, SessionStore } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
 import { sessionEndsAt } from './sessionEndsAt.js'
+import {
+  defaultSqliteDriver,
+  detectSqliteDriver,
+  type NodeSqliteDatabase,
+  openSqliteFile,
+  type SqliteDriverName,
+  sqliteErrorCode,
+  wrapSqlite,
+} from './sqliteDriver.js'
 import {
   type KeyRow,
   migrateSqlite,
@@ -21,15 +30,24 @@ import {
   type SessionRow,
 } from './sqliteSchema.js'
 
+export type { NodeSqliteDatabase, SqliteDriverName } from './sqliteDriver.js'
+
 /** Options of {@link sqliteStore}. Give exactly one of `path` and `database`. */
 export interface SqliteStoreOptions extends SweepOptions {
   /** Database file, created if missing (`':memory:'` for a private in-memory database). No default. */
   path?: string
   /**
-   * An open `better-sqlite3` database to use instead of `path`. The store never closes it.
-   * No default.
+   * An open database to use instead of `path`: a `better-sqlite3` `Database` or a `node:sqlite`
+   * `DatabaseSync` (the driver follows from it). The store never closes it. No default.
    */
-  database?: Database.Database
+  database?: Database.Database | NodeSqliteDatabase
+  /**
+   * Which SQLite library opens `path`: `'better-sqlite3'` (a native addon, the faster one, see
+   * BENCHMARKS.md) or `'node:sqlite'` (built into Node ≥ 22.15, no native build; prints an
+   * ExperimentalWarning on Node 22). Defaults to `'better-sqlite3'` when it is installed, else
+   * `'node:sqlite'` where Node has it.
+   */
+  driver?: SqliteDriverName
   /** Prefix of every table and index name (letters, digits, `_`). Defaults to `'latch_'`. */
   tablePrefix?: string
   /** How long a statement waits for another process's write lock before failing. Defaults to `5000` ms. */
@@ -39,7 +57,7 @@ export interface SqliteStoreOptions extends SweepOptions {
 // Stores opened in one process on the same file share a hub, so a revocation made through one
 // reaches subscribers of the other. Other processes are not told: SQLite is a one-process store.
 const hubs = new Map<string, { hub: RevocationHub; refs: number }>()
-const memoryHubs = new WeakMap<Database.Database, RevocationHub>()
+const memoryHubs = new WeakMap<object, RevocationHub>()
 
 /**
  * Creates a SQLite {@link SessionStore}: WAL mode, prepared statements, schema created and
@@ -72,25 +90,42 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     throw new TypeError('The `busyTimeoutMs` option must be a non-negative integer.')
   }
   const sweep = resolveSweepOptions(options)
+  const { driver } = options
+  if (driver !== undefined && driver !== 'better-sqlite3' && driver !== 'node:sqlite') {
+    throw new TypeError("The `driver` option must be 'better-sqlite3' or 'node:sqlite'.")
+  }
+  if (database !== undefined) {
+    const given = detectSqliteDriver(database)
+    if (given === null) {
+      throw new TypeError(
+        'The `database` option must be a better-sqlite3 Database or a node:sqlite DatabaseSync.',
+      )
+    }
+    if (driver !== undefined && driver !== given) {
+      throw new TypeError(
+        `The \`driver\` option says '${driver}' but the \`database\` given is a ${given} database.`,
+      )
+    }
+  }
 
-  const db = database ?? new Database(path!)
+  const db = database ? wrapSqlite(database) : openSqliteFile(path!, driver ?? defaultSqliteDriver())
   const owned = database === undefined
   try {
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
     // WAL lets readers run during a write; a no-op answer ("memory") for in-memory databases.
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
+    db.exec('PRAGMA journal_mode = WAL')
+    db.exec('PRAGMA synchronous = NORMAL')
     migrateSqlite(db, prefix)
   } catch (error) {
     if (owned) db.close()
     throw error
   }
 
-  const hubKey = db.memory ? null : `${resolve(db.name)}\0${prefix}`
+  const hubKey = db.file === null ? null : `${db.file}\0${prefix}`
   let hub: RevocationHub
   if (hubKey === null) {
-    hub = memoryHubs.get(db) ?? new RevocationHub()
-    memoryHubs.set(db, hub)
+    hub = memoryHubs.get(db.handle) ?? new RevocationHub()
+    memoryHubs.set(db.handle, hub)
   } else {
     const entry = hubs.get(hubKey) ?? { hub: new RevocationHub(), refs: 0 }
     entry.refs++
@@ -190,7 +225,7 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
           claims: JSON.stringify(record.claims),
         })
       } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        if (sqliteErrorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new StoreError('session_exists', 'A session with this id already exists.', { cause: error })
         }
         throw error

@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3'
 import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
+import type { SqliteConnection } from './sqliteDriver.js'
 
 /**
  * Schema migrations of the SQLite store, in order; the schema version is the number applied.
@@ -51,7 +51,7 @@ export function sqliteMigrations(p: string): string[] {
  * Creates or upgrades the schema in one `BEGIN IMMEDIATE` transaction, so two processes opening
  * the same file at once serialise and the second finds the work done.
  */
-export function migrateSqlite(db: Database.Database, prefix: string): number {
+export function migrateSqlite(db: SqliteConnection, prefix: string): number {
   const migrations = sqliteMigrations(prefix)
   const meta = `${prefix}meta`
   const run = db.transaction(() => {

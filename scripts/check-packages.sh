@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Lints what each published package would ship, from the builds in packages/*/dist:
+#   publint --strict  (package.json fields, exports, files)
+#   attw --pack       (@arethetypeswrong/cli: types resolve for every entry under node10,
+#                      node16 from CJS and from ESM, and bundler; the default strict profile)
+# Prints both tools' output and exits non-zero when either reports a problem in any package.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+for package in server client react; do
+  echo "  · @latch/$package: publint --strict"
+  (cd "packages/$package" && pnpm exec publint --strict) || status=1
+  echo "  · @latch/$package: attw --pack"
+  (cd "packages/$package" && pnpm exec attw --pack . --format table-flipped --no-color) || status=1
+done
+exit $status
