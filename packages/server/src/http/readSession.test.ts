@@ -88,7 +88,11 @@ describe('readSession', () => {
     const cookie = browser.jar.header('/')
     expect((await sessions.readSession({ cookie })).status).toBe('authenticated')
     clock.advance(61_000)
-    expect(await sessions.readSession({ cookie })).toEqual({ status: 'refresh', session: null, frontToken: null })
+    expect(await sessions.readSession({ cookie })).toEqual({
+      status: 'refresh',
+      session: null,
+      frontToken: null,
+    })
     // After the client refreshed, the next page request is signed in again.
     expect((await browser.refresh()).status).toBe(200)
     expect((await sessions.readSession({ cookie: browser.jar.header('/') })).status).toBe('authenticated')
@@ -231,9 +235,11 @@ describe('readSession', () => {
     vi.spyOn(store, 'getOrCreateSecret').mockRejectedValue(new Error('connection refused'))
     const { sessions } = managerOn(store)
     closers.push(() => sessions.close())
-    await expect(sessions.readSession({ cookie: 'latch-access=a.b.c; latch-front=x' })).rejects.toMatchObject({
-      code: 'store_unavailable',
-    })
+    await expect(sessions.readSession({ cookie: 'latch-access=a.b.c; latch-front=x' })).rejects.toMatchObject(
+      {
+        code: 'store_unavailable',
+      },
+    )
     // Without a token there is nothing to verify and nothing to wait for.
     expect((await sessions.readSession({})).status).toBe('unauthenticated')
   })

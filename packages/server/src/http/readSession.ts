@@ -7,8 +7,8 @@
  * @module
  */
 import { isLatchError } from '../errors.js'
-import { cookieNames } from '../transport/cookies.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
+import { cookieNames } from '../transport/cookies.js'
 import type { RequestLike } from './requestLike.js'
 
 /** What {@link readSession} reads: the request's headers, as a framework hands them over. */
