@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config'
 // and prints one summary. Packages keep their own vitest.config.ts for environment settings.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'demo', 'e2e'],
+    projects: ['packages/*', 'demo', 'e2e', 'examples/next'],
   },
 })
