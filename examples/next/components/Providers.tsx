@@ -1,10 +1,10 @@
 'use client'
+import { type SessionInfo, SessionProvider } from '@latch/react'
 /**
  * The session provider of the whole app, and the one place that keeps the server-rendered part in
  * step with the browser's session.
  */
 import type { ReadSessionResult } from '@latch/server'
-import { type SessionInfo, SessionProvider } from '@latch/react'
 import { useRouter } from 'next/navigation'
 import { type ReactNode, useEffect } from 'react'
 import { latch } from './latch'

@@ -23,7 +23,10 @@ export function SignInForm() {
         body: JSON.stringify({ username: form.get('username'), password: form.get('password') }),
       })
       if (response.ok) latch.sync()
-      else setError(response.status === 401 ? 'Wrong username or password.' : `Sign-in failed (${response.status}).`)
+      else
+        setError(
+          response.status === 401 ? 'Wrong username or password.' : `Sign-in failed (${response.status}).`,
+        )
     } catch {
       setError('Network error; try again.')
     } finally {

@@ -29,7 +29,8 @@ export function launchBrowser(): Promise<Browser> {
  * build only as a minified error number (418: text or tree mismatch, 419/421/422/423/425:
  * the other hydration failures). Any of these in a message counts.
  */
-export const HYDRATION = /hydrat|react\.dev\/errors\/(?:418|419|421|422|423|425)\b|React error #(?:418|419|421|422|423|425)\b/i
+export const HYDRATION =
+  /hydrat|react\.dev\/errors\/(?:418|419|421|422|423|425)\b|React error #(?:418|419|421|422|423|425)\b/i
 
 /** Counts `POST /auth/session/refresh` requests made by any page of `context`. */
 export function countRefreshes(context: BrowserContext): { count: number } {
@@ -51,7 +52,9 @@ export async function openPage(context: BrowserContext, url: string): Promise<Pa
 }
 
 export async function waitForClient(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.latch !== undefined && window.latch.getSnapshot().status !== 'loading')
+  await page.waitForFunction(
+    () => window.latch !== undefined && window.latch.getSnapshot().status !== 'loading',
+  )
 }
 
 /** Signs in through the form, as a user would, and waits for the server-rendered name. */

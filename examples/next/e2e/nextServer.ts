@@ -48,17 +48,21 @@ async function waitUntilServing(url: string, child: ChildProcess, output: () => 
 export async function startNextServer(env: Record<string, string> = {}): Promise<NextServer> {
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), 'latch-next-e2e-'))
-  const child = spawn(process.execPath, [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
-    cwd: exampleDir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      SQLITE_PATH: join(dataDir, 'sessions.db'),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'],
+    {
+      cwd: exampleDir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        SQLITE_PATH: join(dataDir, 'sessions.db'),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  )
   let log = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     log += chunk.toString('utf8')

@@ -28,5 +28,7 @@ function open(): SessionManager {
 // and one in-memory revocation list: a sign-out in a route handler is seen by the next page render.
 const shared = globalThis as typeof globalThis & { latchSessions?: SessionManager }
 
+shared.latchSessions ??= open()
+
 /** The session manager. */
-export const sessions: SessionManager = (shared.latchSessions ??= open())
+export const sessions: SessionManager = shared.latchSessions
