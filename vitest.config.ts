@@ -5,6 +5,6 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     // packages/react runs twice: React 19 (its vitest.config.ts) and React 18.3 (react18).
-    projects: ['packages/*', 'packages/react/vitest.react18.config.ts', 'demo', 'e2e'],
+    projects: ['packages/*', 'packages/react/vitest.react18.config.ts', 'demo', 'e2e', 'examples/next'],
   },
 })

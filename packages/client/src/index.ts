@@ -21,6 +21,7 @@ export {
   SignOutFailedError,
 } from './errors'
 export { decodeFrontToken } from './frontToken'
+export { initialSessionOf, type ReadSessionResultLike } from './initialSessionOf'
 export type { LockFn } from './locks/LockFn'
 export { type LocalStorageLockOptions, localStorageLock } from './locks/localStorageLock'
 export { processLock } from './locks/processLock'

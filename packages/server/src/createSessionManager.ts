@@ -5,6 +5,7 @@
  */
 import { TryRefreshError } from './errors.js'
 import { handle } from './http/handle.js'
+import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
 import type { RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
 import { KeyRing } from './keys/keyRing.js'
@@ -95,6 +96,12 @@ export interface SessionManager {
   verifyCached(request: RequestLike): VerifiedSession | undefined
   /** Verifies a bare access token. Rejects a `LatchError`. */
   verifyAccessToken(token: string): Promise<VerifiedSession>
+  /**
+   * `verify` for code handed headers instead of a `Request` (Next.js server components, loaders):
+   * `authenticated`, `refresh` (the browser should refresh) or `unauthenticated`, as a result.
+   * Writes no cookies, reads no store, never rejects for bad input.
+   */
+  readSession(input: ReadSessionInput): Promise<ReadSessionResult>
   /** Answers `{base}/refresh`, `{base}/signout`, `{base}/jwks.json`; `null` for other paths. */
   handle(request: Request, context?: RequestContext): Promise<Response | null>
   /** The refresh endpoint's answer, whatever the path. */
@@ -253,6 +260,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return refreshTokens ? accessTokens.verifyCached(token) : undefined
     },
     verifyAccessToken,
+    readSession(input) {
+      // Through `verify` itself, so cookie and token reading stay in one place.
+      return readSession((request) => this.verify(request), input)
+    },
     handle: (request, context) => handle(core, request, context),
     refresh: (request, context) => refreshSession(core, request, context),
     signOut: (request, context) => signOutSession(core, request, context),
