@@ -32,15 +32,17 @@ describe('sqliteStore', () => {
     const db = new Database(path)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.prepare(`SELECT value FROM app_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '1',
+      value: '2',
     })
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()
     expect(tables.map((t: any) => t.name).filter((x: string) => x.startsWith('app_'))).toEqual([
       'app_keys',
       'app_meta',
       'app_revocations',
+      'app_revoked_keys',
       'app_secrets',
       'app_sessions',
+      'app_stale_marks',
     ])
     db.close()
     await a.close()

@@ -41,7 +41,7 @@ const FORBIDDEN_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'
 export interface VerifiedSession {
   userId: string
   sessionId: string
-  /** Application claims given when the session was created. */
+  /** Application claims, as they were when the token was issued. */
   claims: Record<string, unknown>
   /** Epoch milliseconds. */
   issuedAt: number
@@ -75,6 +75,8 @@ function cacheKeyOf(token: string): string {
 /** Signs and verifies access tokens. */
 export class AccessTokens {
   private readonly cache = new Map<string, CacheEntry>()
+  /** Bumped by `clearCache`, so a verify that straddles a key revocation does not cache its result. */
+  private cacheEpoch = 0
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -89,8 +91,11 @@ export class AccessTokens {
    */
   sign(userId: string, sessionId: string, claims: Record<string, unknown>) {
     const signer = this.keys.signer()
-    const iat = Math.floor(this.options.now() / 1000)
-    const exp = iat + Math.ceil(this.options.accessTokenTtl / 1000)
+    const now = this.options.now()
+    // `iat` keeps milliseconds (a NumericDate may be fractional, RFC 7519 §2): a stale mark set
+    // a moment before must tell this token, with the new claims, from one issued just before it.
+    const iat = Math.floor(now) / 1000
+    const exp = Math.floor(now / 1000) + Math.ceil(this.options.accessTokenTtl / 1000)
     const payload: Record<string, unknown> = {
       ...claims,
       sid: sessionId,
@@ -111,8 +116,11 @@ export class AccessTokens {
     const cacheKey = cacheKeyOf(token)
     const cached = this.cached(cacheKey)
     if (cached) return cached
+    const epoch = this.cacheEpoch
     const { session, validUntil } = await this.verifySignature(token)
-    this.checkRevocation(session.sessionId)
+    // A key was revoked while this signature was being checked: check again against the new ring.
+    if (epoch !== this.cacheEpoch) return this.verify(token)
+    this.checkRevocation(session.sessionId, session.issuedAt)
     this.remember(cacheKey, { session, validUntil })
     return session
   }
@@ -129,6 +137,7 @@ export class AccessTokens {
   /** Forgets every verified token (after a key is withdrawn, for instance). */
   clearCache(): void {
     this.cache.clear()
+    this.cacheEpoch++
   }
 
   private cached(cacheKey: string): VerifiedSession | undefined {
@@ -138,12 +147,13 @@ export class AccessTokens {
       this.cache.delete(cacheKey)
       throw new TryRefreshError('The access token has expired.')
     }
-    this.checkRevocation(hit.session.sessionId)
+    this.checkRevocation(hit.session.sessionId, hit.session.issuedAt)
     return hit.session
   }
 
-  private checkRevocation(sessionId: string): void {
-    const reason = this.revocations.check(sessionId)
+  private checkRevocation(sessionId: string, issuedAt: number): void {
+    const reason = this.revocations.check(sessionId, issuedAt)
+    if (reason === 'stale') throw new TryRefreshError("The session's claims have changed.")
     if (reason === 'theft') throw new TokenTheftError()
     if (reason !== null) throw new UnauthorizedError('The session has been revoked.')
   }
@@ -198,7 +208,9 @@ export class AccessTokens {
         requiredClaims: ['sub', 'sid', 'iat', 'exp'],
         maxTokenAge,
         clockTolerance: tolerance,
-        currentDate: new Date(this.options.now()),
+        // Rounded up to the second: jose compares whole seconds, and `iat` keeps milliseconds, so
+        // a token from earlier in this second would otherwise be "in the future" at zero tolerance.
+        currentDate: new Date(Math.ceil(this.options.now() / 1000) * 1000),
       }))
     } catch (cause) {
       if (cause instanceof LatchError) throw cause
@@ -218,7 +230,7 @@ export class AccessTokens {
     if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '') {
       throw new UnauthorizedError('Invalid access token claims.')
     }
-    const issuedAt = (iat as number) * 1000
+    const issuedAt = Math.round((iat as number) * 1000)
     const expiresAt = (exp as number) * 1000
     return {
       session: { userId: sub, sessionId: sid, claims, issuedAt, expiresAt },
