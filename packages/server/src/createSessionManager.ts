@@ -9,7 +9,7 @@ import { handle } from './http/handle.js'
 import type { RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
 import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
-import { KeyRing, type KeyRevocationResult } from './keys/keyRing.js'
+import { KeyRing, KeyRingMisuse, type KeyRevocationResult } from './keys/keyRing.js'
 import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
 import { resolveOptions, type SessionManagerOptions } from './options.js'
 import { refreshSession, signOutSession } from './refreshSession.js'
@@ -283,7 +283,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     async revokeKey(kid) {
       if (typeof kid !== 'string') throw new TypeError('`kid` must be a string.')
       await withStore(started)
-      const result = await withStore(() => keys.revoke(kid))
+      // Misuse (the last explicit key) is the caller's TypeError, not a 503.
+      const result = await withStore(() =>
+        keys.revoke(kid).catch((error) => (error instanceof KeyRingMisuse ? error : Promise.reject(error))),
+      )
+      if (result instanceof KeyRingMisuse) throw result
       if (result.revokedKid !== null) accessTokens.clearCache()
       return result
     },

@@ -48,6 +48,9 @@ export interface KeyRevocationResult {
   currentKid: string
 }
 
+/** A `TypeError` for misuse of the ring (not a store failure, which the manager turns into 503). */
+export class KeyRingMisuse extends TypeError {}
+
 /** How often `revoke` retries its compare-and-swap when a concurrent rotation adds a key. */
 const MAX_REVOKE_ATTEMPTS = 4
 
@@ -168,7 +171,7 @@ export class KeyRing {
       if (live.at(-1)?.kid === kid) {
         if (this.options.keys) {
           if (live.length === 1)
-            throw new TypeError(
+            throw new KeyRingMisuse(
               'Cannot revoke the only signing key given in `keys`: add its replacement to the `keys` option on every instance first, then revoke it.',
             )
         } else if (!(await this.options.store.addKey(await this.generate(), known.at(-1)!.kid))) {
