@@ -80,7 +80,8 @@ async function refresh(app: Running, jar: Jar) {
 }
 
 const frontName = (jar: Jar) =>
-  JSON.parse(Buffer.from(decodeURIComponent(jar.cookies.get('latch-front')!), 'base64url').toString()).cl?.name
+  JSON.parse(Buffer.from(decodeURIComponent(jar.cookies.get('latch-front')!), 'base64url').toString()).cl
+    ?.name
 
 describe('demo profile: the display name is a public claim, changed on every session of the user', () => {
   let app: Running
@@ -108,7 +109,9 @@ describe('demo profile: the display name is a public claim, changed on every ses
       expect([stale.status, stale.headers.get('x-latch-error')]).toEqual([401, 'try_refresh'])
       await refresh(app, jar)
       expect(frontName(jar)).toBe('Alice Liddell')
-      expect((await (await send(app, jar, 'GET', '/api/me')).json()).claims).toEqual({ name: 'Alice Liddell' })
+      expect((await (await send(app, jar, 'GET', '/api/me')).json()).claims).toEqual({
+        name: 'Alice Liddell',
+      })
     }
     // Bob is not touched, and a new sign-in gets the new name.
     expect((await (await send(app, bob, 'GET', '/api/me')).json()).claims).toEqual({ name: 'Bob' })
@@ -123,14 +126,17 @@ describe('demo profile: the display name is a public claim, changed on every ses
     ['61 characters', { displayName: 'x'.repeat(61) }],
     ['a control character', { displayName: 'Al\u0007ice' }],
     ['a huge string', { displayName: 'x'.repeat(5000) }],
-  ])('refuses a display name that is %s with 400 invalid_display_name, changing nothing', async (_what, body) => {
-    const jar = await signIn(app, 'bob', 'builder')
-    const response = await send(app, jar, 'PUT', '/api/me/profile', body)
-    expect(response.status).toBe(400)
-    expect(response.headers.get('x-latch-error')).toBeNull()
-    expect((await response.json()).error).toBe('invalid_display_name')
-    expect((await send(app, jar, 'GET', '/api/me')).status).toBe(200)
-  })
+  ])(
+    'refuses a display name that is %s with 400 invalid_display_name, changing nothing',
+    async (_what, body) => {
+      const jar = await signIn(app, 'bob', 'builder')
+      const response = await send(app, jar, 'PUT', '/api/me/profile', body)
+      expect(response.status).toBe(400)
+      expect(response.headers.get('x-latch-error')).toBeNull()
+      expect((await response.json()).error).toBe('invalid_display_name')
+      expect((await send(app, jar, 'GET', '/api/me')).status).toBe(200)
+    },
+  )
 
   it('accepts 60 characters (counted as characters, not UTF-16 units)', async () => {
     const jar = await signIn(app, 'bob', 'builder')

@@ -8,7 +8,8 @@ import { latch } from './latch'
 async function send<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await latch.fetch(path, init)
   const body = (await response.json().catch(() => null)) as (T & { error?: unknown }) | null
-  if (!response.ok) throw new ApiError(response.status, typeof body?.error === 'string' ? body.error : 'unknown')
+  if (!response.ok)
+    throw new ApiError(response.status, typeof body?.error === 'string' ? body.error : 'unknown')
   return body as T
 }
 

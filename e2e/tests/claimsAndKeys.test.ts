@@ -37,7 +37,7 @@ async function expectAllTabsCarryOn(generationAfter: number, before: DemoStats) 
   expect(statuses).toEqual(Array(TABS * 3).fill(200))
   const after = await server.stats()
   expect(refreshesBetween(before, after), 'refresh requests, all tabs together').toBe(1)
-  expect((after.requests[REFRESH] ?? {})['200'] ?? 0).toBe(((before.requests[REFRESH] ?? {})['200'] ?? 0) + 1)
+  expect(after.requests[REFRESH]?.['200'] ?? 0).toBe((before.requests[REFRESH]?.['200'] ?? 0) + 1)
   expect(after.theftDetected).toBe(before.theftDetected)
 }
 
@@ -52,7 +52,10 @@ beforeAll(async () => {
   for (let i = 1; i < TABS; i++) pages.push(await openApp(context, server.url, { proactive: false }))
   for (const page of pages) {
     await page.waitForFunction(() => window.latch.getSnapshot().status === 'authenticated')
-    await page.getByTestId('display-name').filter({ hasText: /^Alice$/ }).waitFor()
+    await page
+      .getByTestId('display-name')
+      .filter({ hasText: /^Alice$/ })
+      .waitFor()
   }
 }, 60_000)
 
@@ -68,7 +71,8 @@ describe(`${TABS} tabs of one user`, () => {
     const generationBefore = (await generation(pages[0]!))!
     await pages[1]!.getByLabel('Display name').fill('  Alice Liddell ')
     await pages[1]!.getByRole('button', { name: 'Save' }).click()
-    for (const page of pages) await expect.poll(() => displayName(page), { timeout: 5000 }).toBe('Alice Liddell')
+    for (const page of pages)
+      await expect.poll(() => displayName(page), { timeout: 5000 }).toBe('Alice Liddell')
     // The editing tab's log names the refresh that brought it; the others saw it from there.
     await expect
       .poll(() => pages[1]!.locator('body').textContent())

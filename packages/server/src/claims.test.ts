@@ -10,7 +10,11 @@ import { memoryStore } from './stores/memory.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { Browser, fakeClock, STORES } from './testing/harness.js'
 
-const code = (promise: Promise<unknown>) => promise.then(() => 'ok', (error) => error.code ?? error.name)
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (error) => error.code ?? error.name,
+  )
 const frontOf = (response: Response) =>
   JSON.parse(Buffer.from(response.headers.get('x-latch-front-token')!, 'base64url').toString())
 
@@ -49,7 +53,9 @@ describe.each(STORES)('claims updates on the %s store', (_name, makeStore) => {
     await other.signIn('alice', { name: 'Alice', role: 'reader' })
 
     clock.advance(1)
-    expect(await b.updateSessionClaims(created.session.sessionId, { name: 'Alicia', role: 'editor' })).toBe(true)
+    expect(await b.updateSessionClaims(created.session.sessionId, { name: 'Alicia', role: 'editor' })).toBe(
+      true,
+    )
     expect(await code(alice.verify())).toBe('try_refresh')
     expect(await code(onB.verify())).toBe('try_refresh')
     // Only that session: the user's other session keeps its claims and its token.
@@ -110,7 +116,12 @@ describe('claims refusals: a TypeError naming the problem, nothing stored', () =
   }
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ...['sub', 'sid', 'iat', 'exp', 'nbf', 'iss', 'aud', 'typ', 'jti'].map(
-      (name) => [`reserved ${name}`, { [name]: 'x' }, new RegExp(`may not set \`${name}\``)] as [string, Record<string, unknown>, RegExp],
+      (name) =>
+        [`reserved ${name}`, { [name]: 'x' }, new RegExp(`may not set \`${name}\``)] as [
+          string,
+          Record<string, unknown>,
+          RegExp,
+        ],
     ),
     ['a function', { f: () => 1 }, /`claims.f` is a function/],
     ['undefined', { u: undefined }, /`claims.u` is undefined/],
@@ -150,7 +161,9 @@ describe('claims refusals: a TypeError naming the problem, nothing stored', () =
   test('the publicClaims option is validated', () => {
     const store = memoryStore()
     for (const publicClaims of ['name', ['sub'], ['name', 'name'], [''], [42], Array(33).fill('x')]) {
-      expect(() => createSessionManager({ store, publicClaims: publicClaims as never })).toThrow(/`publicClaims`/)
+      expect(() => createSessionManager({ store, publicClaims: publicClaims as never })).toThrow(
+        /`publicClaims`/,
+      )
     }
     managers.push(createSessionManager({ store, publicClaims: ['name', 'org:role'] }))
   })

@@ -62,7 +62,8 @@ export function checkClaims(claims: unknown, label = 'claims'): asserts claims i
     throw new TypeError(`\`${label}\` must be a plain object.`)
   }
   for (const name of Object.keys(claims)) {
-    if (RESERVED_CLAIM_NAMES.has(name)) throw new TypeError(`\`${label}\` may not set \`${name}\`: Latch owns it.`)
+    if (RESERVED_CLAIM_NAMES.has(name))
+      throw new TypeError(`\`${label}\` may not set \`${name}\`: Latch owns it.`)
   }
   const problem = notJson(claims, label, new Set(), 0)
   if (problem) throw new TypeError(`${problem}; claims must be JSON values.`)
@@ -91,7 +92,8 @@ export async function updateSessionClaims(
   sessionId: string,
   claims: Record<string, unknown>,
 ): Promise<boolean> {
-  if (typeof sessionId !== 'string' || sessionId === '') throw new TypeError('`sessionId` must be a non-empty string.')
+  if (typeof sessionId !== 'string' || sessionId === '')
+    throw new TypeError('`sessionId` must be a non-empty string.')
   checkClaims(claims)
   const copy = structuredClone(claims)
   await withStore(() => core.started())

@@ -4,12 +4,13 @@
  * update claims, handle).
  * @module
  */
+
+import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
 import { TryRefreshError } from './errors.js'
 import { handle } from './http/handle.js'
 import type { RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
-import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
-import { KeyRing, KeyRingMisuse, type KeyRevocationResult } from './keys/keyRing.js'
+import { type KeyRevocationResult, KeyRing, KeyRingMisuse } from './keys/keyRing.js'
 import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
 import { resolveOptions, type SessionManagerOptions } from './options.js'
 import { refreshSession, signOutSession } from './refreshSession.js'

@@ -6,10 +6,14 @@
 import { exportJWK, generateKeyPair } from 'jose'
 import { afterEach, describe, expect, test } from 'vitest'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
-import { kidOf } from './testing/instance/cluster.js'
 import { Browser, fakeClock, STORES } from './testing/harness.js'
+import { kidOf } from './testing/instance/cluster.js'
 
-const code = (promise: Promise<unknown>) => promise.then(() => 'ok', (error) => error.code ?? error.name)
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (error) => error.code ?? error.name,
+  )
 
 describe.each(STORES)('key revocation on the %s store', (_name, makeStore) => {
   const cleanups: (() => Promise<void>)[] = []

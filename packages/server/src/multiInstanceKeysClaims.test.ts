@@ -91,7 +91,9 @@ describe.each(KINDS)('$kind: key revocation and claims updates across server pro
   }, 30_000)
 
   test('a key revoked on A: its tokens are try_refresh on B within a second, one refresh each gives the new kid, nobody signed out', async () => {
-    const users = await Promise.all(Array.from({ length: 6 }, (_, n) => login(n % 2 ? a : b, `key-user-${n}`)))
+    const users = await Promise.all(
+      Array.from({ length: 6 }, (_, n) => login(n % 2 ? a : b, `key-user-${n}`)),
+    )
     const oldKid = kidOf(users[0]!.accessToken!)
     for (const user of users) {
       expect(kidOf(user.accessToken!)).toBe(oldKid)
@@ -126,9 +128,9 @@ describe.each(KINDS)('$kind: key revocation and claims updates across server pro
     // An instance started after the revocation refuses the kid at once and signs with the new key.
     const c = await cluster.start('C', env())
     expect(await me(c, users[0]!.accessToken!)).toMatchObject({ status: 401, error: 'try_refresh' })
-    expect((await call(c, 'GET', '/auth/session/jwks.json')).keys.map((k: { kid: string }) => k.kid)).toEqual([
-      revoked.currentKid,
-    ])
+    expect((await call(c, 'GET', '/auth/session/jwks.json')).keys.map((k: { kid: string }) => k.kid)).toEqual(
+      [revoked.currentKid],
+    )
     expect(kidOf((await login(c, 'key-user-late')).accessToken!)).toBe(revoked.currentKid)
     await cluster.kill(c)
   }, 60_000)
@@ -137,7 +139,8 @@ describe.each(KINDS)('$kind: key revocation and claims updates across server pro
     const laptop = await login(a, 'claims-user')
     const phone = await login(b, 'claims-user')
     const bystander = await login(a, 'claims-bystander')
-    for (const session of [laptop, phone, bystander]) expect((await me(b, session.accessToken!)).status).toBe(200)
+    for (const session of [laptop, phone, bystander])
+      expect((await me(b, session.accessToken!)).status).toBe(200)
     expect(laptop.front?.cl).toEqual({ name: 'claims-user' })
     const before = await stats(b)
 

@@ -205,8 +205,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     publicClaims.length > 32 ||
     new Set(publicClaims).size !== publicClaims.length ||
     publicClaims.some(
-      (name) =>
-        typeof name !== 'string' || !/^[\w.:-]{1,64}$/.test(name) || RESERVED_PUBLIC_CLAIMS.has(name),
+      (name) => typeof name !== 'string' || !/^[\w.:-]{1,64}$/.test(name) || RESERVED_PUBLIC_CLAIMS.has(name),
     )
   ) {
     fail(

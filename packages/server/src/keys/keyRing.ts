@@ -165,7 +165,9 @@ export class KeyRing {
     })
     if (this.revoked.has(kid)) return unchanged('already_revoked')
     for (let attempt = 0; attempt < MAX_REVOKE_ATTEMPTS; attempt++) {
-      const known = this.options.keys ? this.explicitKeys(this.options.now()) : await this.options.store.listKeys()
+      const known = this.options.keys
+        ? this.explicitKeys(this.options.now())
+        : await this.options.store.listKeys()
       if (!known.some((key) => key.kid === kid)) return unchanged('unknown_kid')
       const live = known.filter((key) => !this.revoked.has(key.kid))
       if (live.at(-1)?.kid === kid) {
@@ -183,7 +185,9 @@ export class KeyRing {
       const fresh = await this.options.store.revokeKey(revocation)
       this.revokeLocal([revocation])
       await this.sync()
-      return fresh ? { outcome: 'revoked', revokedKid: kid, currentKid: this.signer().kid } : unchanged('already_revoked')
+      return fresh
+        ? { outcome: 'revoked', revokedKid: kid, currentKid: this.signer().kid }
+        : unchanged('already_revoked')
     }
     throw new Error('The signing keys kept changing during revokeKey(); try again.')
   }
@@ -244,11 +248,16 @@ export class KeyRing {
   private async load(revision: number): Promise<void> {
     const now = this.options.now()
     // Revocations first: a key revoked meanwhile must not be picked up from the list below.
-    for (const { kid, revokedAt } of await this.options.store.listRevokedKeys()) this.revoked.set(kid, revokedAt)
+    for (const { kid, revokedAt } of await this.options.store.listRevokedKeys())
+      this.revoked.set(kid, revokedAt)
     let stored = this.options.keys ? this.explicitKeys(now) : await this.options.store.listKeys()
     if (!this.options.keys) {
       const newest = stored.at(-1)
-      if (!newest || this.revoked.has(newest.kid) || newest.createdAt + this.options.keyRotationInterval <= now) {
+      if (
+        !newest ||
+        this.revoked.has(newest.kid) ||
+        newest.createdAt + this.options.keyRotationInterval <= now
+      ) {
         // Compare-and-swap: of several instances starting or rotating at once, one key wins.
         await this.options.store.addKey(await this.generate(), newest?.kid ?? null)
         stored = await this.options.store.listKeys()

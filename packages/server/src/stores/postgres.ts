@@ -170,10 +170,10 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
     make: (record: SessionRecord) => StaleMark,
   ) =>
     transaction(async (client) => {
-      const { rows } = await client.query(
-        `UPDATE ${n.sessions} SET claims = $1 WHERE ${where} RETURNING *`,
-        [JSON.stringify(claims), ...values],
-      )
+      const { rows } = await client.query(`UPDATE ${n.sessions} SET claims = $1 WHERE ${where} RETURNING *`, [
+        JSON.stringify(claims),
+        ...values,
+      ])
       const made = rows.map((row) => ({ ...make(rowToSession(row)) }))
       if (made.length === 0) return made
       await client.query(

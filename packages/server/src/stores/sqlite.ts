@@ -192,7 +192,11 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
       return made
     },
   )
-  const updateClaims = (ids: string[], claims: Record<string, unknown>, make: (r: SessionRecord) => StaleMark) => {
+  const updateClaims = (
+    ids: string[],
+    claims: Record<string, unknown>,
+    make: (r: SessionRecord) => StaleMark,
+  ) => {
     const made = claimsTx.immediate(ids, JSON.stringify(claims), make)
     hub.publishBatch({ stale: made })
     return made

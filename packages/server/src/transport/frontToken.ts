@@ -29,7 +29,12 @@ export function frontTokenFor(
   generation: number,
   publicClaims: readonly string[],
 ): FrontToken {
-  const front: FrontToken = { uid: record.userId, sid: record.id, exp: Math.floor(accessExpiresAt / 1000), gen: generation }
+  const front: FrontToken = {
+    uid: record.userId,
+    sid: record.id,
+    exp: Math.floor(accessExpiresAt / 1000),
+    gen: generation,
+  }
   const cl: Record<string, unknown> = {}
   for (const name of publicClaims) if (Object.hasOwn(record.claims, name)) cl[name] = record.claims[name]
   if (Object.keys(cl).length > 0) front.cl = cl

@@ -143,7 +143,9 @@ async function main(): Promise<void> {
   })
   app.post('/test/user-claims/:userId/:name', async (req, res, next) => {
     try {
-      const updated = await sessions.updateUserClaims(String(req.params.userId), { name: String(req.params.name) })
+      const updated = await sessions.updateUserClaims(String(req.params.userId), {
+        name: String(req.params.name),
+      })
       res.json({ updated })
     } catch (error) {
       next(error)
