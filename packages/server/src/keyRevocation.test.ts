@@ -127,6 +127,24 @@ describe.each(STORES)('key revocation on the %s store', (_name, makeStore) => {
   })
 })
 
+describe('the replacement signs at once, even while an older key is still valid', () => {
+  test('revokeCurrentKey right after a rotation: the replacement signs, not the key before', async () => {
+    const { memoryStore } = await import('./stores/memory.js')
+    const clock = fakeClock(Date.now())
+    const sessions = createSessionManager({ store: memoryStore(), now: clock.now })
+    const first = kidOf((await new Browser(sessions).signIn('alice')).accessToken)
+    await sessions.rotateKeys()
+    clock.advance(2 * 60 * 1000 + 1) // the new key signs; the first still verifies its tokens
+    const second = kidOf((await new Browser(sessions).signIn('bob')).accessToken)
+    expect((await sessions.jwks()).keys.map((k) => k.kid)).toEqual([first, second])
+    const { revokedKid, currentKid } = await sessions.revokeCurrentKey()
+    expect(revokedKid).toBe(second)
+    expect(kidOf((await new Browser(sessions).signIn('carol')).accessToken)).toBe(currentKid)
+    expect(currentKid).not.toBe(first)
+    await sessions.close()
+  })
+})
+
 describe('key revocation with explicit keys', () => {
   const managers: SessionManager[] = []
   afterEach(async () => {

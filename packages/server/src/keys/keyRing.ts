@@ -282,6 +282,7 @@ export class KeyRing {
         this.retired.add(key.kid)
         continue
       }
+      // Revoked keys are kept (for expiry and deletion above) but never enter the ring.
       if (this.revoked.has(key.kid)) continue
       entries.push({
         stored: key,
