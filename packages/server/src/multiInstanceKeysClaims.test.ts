@@ -1,6 +1,6 @@
 /**
  * Key revocation and claims updates across real server processes (`testing/instance/server.ts`)
- * on one real Redis and one real Postgres: the change made on instance A is pushed, B refuses
+ * on one real Redis, a three-master Redis Cluster and one real Postgres: the change made on instance A is pushed, B refuses
  * the old access tokens (`try_refresh`) within a second without a store read per request, one
  * refresh mends every session (new kid / new claims), nobody is signed out, and an instance
  * started afterwards refuses the old tokens at once. All clients use header transport.
@@ -18,6 +18,13 @@ import {
   pollUntil,
   refresh,
 } from './testing/instance/cluster.js'
+import {
+  dropRedisClusterPrefix,
+  startRedisCluster,
+  type TestRedisCluster,
+} from './testing/instance/redisCluster.js'
+
+let redisCluster: TestRedisCluster
 
 const KINDS = [
   {
@@ -25,6 +32,12 @@ const KINDS = [
     url: redisUrl,
     namespace: () => `latch-test:${uniqueName('kc')}`,
     drop: (ns: string) => dropRedisPrefix(`${ns}:`),
+  },
+  {
+    kind: 'redis-cluster',
+    url: () => redisCluster.urls,
+    namespace: () => `latch-test:${uniqueName('kc')}`,
+    drop: (ns: string) => dropRedisClusterPrefix(redisCluster, `${ns}:`),
   },
   { kind: 'postgres', url: databaseUrl, namespace: () => uniqueName('kc'), drop: dropPostgresSchema },
 ] as const
@@ -67,9 +80,12 @@ async function refusedWithin(instance: Instance, token: string, start: number) {
 
 let program: Awaited<ReturnType<typeof bundleInstance>>
 beforeAll(async () => {
-  program = await bundleInstance()
+  ;[program, redisCluster] = await Promise.all([bundleInstance(), startRedisCluster()])
 }, 60_000)
-afterAll(() => program?.remove())
+afterAll(async () => {
+  program?.remove()
+  await redisCluster?.destroy()
+})
 
 describe.each(KINDS)('$kind: key revocation and claims updates across server processes', (store) => {
   let cluster: Cluster
