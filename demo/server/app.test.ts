@@ -63,7 +63,7 @@ describe('demo API', () => {
   it('answers the health check without a session', async () => {
     const response = await fetch(`${base}/api/health`)
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ ok: true, store: 'memory' })
+    expect(await response.json()).toEqual({ ok: true, store: 'memory', admin: false })
   })
 
   it('signs in a demo user and creates a session', async () => {
@@ -121,7 +121,7 @@ describe('demo API', () => {
     const response = await fetch(`${base}/api/me`, { headers: { cookie } })
     expect(response.status).toBe(200)
     const me = await response.json()
-    expect(me).toEqual({ userId: 'bob', sessionId: expect.any(String) })
+    expect(me).toEqual({ userId: 'bob', sessionId: expect.any(String), claims: { name: 'Bob' } })
     expect(response.headers.get('cache-control')).toBe('no-store')
   })
 

@@ -11,9 +11,12 @@ import express, { type Express } from 'express'
 import { errorHandler, sendError } from './errors'
 import { requestLog } from './log'
 import type { NotesStore } from './notes'
+import { memoryProfiles, type ProfileStore } from './profiles'
 import { accountRoutes } from './routes/account'
+import { adminRoutes } from './routes/admin'
 import { deviceRoutes } from './routes/devices'
 import { noteRoutes } from './routes/notes'
+import { profileRoutes } from './routes/profile'
 import type { StatsRecorder } from './stats'
 
 export interface DemoAppOptions {
@@ -25,12 +28,17 @@ export interface DemoAppOptions {
   publicDir?: string
   /** Counters for `GET /api/test/stats`; only given with `LATCH_DEMO_TEST=1`. */
   stats?: StatsRecorder
+  /** Display names (the `name` claim). Defaults to an in-memory directory. */
+  profiles?: ProfileStore
+  /** `LATCH_DEMO_ADMIN=1`: enables `POST /api/admin/keys/revoke-current`. Defaults to `false`. */
+  admin?: boolean
   /** Where request lines go. Defaults to `console.log`; `null` for none. */
   log?: ((line: string) => void) | null
 }
 
 export function createDemoApp(options: DemoAppOptions): Express {
   const { sessions, notes, stats, publicDir } = options
+  const profiles = options.profiles ?? memoryProfiles()
   const app = express()
   app.disable('x-powered-by')
   // API answers are per user and per session: never cached, never revalidated into a 304.
@@ -49,11 +57,13 @@ export function createDemoApp(options: DemoAppOptions): Express {
   app.use('/api', express.json({ limit: '16kb' }))
 
   app.get('/api/health', (_req, res) => {
-    res.json({ ok: true, store: options.storeName })
+    res.json({ ok: true, store: options.storeName, admin: options.admin === true })
   })
   if (stats) app.get('/api/test/stats', (_req, res) => res.json(stats.snapshot()))
 
-  app.use(accountRoutes(sessions))
+  app.use(accountRoutes(sessions, profiles))
+  app.use(profileRoutes(sessions, profiles))
+  if (options.admin) app.use(adminRoutes(sessions))
   app.use(deviceRoutes(sessions))
   app.use(noteRoutes(sessions, notes))
 

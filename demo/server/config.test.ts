@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       reuseGrace: 10_000,
       clockTolerance: 5000,
       testMode: false,
+      admin: false,
     })
   })
 
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
         LATCH_SESSION_TTL: '12h',
         LATCH_REUSE_GRACE: '0s',
         LATCH_DEMO_TEST: '1',
+        LATCH_DEMO_ADMIN: '1',
       },
       DEMO_DIR,
     )
@@ -43,6 +45,7 @@ describe('loadConfig', () => {
       sessionTtl: 43_200_000,
       reuseGrace: 0,
       testMode: true,
+      admin: true,
     })
   })
 

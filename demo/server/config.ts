@@ -22,6 +22,8 @@ export interface DemoConfig {
   reuseGrace: number
   /** `LATCH_CLOCK_TOLERANCE` (not in the demo contract; the e2e tests set `0s`). */
   clockTolerance: number
+  /** `LATCH_DEMO_ADMIN=1`: enables `POST /api/admin/keys/revoke-current` and the SPA's admin panel. Off otherwise. */
+  admin: boolean
   /** `LATCH_DEMO_TEST=1`: enables `GET /api/test/stats` for the browser tests. Off otherwise. */
   testMode: boolean
 }
@@ -82,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, demoDir: string): DemoConfig 
     reuseGrace: duration(env, 'LATCH_REUSE_GRACE', '10s'),
     clockTolerance: duration(env, 'LATCH_CLOCK_TOLERANCE', '5s'),
     testMode: env.LATCH_DEMO_TEST === '1',
+    admin: env.LATCH_DEMO_ADMIN === '1',
   }
 }

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     sessionTtl: config.sessionTtl,
     reuseGrace: config.reuseGrace,
     clockTolerance: config.clockTolerance,
+    // The display name shows in the SPA (useSession) without an API call.
+    publicClaims: ['name'],
     onTheftDetected(event) {
       stats?.theftDetected()
       console.warn(
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     storeName: config.store,
     publicDir: resolve(demoDir, 'dist', 'public'),
     stats,
+    admin: config.admin,
   })
   const server = app.listen(config.port, config.host, () => {
     console.log(`Latch demo running at http://localhost:${config.port}`)
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
         `session ${formatDuration(config.sessionTtl)} · reuse grace ${formatDuration(config.reuseGrace)}`,
     )
     if (config.testMode) console.log('  test mode: GET /api/test/stats is enabled')
+    if (config.admin) console.log('  admin: POST /api/admin/keys/revoke-current is enabled')
   })
   server.on('error', (error) => {
     console.error(`Could not listen on ${config.host}:${config.port}: ${error.message}`)

@@ -88,23 +88,31 @@ export function createActivityLog(client: SessionClient, now: () => number = () 
       detail: `Session ${shortId(session.sessionId)}`,
     }),
   )
-  client.on('refreshed', ({ session, origin }) =>
+  // The display name (public claim) as last seen, so a refresh that changes it says so.
+  let name = client.getSnapshot().session?.claims?.name
+  client.on('refreshed', ({ session, origin }) => {
+    const changed = session.claims?.name !== name && name !== undefined
+    name = session.claims?.name
+    const news = changed ? ` It brought the new display name “${String(name)}”.` : ''
     push(
       origin === 'this_tab'
         ? {
             kind: 'refreshed',
             tone: 'success',
             title: 'Access token refreshed',
-            detail: `Refresh token rotated to generation ${session.generation}.`,
+            detail: `Refresh token rotated to generation ${session.generation}.${news}`,
           }
         : {
             kind: 'refreshedElsewhere',
             tone: 'info',
             title: 'Refreshed by another tab',
-            detail: `This tab reuses generation ${session.generation}: no second refresh.`,
+            detail: `This tab reuses generation ${session.generation}: no second refresh.${news}`,
           },
-    ),
-  )
+    )
+  })
+  client.on('signedIn', ({ session }) => {
+    name = session.claims?.name
+  })
   client.on('signedOut', (payload) => push(describeSignedOut(payload)))
   client.on('theftDetected', () =>
     push({

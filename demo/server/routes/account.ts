@@ -1,18 +1,19 @@
 /**
  * Sign-in (the application's own endpoint: it checks the password, then asks Latch for a
- * session) and `GET /api/me`.
+ * session, with the user's display name as the `name` claim) and `GET /api/me`.
  * @module
  */
 import type { SessionManager } from '@latch/server'
 import { createSession, requireSession } from '@latch/server/express'
 import { Router } from 'express'
 import { sendError } from '../errors'
+import type { ProfileStore } from '../profiles'
 import { authenticate } from '../users'
 
 /** Longer fields are refused before any work: nobody's password is 10 kB. */
 const MAX_FIELD = 200
 
-export function accountRoutes(sessions: SessionManager): Router {
+export function accountRoutes(sessions: SessionManager, profiles: ProfileStore): Router {
   const router = Router()
 
   // No CSRF header is asked for here: express.json() reads only `application/json`, a type a
@@ -31,7 +32,7 @@ export function accountRoutes(sessions: SessionManager): Router {
     if (userId === null)
       return sendError(res, 401, 'invalid_credentials', 'Unknown username or wrong password.')
     try {
-      await createSession(sessions, req, res, { userId })
+      await createSession(sessions, req, res, { userId, claims: { name: profiles.displayName(userId) } })
       res.json({ userId })
     } catch (error) {
       next(error)
@@ -39,8 +40,8 @@ export function accountRoutes(sessions: SessionManager): Router {
   })
 
   router.get('/api/me', requireSession(sessions), (req, res) => {
-    const { userId, sessionId } = req.session!
-    res.json({ userId, sessionId })
+    const { userId, sessionId, claims } = req.session!
+    res.json({ userId, sessionId, claims })
   })
 
   return router

@@ -1,5 +1,7 @@
+import { AdminPanel } from './AdminPanel'
 import { DevicesPanel } from './DevicesPanel'
 import { NotesPanel } from './NotesPanel'
+import { ProfilePanel } from './ProfilePanel'
 import { SessionCard } from './SessionCard'
 
 /** What a signed-in user sees. */
@@ -7,8 +9,10 @@ export function Dashboard() {
   return (
     <>
       <SessionCard />
+      <ProfilePanel />
       <NotesPanel />
       <DevicesPanel />
+      <AdminPanel />
     </>
   )
 }

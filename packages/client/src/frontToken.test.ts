@@ -14,6 +14,20 @@ describe('front token', () => {
     })
   })
 
+  it('carries the public claims (`cl`) as `claims`, only when they are a plain object', () => {
+    const base = { uid: 'u', sid: 'k', exp: 1, gen: 0 }
+    expect(decodeFrontToken(encode({ ...base, cl: { name: 'Zoë ☃', roles: ['a'] } }))?.claims).toEqual({
+      name: 'Zoë ☃',
+      roles: ['a'],
+    })
+    expect(decodeFrontToken(encode(base))?.claims).toBeUndefined()
+    for (const cl of ['name', ['a'], 42, null]) {
+      const session = decodeFrontToken(encode({ ...base, cl }))
+      expect(session?.userId).toBe('u') // still a session, without claims
+      expect(session?.claims).toBeUndefined()
+    }
+  })
+
   it.each([
     ['wrong types', encode({ uid: 1, sid: 'k', exp: 1, gen: 0 })],
     ['negative gen', encode({ uid: 'u', sid: 'k', exp: 1, gen: -1 })],

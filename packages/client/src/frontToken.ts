@@ -28,7 +28,13 @@ export function decodeFrontToken(value: unknown): SessionInfo | null {
       // invalid UTF-8): smaller than TextDecoder and available everywhere.
       value = JSON.parse(decodeURIComponent(escape(atob(value.replace(/-/g, '+').replace(/_/g, '/')))))
     }
-    const { uid, sid, exp, gen } = value as { uid: string; sid: string; exp: number; gen: number }
+    const { uid, sid, exp, gen, cl } = value as {
+      uid: string
+      sid: string
+      exp: number
+      gen: number
+      cl?: Record<string, unknown>
+    }
     // Number.isFinite / isSafeInteger are false for anything that is not a number.
     return typeof uid === 'string' &&
       uid &&
@@ -38,7 +44,14 @@ export function decodeFrontToken(value: unknown): SessionInfo | null {
       exp >= 0 &&
       Number.isSafeInteger(gen) &&
       gen >= 0
-      ? { userId: uid, sessionId: sid, accessTokenExpiresAt: exp * 1000, generation: gen }
+      ? // Public claims only as a plain JSON object (a string or an array has another constructor).
+        {
+          userId: uid,
+          sessionId: sid,
+          accessTokenExpiresAt: exp * 1000,
+          generation: gen,
+          claims: cl?.constructor === Object ? cl : undefined,
+        }
       : null
   } catch {
     // Not base64url, invalid UTF-8, not JSON, not an object (destructuring null/undefined).

@@ -11,6 +11,11 @@ export interface SessionInfo {
   accessTokenExpiresAt: number
   /** Refresh generation: changes on every refresh (the change marker). */
   generation: number
+  /**
+   * The session's public claims (the server's `publicClaims` option, e.g. a display name), as of
+   * the last refresh; `undefined` when the server sends none.
+   */
+  claims?: Record<string, unknown>
 }
 
 /**

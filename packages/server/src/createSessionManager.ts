@@ -1,21 +1,24 @@
 /**
  * The session manager: wires options, key ring, tokens, revocation list and store into the API an
- * application calls (create, verify, refresh, sign out, list, revoke, rotate keys, handle).
+ * application calls (create, verify, refresh, sign out, list, revoke, rotate and revoke keys,
+ * update claims, handle).
  * @module
  */
+
+import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
 import { TryRefreshError } from './errors.js'
 import { handle } from './http/handle.js'
 import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
 import type { RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
-import { KeyRing } from './keys/keyRing.js'
+import { type KeyRevocationResult, KeyRing, KeyRingMisuse } from './keys/keyRing.js'
 import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
 import { resolveOptions, type SessionManagerOptions } from './options.js'
 import { refreshSession, signOutSession } from './refreshSession.js'
 import { RevocationList } from './revocation/revocationList.js'
 import { listedSession, type SessionListing } from './sessionListing.js'
 import type { SessionRecord } from './stores/SessionStore.js'
-import { AccessTokens, RESERVED_CLAIMS, type VerifiedSession } from './tokens/accessToken.js'
+import { AccessTokens, type VerifiedSession } from './tokens/accessToken.js'
 import { toBase64Url } from './tokens/encoding.js'
 import {
   createRefreshTokens,
@@ -25,7 +28,7 @@ import {
 } from './tokens/refreshToken.js'
 import { cookieContext, cookieNames, readCookie } from './transport/cookies.js'
 import { assertCsrf, needsCsrf } from './transport/csrf.js'
-import type { FrontToken } from './transport/frontToken.js'
+import { type FrontToken, frontTokenFor } from './transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
 
 /** What `create` needs to know about the new session. */
@@ -116,6 +119,30 @@ export interface SessionManager {
   revokeUserSessions(userId: string, options?: { except?: string | null }): Promise<number>
   /** Adds a signing key now; it signs after the activation delay (2 × `keySyncInterval`). */
   rotateKeys(): Promise<void>
+  /**
+   * Revokes a signing key for good (a leak): it leaves the JWKS, and every instance answers the
+   * tokens it signed `try_refresh` within about a second (pushed), so clients refresh once and
+   * nobody is signed out. Revoking the newest key first adds its replacement, which signs at
+   * once. An unknown or already revoked kid changes nothing (see `outcome`). With explicit
+   * `keys`, the revocation is recorded in the store too; revoking the last key of the list that
+   * is not revoked is a `TypeError` (add its replacement to `keys` first).
+   */
+  revokeKey(kid: string): Promise<KeyRevocationResult>
+  /**
+   * Replaces the current signing key and revokes it (`revokeKey` of the signer). Resolves the
+   * revoked kid and the one that signs now. With explicit `keys`: a `TypeError` (Latch cannot
+   * make a key for you; add one to `keys`, then `revokeKey(oldKid)`).
+   */
+  revokeCurrentKey(): Promise<{ revokedKid: string; currentKid: string }>
+  /**
+   * Replaces the application claims of one session (a role granted, a name changed): stored at
+   * once, and every instance answers the session's current access tokens `try_refresh` within
+   * about a second (pushed); the refresh issues the new claims. Nobody is signed out. Resolves
+   * whether the session exists. Claims are checked as in `create` (`TypeError`, nothing stored).
+   */
+  updateSessionClaims(sessionId: string, claims: Record<string, unknown>): Promise<boolean>
+  /** `updateSessionClaims` for every session of a user. Resolves how many sessions changed. */
+  updateUserClaims(userId: string, claims: Record<string, unknown>): Promise<number>
   /** The public JWKS. */
   jwks(): Promise<{ keys: Record<string, unknown>[] }>
   /** Counters for metrics (verify cache, revocation list, pushes); cheap to call. */
@@ -128,13 +155,7 @@ function checkInput(input: CreateSessionInput): void {
   if (typeof input?.userId !== 'string' || input.userId.length === 0 || input.userId.length > 256) {
     throw new TypeError('`userId` must be a non-empty string of at most 256 characters.')
   }
-  const claims = input.claims ?? {}
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new TypeError('`claims` must be a plain object.')
-  }
-  for (const name of Object.keys(claims)) {
-    if (RESERVED_CLAIMS.has(name)) throw new TypeError(`\`claims\` may not set \`${name}\`: Latch owns it.`)
-  }
+  checkClaims(input.claims ?? {})
   if (input.transport !== undefined && input.transport !== 'cookie' && input.transport !== 'header') {
     throw new TypeError("`transport` must be 'cookie' or 'header'.")
   }
@@ -151,7 +172,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const resolved = resolveOptions(options)
   const { store } = resolved
   const keys = new KeyRing(resolved)
-  const revocations = new RevocationList(store, resolved.now)
+  const revocations = new RevocationList(store, resolved.now, {
+    // A pushed key revocation: drop the key and every cached token (some may be its own).
+    onKeysRevoked: (revoked) => {
+      keys.revokeLocal(revoked)
+      accessTokens.clearCache()
+    },
+    onResync: () => {
+      keys.sync().catch(() => {})
+    },
+  })
   const accessTokens = new AccessTokens(resolved, keys, revocations)
   let refreshTokens: RefreshTokens | null = null
   let starting: Promise<RefreshTokens> | null = null
@@ -235,9 +265,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           ) ?? null,
         ip: input.ip ?? null,
       }
-      await withStore(() => store.createSession(record))
+      // Signed before the record is stored, so claims too large for a token store nothing.
+      checkTokenSize(core, input.userId, sessionId, claims)
       const access = accessTokens.sign(input.userId, sessionId, claims)
-      const front = { uid: input.userId, sid: sessionId, exp: Math.floor(access.expiresAt / 1000), gen: 0 }
+      await withStore(() => store.createSession(record))
+      const front = frontTokenFor(record, access.expiresAt, 0, resolved.publicClaims)
       const headers = sessionHeaders(transport, cookieContext(new URL(request.url), resolved.basePath), {
         accessToken: access.token,
         refreshToken,
@@ -289,6 +321,32 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       await withStore(started)
       await withStore(() => keys.rotate())
     },
+    async revokeKey(kid) {
+      if (typeof kid !== 'string') throw new TypeError('`kid` must be a string.')
+      await withStore(started)
+      // Misuse (the last explicit key) is the caller's TypeError, not a 503.
+      const result = await withStore(() =>
+        keys.revoke(kid).catch((error) => (error instanceof KeyRingMisuse ? error : Promise.reject(error))),
+      )
+      if (result instanceof KeyRingMisuse) throw result
+      if (result.revokedKid !== null) accessTokens.clearCache()
+      return result
+    },
+    async revokeCurrentKey() {
+      if (resolved.keys)
+        throw new TypeError(
+          'revokeCurrentKey() is not available with explicit `keys`: add the replacement to the `keys` option on every instance, then call revokeKey(oldKid).',
+        )
+      await withStore(started)
+      await withStore(() => keys.ensureFresh())
+      const current = keys.signer().kid
+      // `already_revoked` means another instance revoked it a moment ago: its replacement signs now.
+      const result = await withStore(() => keys.revoke(current))
+      accessTokens.clearCache()
+      return { revokedKid: current, currentKid: result.currentKid }
+    },
+    updateSessionClaims: (sessionId, claims) => updateSessionClaims(core, sessionId, claims),
+    updateUserClaims: (userId, claims) => updateUserClaims(core, userId, claims),
     async jwks() {
       await withStore(started)
       return keys.jwks() as { keys: Record<string, unknown>[] }

@@ -74,7 +74,15 @@ const MIN_ROUNDS = 3
 const MAX_ROUNDS = 12
 
 /** Store reads that would mean "a store round trip per request" (background key sync and sweeps excluded). */
-const BACKGROUND = new Set(['listKeys', 'addKey', 'addKey.won', 'addKey.lost', 'deleteKeys', 'deleteExpired'])
+const BACKGROUND = new Set([
+  'listKeys',
+  'listRevokedKeys',
+  'addKey',
+  'addKey.won',
+  'addKey.lost',
+  'deleteKeys',
+  'deleteExpired',
+])
 
 function perRequestCalls(before: Record<string, number>, after: Record<string, number>) {
   const delta: Record<string, number> = {}

@@ -83,6 +83,13 @@ export interface SessionManagerOptions {
   now?: () => number
   /** Fills a new array with `size` cryptographically random bytes. Defaults to the platform CSPRNG (`node:crypto`, pooled). */
   random?: (size: number) => Uint8Array
+  /**
+   * Names of application claims that also travel in the front token, so browser code (the
+   * client's `getSnapshot()`, React's `useSession()`) can show them: a display name, a role.
+   * Anything listed here is readable by every script on the page; never list secrets.
+   * Defaults to `[]`.
+   */
+  publicClaims?: string[]
   /** Called after a reused refresh token revoked a session. Errors it throws are ignored. Defaults to none. */
   onTheftDetected?: (event: TheftEvent) => void | Promise<void>
 }
@@ -108,9 +115,24 @@ export interface ResolvedOptions {
   now: () => number
   random: (size: number) => Uint8Array
   onTheftDetected: ((event: TheftEvent) => void | Promise<void>) | null
+  publicClaims: readonly string[]
 }
 
-const STORE_METHODS = ['createSession', 'getSession', 'rotateSession', 'revokeSessions', 'listKeys', 'addKey']
+/** Latch's own claim names (kept here so options.ts needs no token module). */
+const RESERVED_PUBLIC_CLAIMS = new Set(['sub', 'sid', 'iat', 'exp', 'nbf', 'iss', 'aud', 'typ', 'jti'])
+
+const STORE_METHODS = [
+  'createSession',
+  'getSession',
+  'rotateSession',
+  'revokeSessions',
+  'listKeys',
+  'addKey',
+  'revokeKey',
+  'listRevokedKeys',
+  'updateSessionClaims',
+  'listStaleMarks',
+]
 
 function fail(option: string, expectation: string): never {
   throw new TypeError(`The \`${option}\` option must be ${expectation}.`)
@@ -186,6 +208,20 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   const verifyCacheSize = options.verifyCacheSize ?? DEFAULT_VERIFY_CACHE_SIZE
   if (!Number.isInteger(verifyCacheSize) || verifyCacheSize < 0)
     fail('verifyCacheSize', 'a non-negative integer')
+  const publicClaims = options.publicClaims ?? []
+  if (
+    !Array.isArray(publicClaims) ||
+    publicClaims.length > 32 ||
+    new Set(publicClaims).size !== publicClaims.length ||
+    publicClaims.some(
+      (name) => typeof name !== 'string' || !/^[\w.:-]{1,64}$/.test(name) || RESERVED_PUBLIC_CLAIMS.has(name),
+    )
+  ) {
+    fail(
+      'publicClaims',
+      "an array of at most 32 distinct application claim names (1–64 of [A-Za-z0-9_.:-], none of Latch's own: sub, sid, iat, exp, nbf, iss, aud, typ, jti)",
+    )
+  }
   for (const name of ['now', 'random', 'onTheftDetected'] as const) {
     if (options[name] != null && typeof options[name] !== 'function') fail(name, 'a function')
   }
@@ -210,5 +246,6 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     now: options.now ?? (() => Date.now()),
     random: options.random ?? pooledRandomBytes,
     onTheftDetected: options.onTheftDetected ?? null,
+    publicClaims: Object.freeze([...publicClaims]),
   }
 }

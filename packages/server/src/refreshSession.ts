@@ -12,6 +12,7 @@ import { safeEqual } from './tokens/encoding.js'
 import type { PresentedRefreshToken, RefreshTokens } from './tokens/refreshToken.js'
 import { cookieContext, cookieNames, readCookie } from './transport/cookies.js'
 import { assertCsrf } from './transport/csrf.js'
+import { frontTokenFor } from './transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
 
 /** A CAS lost to a concurrent refresh is retried with the fresh record; more than this is a bug. */
@@ -60,12 +61,7 @@ async function issueFor(
   // Redis Cluster the key ring can live on a master that is down while the session's is up).
   if (core.keys.syncDue()) await core.keys.ensureFresh().catch(() => {})
   const access = core.accessTokens.sign(record.userId, record.id, record.claims)
-  const front = {
-    uid: record.userId,
-    sid: record.id,
-    exp: Math.floor(access.expiresAt / 1000),
-    gen: generation,
-  }
+  const front = frontTokenFor(record, access.expiresAt, generation, core.options.publicClaims)
   const maxAgeSeconds = (expiresAt - core.options.now()) / 1000
   const headers = sessionHeaders(presented.transport, presented.context, {
     accessToken: access.token,

@@ -1,22 +1,44 @@
 /**
  * The in-memory revocation list: session ids revoked within the last access-token lifetime, so a
- * revoked session's access tokens are refused at once without a store read per request. Loaded
- * from the store at start, fed by the store's push (`subscribeRevocations`), reloaded on resync.
+ * revoked session's access tokens are refused at once without a store read per request; and
+ * "stale" marks of sessions whose claims changed, so their older access tokens are answered
+ * `try_refresh`. Loaded from the store at start, fed by the store's push
+ * (`subscribeRevocations`), reloaded on resync. Key revocations arrive on the same push and are
+ * handed to `onKeysRevoked`.
  * @module
  */
-import type { Revocation, RevocationReason, SessionStore } from '../stores/SessionStore.js'
+import type {
+  KeyRevocation,
+  Revocation,
+  RevocationReason,
+  SessionStore,
+  StaleMark,
+} from '../stores/SessionStore.js'
+
+/** What {@link RevocationList.check} answers: a revocation reason, `stale`, or `null` (fine). */
+export type SessionCheck = RevocationReason | 'stale' | null
+
+/** Callbacks for what the push brings besides session entries. */
+export interface RevocationListHooks {
+  /** Signing keys were revoked (pushed by any instance). */
+  onKeysRevoked?(keys: KeyRevocation[]): void
+  /** Pushes may have been missed (the subscription came back): reload whatever else you keep. */
+  onResync?(): void
+}
 
 /** See the module description. Checks are O(1). */
 export class RevocationList {
   private readonly entries = new Map<string, { reason: RevocationReason; expiresAt: number }>()
+  private readonly stale = new Map<string, { markedAt: number; expiresAt: number }>()
   private unsubscribe: (() => Promise<void>) | null = null
   private additions = 0
-  /** Push messages received from the store (for `sessions.stats()`). */
+  /** Push messages received from the store: revocations, stale marks, key revocations (for `sessions.stats()`). */
   pushesReceived = 0
 
   constructor(
     private readonly store: SessionStore,
     private readonly now: () => number,
+    private readonly hooks: RevocationListHooks = {},
   ) {}
 
   /** Loads the list and subscribes to pushes. */
@@ -26,9 +48,18 @@ export class RevocationList {
         this.pushesReceived++
         this.add(revocations)
       },
+      onStale: (marks) => {
+        this.pushesReceived++
+        this.addStale(marks)
+      },
+      onKeysRevoked: (keys) => {
+        this.pushesReceived++
+        this.hooks.onKeysRevoked?.(keys)
+      },
       // Pushes may have been missed while disconnected: reload. A failure keeps what we have.
       onResync: () => {
         this.reload().catch(() => {})
+        this.hooks.onResync?.()
       },
     })
     await this.reload()
@@ -36,7 +67,13 @@ export class RevocationList {
 
   /** Replaces nothing, adds everything the store still lists. */
   async reload(): Promise<void> {
-    this.add(await this.store.listRevocations(this.now()))
+    const now = this.now()
+    const [revocations, marks] = await Promise.all([
+      this.store.listRevocations(now),
+      this.store.listStaleMarks(now),
+    ])
+    this.add(revocations)
+    this.addStale(marks)
   }
 
   /** Records revocations (also called directly after a local revoke, before the push arrives). */
@@ -50,31 +87,51 @@ export class RevocationList {
         expiresAt: Math.max(existing?.expiresAt ?? 0, revocation.expiresAt),
       })
     }
-    this.additions += revocations.length
-    if (this.additions > 1000) this.prune()
+    this.counted(revocations.length)
   }
 
-  /** Why `sessionId` was revoked, or `null` when it was not (or the entry has lapsed). */
-  check(sessionId: string): RevocationReason | null {
+  /** Records stale marks (also called directly after a local claims update). The latest mark wins. */
+  addStale(marks: StaleMark[]): void {
+    for (const mark of marks) {
+      const existing = this.stale.get(mark.sessionId)
+      this.stale.set(mark.sessionId, {
+        markedAt: Math.max(existing?.markedAt ?? 0, mark.markedAt),
+        expiresAt: Math.max(existing?.expiresAt ?? 0, mark.expiresAt),
+      })
+    }
+    this.counted(marks.length)
+  }
+
+  /**
+   * Why `sessionId` was revoked; `stale` when its claims changed after `issuedAt` (ms) — a token
+   * issued then carries old claims; or `null` when neither (or the entries have lapsed).
+   */
+  check(sessionId: string, issuedAt = Number.POSITIVE_INFINITY): SessionCheck {
     const entry = this.entries.get(sessionId)
-    if (!entry) return null
-    if (entry.expiresAt <= this.now()) {
+    if (entry) {
+      if (entry.expiresAt > this.now()) return entry.reason
       this.entries.delete(sessionId)
+    }
+    const mark = this.stale.get(sessionId)
+    if (!mark) return null
+    if (mark.expiresAt <= this.now()) {
+      this.stale.delete(sessionId)
       return null
     }
-    return entry.reason
+    return issuedAt < mark.markedAt ? 'stale' : null
   }
 
-  /** Number of live entries (for tests and metrics). */
+  /** Number of live entries, revocations and stale marks (for tests and metrics). */
   get size(): number {
     this.prune()
-    return this.entries.size
+    return this.entries.size + this.stale.size
   }
 
   /** Drops lapsed entries, keeping memory bounded by the revocation rate. */
   prune(): void {
     const now = this.now()
     for (const [id, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(id)
+    for (const [id, mark] of this.stale) if (mark.expiresAt <= now) this.stale.delete(id)
     this.additions = 0
   }
 
@@ -83,5 +140,10 @@ export class RevocationList {
     const unsubscribe = this.unsubscribe
     this.unsubscribe = null
     await unsubscribe?.()
+  }
+
+  private counted(n: number): void {
+    this.additions += n
+    if (this.additions > 1000) this.prune()
   }
 }

@@ -87,12 +87,38 @@ export interface StoredKey {
   createdAt: number
 }
 
-/** Push of revocations between instances. */
+/**
+ * A "stale" mark: the session's claims changed at `markedAt`, so its access tokens issued before
+ * then carry old claims and are answered `try_refresh` (the refresh issues the new claims).
+ */
+export interface StaleMark {
+  sessionId: string
+  userId: string
+  /** When the claims changed (epoch ms): tokens issued before it are stale. */
+  markedAt: number
+  /** When the mark may be forgotten: `markedAt` + access-token lifetime + clock tolerance. */
+  expiresAt: number
+}
+
+/** A revoked signing key: never used again, its tokens refused everywhere. Kept for good. */
+export interface KeyRevocation {
+  kid: string
+  revokedAt: number
+}
+
+/**
+ * Push between instances: revocations, stale marks and key revocations travel on one channel
+ * (Redis pub/sub, Postgres NOTIFY, in process for single-node stores).
+ */
 export interface RevocationSubscriber {
   /** Revocations made by any instance (including this one). */
   onRevoked(revocations: Revocation[]): void
   /** The subscription was lost and is back: pushes may have been missed, reload the list. */
   onResync(): void
+  /** Claims changed on these sessions (any instance, including this one). */
+  onStale?(marks: StaleMark[]): void
+  /** These signing keys were revoked (any instance, including this one). */
+  onKeysRevoked?(keys: KeyRevocation[]): void
 }
 
 /**
@@ -159,14 +185,45 @@ export interface SessionStore {
   deleteKeys(kids: string[]): Promise<void>
 
   /**
+   * Records `revocation.kid` as revoked for good, then pushes it to subscribers. Resolves `false`
+   * (and pushes nothing) when that kid was already revoked. Does not check that the key exists:
+   * the key ring does, and a revoked kid must stay refused even after its key is deleted.
+   */
+  revokeKey(revocation: KeyRevocation): Promise<boolean>
+
+  /** Every revoked kid, for loading at start and on resync. */
+  listRevokedKeys(): Promise<KeyRevocation[]>
+
+  /**
+   * Replaces the application claims of the given sessions and records a stale mark for each
+   * one that exists (atomically per session: claims and mark together), then pushes the marks.
+   * `make` builds the mark for an existing session. Resolves the marks made.
+   */
+  updateSessionClaims(
+    ids: string[],
+    claims: Record<string, unknown>,
+    make: (record: SessionRecord) => StaleMark,
+  ): Promise<StaleMark[]>
+
+  /** Like `updateSessionClaims` for every session of `userId`. */
+  updateUserClaims(
+    userId: string,
+    claims: Record<string, unknown>,
+    make: (record: SessionRecord) => StaleMark,
+  ): Promise<StaleMark[]>
+
+  /** Stale marks whose `expiresAt` is after `now`, for loading at start or on resync. */
+  listStaleMarks(now: number): Promise<StaleMark[]>
+
+  /**
    * Returns the secret stored under `name`, storing `candidate` first if there is none (atomic:
    * every instance gets the same value).
    */
   getOrCreateSecret(name: string, candidate: string): Promise<string>
 
   /**
-   * Deletes sessions whose idle or absolute expiry is before `sessionsBefore` and revocations
-   * whose `expiresAt` is before `revocationsBefore`, at most `limit` of each (bounded, so a
+   * Deletes sessions whose idle or absolute expiry is before `sessionsBefore`, and revocations
+   * and stale marks whose `expiresAt` is before `revocationsBefore`, at most `limit` of each (bounded, so a
    * periodic sweep never blocks the store). Resolves how many rows went. Stores whose sessions
    * expire by a native TTL (Redis) delete only revocations here.
    */

@@ -5,6 +5,7 @@
  * @module
  */
 import { afterEach, describe } from 'vitest'
+import { claimsConformanceTests } from './conformanceClaims.js'
 import type { ConformanceCapabilities } from './conformanceFixtures.js'
 import { sessionConformanceTests } from './conformanceSessions.js'
 import { sharedConformanceTests } from './conformanceShared.js'
@@ -49,5 +50,6 @@ export function describeStoreConformance(
 
     sessionConformanceTests({ setup, capabilities })
     sharedConformanceTests({ setup, capabilities })
+    claimsConformanceTests({ setup, capabilities })
   })
 }

@@ -6,11 +6,13 @@
  */
 import { RevocationHub } from './RevocationHub.js'
 import type {
+  KeyRevocation,
   Revocation,
   RevocationSubscriber,
   RotationUpdate,
   SessionRecord,
   SessionStore,
+  StaleMark,
   StoredKey,
 } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
@@ -41,6 +43,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   const revocations = new Map<string, Revocation>()
   const keys: StoredKey[] = []
   const secrets = new Map<string, string>()
+  const staleMarks = new Map<string, StaleMark>()
+  const revokedKeys = new Map<string, KeyRevocation>()
   const hub = new RevocationHub()
   let closed = false
 
@@ -57,6 +61,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     }
     hub.publish(made)
     return made.map((r) => ({ ...r }))
+  }
+
+  const updateClaims = (
+    records: SessionRecord[],
+    claims: Record<string, unknown>,
+    make: (record: SessionRecord) => StaleMark,
+  ): StaleMark[] => {
+    // As in `revoke`: every mark first, so a throwing `make` changes nothing.
+    const made = records.map((record) => structuredClone(make(structuredClone(record))))
+    for (const [i, record] of records.entries()) {
+      sessions.set(record.id, { ...record, claims: structuredClone(claims) })
+      staleMarks.set(record.id, made[i]!)
+    }
+    hub.publishBatch({ stale: made })
+    return made.map((m) => ({ ...m }))
   }
 
   const store: SessionStore = {
@@ -133,6 +152,39 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       for (let i = keys.length - 1; i >= 0; i--) if (drop.has(keys[i]!.kid)) keys.splice(i, 1)
     },
 
+    async revokeKey(revocation) {
+      open()
+      if (revokedKeys.has(revocation.kid)) return false
+      revokedKeys.set(revocation.kid, { kid: revocation.kid, revokedAt: revocation.revokedAt })
+      hub.publishBatch({ keys: [{ kid: revocation.kid, revokedAt: revocation.revokedAt }] })
+      return true
+    },
+
+    async listRevokedKeys() {
+      open()
+      return [...revokedKeys.values()].map((k) => ({ ...k }))
+    },
+
+    async updateSessionClaims(ids, claims, make) {
+      open()
+      const records = [...new Set(ids)].flatMap((id) => sessions.get(id) ?? [])
+      return updateClaims(records, claims, make)
+    },
+
+    async updateUserClaims(userId, claims, make) {
+      open()
+      return updateClaims(
+        [...sessions.values()].filter((r) => r.userId === userId),
+        claims,
+        make,
+      )
+    },
+
+    async listStaleMarks(now) {
+      open()
+      return [...staleMarks.values()].filter((m) => m.expiresAt > now).map((m) => ({ ...m }))
+    },
+
     async getOrCreateSecret(name, candidate) {
       open()
       if (!secrets.has(name)) secrets.set(name, candidate)
@@ -157,7 +209,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
           revocationsDeleted++
         }
       }
-      return sessionsDeleted + revocationsDeleted
+      let marksDeleted = 0
+      for (const [id, mark] of staleMarks) {
+        if (marksDeleted >= limit) break
+        if (mark.expiresAt < revocationsBefore) {
+          staleMarks.delete(id)
+          marksDeleted++
+        }
+      }
+      return sessionsDeleted + revocationsDeleted + marksDeleted
     },
 
     async close() {

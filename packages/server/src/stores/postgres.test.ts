@@ -53,7 +53,7 @@ describe('postgresStore', () => {
     const client = new pg.Client({ connectionString: databaseUrl() })
     await client.connect()
     const { rows } = await client.query(`SELECT value FROM "${schema}".app_meta WHERE key = 'schema_version'`)
-    expect(rows).toEqual([{ value: '1' }])
+    expect(rows).toEqual([{ value: '2' }])
     const tables = await client.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
@@ -62,8 +62,10 @@ describe('postgresStore', () => {
       'app_keys',
       'app_meta',
       'app_revocations',
+      'app_revoked_keys',
       'app_secrets',
       'app_sessions',
+      'app_stale_marks',
     ])
     await client.end()
     for (const s of stores) await s.close()

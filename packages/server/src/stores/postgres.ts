@@ -12,11 +12,13 @@ import {
   notifyPayloads,
   postgresNames,
   rowToKey,
+  rowToKeyRevocation,
   rowToRevocation,
   rowToSession,
+  rowToStaleMark,
 } from './postgresSchema.js'
-import { RevocationHub } from './RevocationHub.js'
-import type { Revocation, SessionRecord, SessionStore } from './SessionStore.js'
+import { encodePush, RevocationHub } from './RevocationHub.js'
+import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
 import { sessionEndsAt } from './sessionEndsAt.js'
@@ -159,6 +161,39 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
       return made
     })
 
+  // As `revoke`: UPDATE … RETURNING picks the sessions, the marks and the NOTIFY share the
+  // transaction, so other instances hear only of committed claims.
+  const updateClaims = (
+    where: string,
+    values: unknown[],
+    claims: Record<string, unknown>,
+    make: (record: SessionRecord) => StaleMark,
+  ) =>
+    transaction(async (client) => {
+      const { rows } = await client.query(`UPDATE ${n.sessions} SET claims = $1 WHERE ${where} RETURNING *`, [
+        JSON.stringify(claims),
+        ...values,
+      ])
+      const made = rows.map((row) => ({ ...make(rowToSession(row)) }))
+      if (made.length === 0) return made
+      await client.query(
+        `INSERT INTO ${n.staleMarks} (session_id, user_id, marked_at, expires_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id,
+           marked_at = GREATEST(${n.staleMarks}.marked_at, excluded.marked_at),
+           expires_at = GREATEST(${n.staleMarks}.expires_at, excluded.expires_at)`,
+        [
+          made.map((m) => m.sessionId),
+          made.map((m) => m.userId),
+          made.map((m) => m.markedAt),
+          made.map((m) => m.expiresAt),
+        ],
+      )
+      for (const payload of notifyPayloads(encodePush({ stale: made })))
+        await client.query('SELECT pg_notify($1, $2)', [n.channel, payload])
+      return made
+    })
+
   const store: SessionStore = {
     name: 'postgres',
     async createSession(r) {
@@ -265,6 +300,38 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
     async deleteKeys(kids) {
       await query(`DELETE FROM ${n.keys} WHERE kid = ANY($1::text[])`, [kids])
     },
+    async revokeKey(revocation) {
+      return transaction(async (client) => {
+        const inserted = await client.query(
+          `INSERT INTO ${n.revokedKeys} (kid, revoked_at) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING RETURNING kid`,
+          [revocation.kid, revocation.revokedAt],
+        )
+        if (inserted.rows.length === 0) return false
+        const [payload] = notifyPayloads(
+          encodePush({ keys: [{ kid: revocation.kid, revokedAt: revocation.revokedAt }] }),
+        )
+        await client.query('SELECT pg_notify($1, $2)', [n.channel, payload])
+        return true
+      })
+    },
+    async listRevokedKeys() {
+      const { rows } = await query(`SELECT * FROM ${n.revokedKeys}`)
+      return rows.map(rowToKeyRevocation)
+    },
+    async updateSessionClaims(ids, claims, make) {
+      if (ids.length === 0) {
+        if (closed) throw new StoreError('store_closed', 'The Postgres store was used after close().')
+        return []
+      }
+      return updateClaims('id = ANY($2::text[])', [[...new Set(ids)]], claims, make)
+    },
+    async updateUserClaims(userId, claims, make) {
+      return updateClaims('user_id = $2', [userId], claims, make)
+    },
+    async listStaleMarks(now) {
+      const { rows } = await query(`SELECT * FROM ${n.staleMarks} WHERE expires_at > $1`, [now])
+      return rows.map(rowToStaleMark)
+    },
     async getOrCreateSecret(name, candidate) {
       const { rows } = await query(
         `WITH ins AS (INSERT INTO ${n.secrets} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
@@ -288,7 +355,12 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
            (SELECT session_id FROM ${n.revocations} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [revocationsBefore, limit],
       )
-      return (s.rowCount ?? 0) + (r.rowCount ?? 0)
+      const m = await query(
+        `DELETE FROM ${n.staleMarks} WHERE session_id IN
+           (SELECT session_id FROM ${n.staleMarks} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [revocationsBefore, limit],
+      )
+      return (s.rowCount ?? 0) + (r.rowCount ?? 0) + (m.rowCount ?? 0)
     },
     async close() {
       if (closed) return

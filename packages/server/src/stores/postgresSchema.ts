@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
-import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
+import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
 
 /** Quoted, validated SQL names of one store's tables under its schema and prefix. */
@@ -11,6 +11,8 @@ export interface PostgresNames {
   revocations: string
   keys: string
   secrets: string
+  staleMarks: string
+  revokedKeys: string
   /** Plain (unquoted) prefix, for index names. */
   prefix: string
   /** LISTEN/NOTIFY channel: short and deterministic, so every instance on the same tables agrees. */
@@ -32,6 +34,8 @@ export function postgresNames(schema: string, prefix: string): PostgresNames {
     revocations: q('revocations'),
     keys: q('keys'),
     secrets: q('secrets'),
+    staleMarks: q('stale_marks'),
+    revokedKeys: q('revoked_keys'),
     prefix,
     channel: `latch_revocations_${digest.subarray(0, 8).toString('hex')}`,
     lockKey: digest.readInt32BE(8),
@@ -81,6 +85,15 @@ function migrations(n: PostgresNames): string[] {
        created_at bigint NOT NULL
      );
      CREATE TABLE ${n.secrets} (name text PRIMARY KEY, value text NOT NULL);`,
+    // 2: claims updates (stale marks) and key revocation.
+    `CREATE TABLE ${n.staleMarks} (
+       session_id text PRIMARY KEY,
+       user_id text NOT NULL,
+       marked_at bigint NOT NULL,
+       expires_at bigint NOT NULL
+     );
+     CREATE INDEX "${p}stale_marks_expires" ON ${n.staleMarks} (expires_at);
+     CREATE TABLE ${n.revokedKeys} (kid text PRIMARY KEY, revoked_at bigint NOT NULL);`,
   ]
 }
 
@@ -160,12 +173,28 @@ export function rowToKey(row: any): StoredKey {
   }
 }
 
-/** Splits revocations into NOTIFY payloads under Postgres' 8000-byte limit. */
-export function notifyPayloads(revocations: Revocation[], maxBytes = 7000): string[] {
+export function rowToStaleMark(row: any): StaleMark {
+  return {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    markedAt: Number(row.marked_at),
+    expiresAt: Number(row.expires_at),
+  }
+}
+
+export function rowToKeyRevocation(row: any): KeyRevocation {
+  return { kid: row.kid, revokedAt: Number(row.revoked_at) }
+}
+
+/**
+ * Splits pushed entries (revocations, or any wire entries from `encodePush`) into NOTIFY payloads
+ * under Postgres' 8000-byte limit.
+ */
+export function notifyPayloads(entries: readonly unknown[], maxBytes = 7000): string[] {
   const payloads: string[] = []
   let batch: string[] = []
   let size = 2
-  for (const r of revocations) {
+  for (const r of entries) {
     const json = JSON.stringify(r)
     const bytes = Buffer.byteLength(json) + 1
     if (batch.length > 0 && size + bytes > maxBytes) {

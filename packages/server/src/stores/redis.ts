@@ -7,9 +7,16 @@
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { pickRotation } from './memory.js'
-import { RevocationHub } from './RevocationHub.js'
+import { encodePush, RevocationHub } from './RevocationHub.js'
 import { startClusterSubscriber } from './redisClusterSubscriber.js'
-import { decodeKey, decodeRevocation, decodeSession, encodeFields } from './redisCodec.js'
+import {
+  decodeKey,
+  decodeKeyRevocation,
+  decodeRevocation,
+  decodeSession,
+  decodeStaleMark,
+  encodeFields,
+} from './redisCodec.js'
 import { redisKeys } from './redisKeys.js'
 import {
   addKeyScript,
@@ -18,6 +25,7 @@ import {
   getOrCreateSecretScript,
   putRevocationScript,
   rotateSessionScript,
+  setClaimsScript,
   sweepRevocationsScript,
   touchUserIndexScript,
 } from './redisScripts.js'
@@ -27,6 +35,7 @@ import {
   type Revocation,
   type SessionRecord,
   type SessionStore,
+  type StaleMark,
 } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
@@ -208,6 +217,33 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     return actual
   }
 
+  const updateClaims = async (
+    ids: string[],
+    claims: Record<string, unknown>,
+    make: (record: SessionRecord) => StaleMark,
+  ): Promise<StaleMark[]> => {
+    const records = (await Promise.all([...new Set(ids)].map(readSession))).filter((r) => r !== null)
+    // Every mark first, so a throwing `make` changes nothing.
+    const entries = records.map((record) => ({ record, mark: { ...make(record) } }))
+    const encoded = JSON.stringify(claims)
+    const made = await Promise.all(
+      entries.map(async ({ record, mark }) => {
+        // Cross-slot, so claims first, then the mark: a token refreshed in between already
+        // carries the new claims; the reverse order could let one with old claims pass the mark.
+        if ((await setClaimsScript.run(client, [keys.session(record.id)], [encoded])) !== 1) return null
+        await putRevocationScript.run(
+          client,
+          [keys.staleIndex, keys.staleData],
+          [mark.sessionId, mark.expiresAt, JSON.stringify(mark)],
+        )
+        return mark
+      }),
+    )
+    const actual = made.filter((m) => m !== null)
+    if (actual.length > 0) await client.publish(keys.channel, JSON.stringify(encodePush({ stale: actual })))
+    return actual
+  }
+
   const store: SessionStore = {
     name: 'redis',
     async createSession(record) {
@@ -327,18 +363,60 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       open()
       if (kids.length > 0) await deleteKeysScript.run(client, [keys.keyOrder, keys.keyData], kids)
     },
+    async revokeKey(revocation) {
+      open()
+      const entry = { kid: revocation.kid, revokedAt: revocation.revokedAt }
+      if ((await client.hsetnx(keys.revokedKeys, entry.kid, JSON.stringify(entry))) !== 1) return false
+      await client.publish(keys.channel, JSON.stringify(encodePush({ keys: [entry] })))
+      return true
+    },
+    async listRevokedKeys() {
+      open()
+      return Object.values(await client.hgetall(keys.revokedKeys)).map(decodeKeyRevocation)
+    },
+    async updateSessionClaims(ids, claims, make) {
+      open()
+      return updateClaims(ids, claims, make)
+    },
+    async updateUserClaims(userId, claims, make) {
+      open()
+      const ids = await client.zrange(keys.user(userId), '0', '-1')
+      const records = await Promise.all(ids.map(readSession))
+      // Re-check the owner: an index entry is only a hint.
+      return updateClaims(
+        records.filter((r) => r !== null && r.userId === userId).map((r) => r!.id),
+        claims,
+        make,
+      )
+    },
+    async listStaleMarks(now) {
+      open()
+      const ids = await client.zrangebyscore(keys.staleIndex, `(${now}`, '+inf')
+      const out: StaleMark[] = []
+      for (let i = 0; i < ids.length; i += 1000) {
+        const raws = await client.hmget(keys.staleData, ...ids.slice(i, i + 1000))
+        for (const raw of raws) if (raw !== null) out.push(decodeStaleMark(raw))
+      }
+      return out
+    },
     async getOrCreateSecret(name, candidate) {
       open()
       return (await getOrCreateSecretScript.run(client, [keys.secrets], [name, candidate])) as string
     },
     async deleteExpired(_sessionsBefore, revocationsBefore, limit) {
       open()
-      // Sessions leave by their native TTL; only the revocation list needs sweeping.
-      return (await sweepRevocationsScript.run(
+      // Sessions leave by their native TTL; only the revocation list and stale marks need sweeping.
+      const revocations = (await sweepRevocationsScript.run(
         client,
         [keys.revocationIndex, keys.revocationData],
         [revocationsBefore, limit],
       )) as number
+      const marks = (await sweepRevocationsScript.run(
+        client,
+        [keys.staleIndex, keys.staleData],
+        [revocationsBefore, limit],
+      )) as number
+      return revocations + marks
     },
     async close() {
       if (closed) return

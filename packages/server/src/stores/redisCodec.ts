@@ -1,5 +1,5 @@
-import { isRevocation } from './RevocationHub.js'
-import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
+import { isKeyRevocation, isRevocation, isStaleMark } from './RevocationHub.js'
+import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 
 const SESSION_FIELDS = [
@@ -62,4 +62,12 @@ export function decodeRevocation(raw: string): Revocation {
 
 export function decodeKey(raw: string): StoredKey {
   return parseJson(raw, 'key', (v) => typeof v?.kid === 'string' && typeof v.privateJwk === 'string')
+}
+
+export function decodeStaleMark(raw: string): StaleMark {
+  return parseJson(raw, 'stale mark', isStaleMark)
+}
+
+export function decodeKeyRevocation(raw: string): KeyRevocation {
+  return parseJson(raw, 'key revocation', isKeyRevocation)
 }

@@ -6,7 +6,8 @@
  * user's index by its whole key, so both spread over the masters and are never used together in
  * one command; the shared keys on the fixed tags `{keys}`, `{secrets}`, `{revocations}` (slots
  * 2915, 8731, 10721 whatever the prefix), unchanged from single-Redis deployments so their data
- * moves into a cluster as it is.
+ * moves into a cluster as it is; stale marks (claims updates) on `{stale}` (slot 9679), revoked
+ * kids beside the key ring on `{keys}`.
  */
 export function redisKeys(prefix: string) {
   return {
@@ -22,9 +23,15 @@ export function redisKeys(prefix: string) {
     keyOrder: `${prefix}{keys}:order`,
     /** Hash: kid → stored key JSON. */
     keyData: `${prefix}{keys}:data`,
+    /** Sorted set: session ids with a stale mark, scored by the mark's `expiresAt`. */
+    staleIndex: `${prefix}{stale}:index`,
+    /** Hash: session id → stale mark JSON. */
+    staleData: `${prefix}{stale}:data`,
+    /** Hash: revoked kid → revocation JSON (kept for good). Same slot as the key ring. */
+    revokedKeys: `${prefix}{keys}:revoked`,
     /** Hash: secret name → value. */
     secrets: `${prefix}{secrets}`,
-    /** Pub/sub channel of pushed revocations (a JSON array per message). */
+    /** Pub/sub channel of pushes: revocations, stale marks, key revocations (a JSON array per message, see `encodePush`). */
     channel: `${prefix}revocations`,
   }
 }

@@ -59,13 +59,13 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -1 or ttl < want then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`)
 
-/** KEYS: revocation index, revocation data. ARGV: session id, expiresAt, JSON. */
+/** KEYS: revocation (or stale-mark) index, data. ARGV: session id, expiresAt, JSON. */
 export const putRevocationScript = new RedisScript(`
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return 1`)
 
-/** KEYS: revocation index, revocation data. ARGV: before (exclusive), limit. Returns how many went. */
+/** KEYS: revocation (or stale-mark) index, data. ARGV: before (exclusive), limit. Returns how many went. */
 export const sweepRevocationsScript = new RedisScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 if #ids == 0 then return 0 end
@@ -93,3 +93,9 @@ return 1`)
 export const getOrCreateSecretScript = new RedisScript(`
 redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('HGET', KEYS[1], ARGV[1])`)
+
+/** KEYS: session. ARGV: claims (encoded). Replaces the claims of an existing session; 1 if it existed. */
+export const setClaimsScript = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'claims', ARGV[1])
+return 1`)

@@ -6,6 +6,7 @@ import { describeStoreConformance, makeRecord } from './conformance.js'
 import { EXPIRED_RETENTION_MS } from './SessionStore.js'
 import { sqliteStore } from './sqlite.js'
 import { hasNodeSqlite, openSqliteFile, type SqliteDriverName } from './sqliteDriver.js'
+import { sqliteMigrations } from './sqliteSchema.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'latch-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -59,19 +60,48 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     const db = openRaw(path)
     expect(pragma(db, 'journal_mode')).toBe('wal')
     expect(db.prepare(`SELECT value FROM app_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '1',
+      value: '2',
     })
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()
     expect(tables.map((t: any) => t.name).filter((x: string) => x.startsWith('app_'))).toEqual([
       'app_keys',
       'app_meta',
       'app_revocations',
+      'app_revoked_keys',
       'app_secrets',
       'app_sessions',
+      'app_stale_marks',
     ])
     db.close()
     await a.close()
     await b.close()
+  })
+
+  it('upgrades a version-1 database to version 2 (stale marks, revoked keys)', async () => {
+    const path = freshPath()
+    const record = makeRecord()
+    const db = openRaw(path)
+    db.exec(sqliteMigrations('latch_')[0]!)
+    db.exec(`CREATE TABLE latch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO latch_meta VALUES ('schema_version', '1')`)
+    db.close()
+    const store = sqliteStore({ path, driver })
+    await store.createSession(record)
+    expect(await store.revokeKey({ kid: 'k1', revokedAt: 1 })).toBe(true)
+    expect(
+      await store.updateSessionClaims([record.id], { v: 2 }, (r) => ({
+        sessionId: r.id,
+        userId: r.userId,
+        markedAt: 1,
+        expiresAt: Date.now() + 60_000,
+      })),
+    ).toHaveLength(1)
+    await store.close()
+    const check = openRaw(path)
+    expect(check.prepare(`SELECT value FROM latch_meta WHERE key = 'schema_version'`).get()).toEqual({
+      value: '2',
+    })
+    check.close()
   })
 
   it('refuses a schema newer than it understands', () => {

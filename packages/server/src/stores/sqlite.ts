@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3'
 import { pickRotation } from './memory.js'
 import { RevocationHub } from './RevocationHub.js'
-import type { Revocation, SessionRecord, SessionStore } from './SessionStore.js'
+import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
 import { sessionEndsAt } from './sessionEndsAt.js'
@@ -24,10 +24,14 @@ import {
   type KeyRow,
   migrateSqlite,
   type RevocationRow,
+  type RevokedKeyRow,
   rowToKey,
+  rowToKeyRevocation,
   rowToRevocation,
   rowToSession,
+  rowToStaleMark,
   type SessionRow,
+  type StaleMarkRow,
 } from './sqliteSchema.js'
 
 export type { NodeSqliteDatabase, SqliteDriverName } from './sqliteDriver.js'
@@ -171,6 +175,23 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     sweepSessions: db.prepare(
       `DELETE FROM ${t('sessions')} WHERE id IN (SELECT id FROM ${t('sessions')} WHERE ends_at < ? LIMIT ?)`,
     ),
+    setClaims: db.prepare(`UPDATE ${t('sessions')} SET claims = ? WHERE id = ?`),
+    userSessionIds: db.prepare(`SELECT id FROM ${t('sessions')} WHERE user_id = ?`),
+    putStaleMark: db.prepare(
+      `INSERT INTO ${t('stale_marks')} (session_id, user_id, marked_at, expires_at)
+       VALUES (@sessionId, @userId, @markedAt, @expiresAt)
+       ON CONFLICT (session_id) DO UPDATE SET marked_at = max(marked_at, excluded.marked_at),
+         expires_at = max(expires_at, excluded.expires_at)`,
+    ),
+    listStaleMarks: db.prepare(`SELECT * FROM ${t('stale_marks')} WHERE expires_at > ?`),
+    insertRevokedKey: db.prepare(
+      `INSERT OR IGNORE INTO ${t('revoked_keys')} (kid, revoked_at) VALUES (@kid, @revokedAt)`,
+    ),
+    listRevokedKeys: db.prepare(`SELECT * FROM ${t('revoked_keys')}`),
+    sweepStaleMarks: db.prepare(
+      `DELETE FROM ${t('stale_marks')} WHERE session_id IN
+         (SELECT session_id FROM ${t('stale_marks')} WHERE expires_at < ? LIMIT ?)`,
+    ),
     sweepRevocations: db.prepare(
       `DELETE FROM ${t('revocations')} WHERE session_id IN
          (SELECT session_id FROM ${t('revocations')} WHERE expires_at < ? LIMIT ?)`,
@@ -191,6 +212,30 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     }
     return made
   })
+  // Like `revokeTx`: claims and mark of each session change together; a throwing `make` rolls back.
+  const claimsTx = db.transaction(
+    (ids: string[], claims: string, make: (record: SessionRecord) => StaleMark): StaleMark[] => {
+      const made: StaleMark[] = []
+      for (const id of new Set(ids)) {
+        const row = sql.getSession.get(id) as SessionRow | undefined
+        if (!row) continue
+        const mark = make(rowToSession(row))
+        sql.setClaims.run(claims, id)
+        sql.putStaleMark.run(mark)
+        made.push({ ...mark })
+      }
+      return made
+    },
+  )
+  const updateClaims = (
+    ids: string[],
+    claims: Record<string, unknown>,
+    make: (r: SessionRecord) => StaleMark,
+  ) => {
+    const made = claimsTx.immediate(ids, JSON.stringify(claims), make)
+    hub.publishBatch({ stale: made })
+    return made
+  }
   const addKeyTx = db.transaction((key: Parameters<SessionStore['addKey']>[0], expected: string | null) => {
     const latest = (sql.latestKid.get() as { kid: string } | undefined)?.kid ?? null
     if (latest !== expected) return false
@@ -199,7 +244,8 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
   const sweepTx = db.transaction((sessionsBefore: number, revocationsBefore: number, limit: number) => {
     return (
       sql.sweepSessions.run(sessionsBefore, limit).changes +
-      sql.sweepRevocations.run(revocationsBefore, limit).changes
+      sql.sweepRevocations.run(revocationsBefore, limit).changes +
+      sql.sweepStaleMarks.run(revocationsBefore, limit).changes
     )
   })
 
@@ -279,6 +325,30 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
       db.transaction(() => {
         for (const kid of kids) sql.deleteKey.run(kid)
       })()
+    },
+    async revokeKey(revocation) {
+      open()
+      const entry = { kid: revocation.kid, revokedAt: revocation.revokedAt }
+      if (sql.insertRevokedKey.run(entry).changes !== 1) return false
+      hub.publishBatch({ keys: [entry] })
+      return true
+    },
+    async listRevokedKeys() {
+      open()
+      return (sql.listRevokedKeys.all() as RevokedKeyRow[]).map(rowToKeyRevocation)
+    },
+    async updateSessionClaims(ids, claims, make) {
+      open()
+      return updateClaims(ids, claims, make)
+    },
+    async updateUserClaims(userId, claims, make) {
+      open()
+      const ids = (sql.userSessionIds.all(userId) as { id: string }[]).map((r) => r.id)
+      return updateClaims(ids, claims, make)
+    },
+    async listStaleMarks(now) {
+      open()
+      return (sql.listStaleMarks.all(now) as StaleMarkRow[]).map(rowToStaleMark)
     },
     async getOrCreateSecret(name, candidate) {
       open()

@@ -1,4 +1,4 @@
-import type { Revocation, SessionRecord, StoredKey } from './SessionStore.js'
+import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
 import type { SqliteConnection } from './sqliteDriver.js'
 
@@ -44,6 +44,15 @@ export function sqliteMigrations(p: string): string[] {
        created_at INTEGER NOT NULL
      );
      CREATE TABLE ${p}secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+    // 2: claims updates (stale marks) and key revocation.
+    `CREATE TABLE ${p}stale_marks (
+       session_id TEXT PRIMARY KEY,
+       user_id TEXT NOT NULL,
+       marked_at INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX ${p}stale_marks_expires ON ${p}stale_marks (expires_at);
+     CREATE TABLE ${p}revoked_keys (kid TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
   ]
 }
 
@@ -150,4 +159,31 @@ export function rowToKey(row: KeyRow): StoredKey {
     privateJwk: row.private_jwk,
     createdAt: row.created_at,
   }
+}
+
+/** A row of the stale-marks table. */
+export interface StaleMarkRow {
+  session_id: string
+  user_id: string
+  marked_at: number
+  expires_at: number
+}
+
+export function rowToStaleMark(row: StaleMarkRow): StaleMark {
+  return {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    markedAt: Number(row.marked_at),
+    expiresAt: Number(row.expires_at),
+  }
+}
+
+/** A row of the revoked-keys table. */
+export interface RevokedKeyRow {
+  kid: string
+  revoked_at: number
+}
+
+export function rowToKeyRevocation(row: RevokedKeyRow): KeyRevocation {
+  return { kid: row.kid, revokedAt: Number(row.revoked_at) }
 }

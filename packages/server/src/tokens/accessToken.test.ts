@@ -35,7 +35,7 @@ describe('access tokens', () => {
       sid: session.sessionId,
       iss: 'latch',
       iat: expect.any(Number),
-      exp: payload.iat + 600,
+      exp: Math.floor(payload.iat) + 600,
     })
   })
 

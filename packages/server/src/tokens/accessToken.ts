@@ -41,7 +41,7 @@ const FORBIDDEN_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'
 export interface VerifiedSession {
   userId: string
   sessionId: string
-  /** Application claims given when the session was created. */
+  /** Application claims, as they were when the token was issued. */
   claims: Record<string, unknown>
   /** Epoch milliseconds. */
   issuedAt: number
@@ -73,6 +73,8 @@ function cacheKeyOf(token: string): string {
 export class AccessTokens {
   /** Verified tokens; its counters feed `sessions.stats()`. */
   readonly cache: VerifyCache
+  /** Bumped by `clearCache`, so a verify that straddles a key revocation does not cache its result. */
+  private cacheEpoch = 0
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -92,8 +94,11 @@ export class AccessTokens {
    */
   sign(userId: string, sessionId: string, claims: Record<string, unknown>) {
     const signer = this.keys.signer()
-    const iat = Math.floor(this.options.now() / 1000)
-    const exp = iat + Math.ceil(this.options.accessTokenTtl / 1000)
+    const now = this.options.now()
+    // `iat` keeps milliseconds (a NumericDate may be fractional, RFC 7519 §2): a stale mark set
+    // a moment before must tell this token, with the new claims, from one issued just before it.
+    const iat = Math.floor(now) / 1000
+    const exp = Math.floor(now / 1000) + Math.ceil(this.options.accessTokenTtl / 1000)
     const payload: Record<string, unknown> = {
       ...claims,
       sid: sessionId,
@@ -115,7 +120,10 @@ export class AccessTokens {
     const cached = this.cached(cacheKey)
     if (cached) return cached
     this.cache.misses++
+    const epoch = this.cacheEpoch
     const session = await this.verifySignature(token)
+    // A key was revoked while this signature was being checked: check again against the new ring.
+    if (epoch !== this.cacheEpoch) return this.verify(token)
     this.checkRevocation(session.sessionId, session.issuedAt)
     this.cache.add(
       cacheKey,
@@ -142,6 +150,7 @@ export class AccessTokens {
 
   /** Forgets every verified token (after a key is withdrawn, for instance). */
   clearCache(): void {
+    this.cacheEpoch++
     this.cache.clear()
   }
 
@@ -155,7 +164,7 @@ export class AccessTokens {
     }
     cache.hits++
     const sessionId = cache.sessionId(slot)
-    const issuedAt = cache.iat(slot) * 1000
+    const issuedAt = Math.round(cache.iat(slot) * 1000)
     this.checkRevocation(sessionId, issuedAt)
     // A fresh object per hit; claims are shared between hits of one token (as the first
     // verification returned them), except the empty set, which is a new `{}` each time.
@@ -169,8 +178,9 @@ export class AccessTokens {
   }
 
   /** The one check both paths make, keyed by session (never by token string); `issuedAt` in ms. */
-  private checkRevocation(sessionId: string, _issuedAt: number): void {
-    const reason = this.revocations.check(sessionId)
+  private checkRevocation(sessionId: string, issuedAt: number): void {
+    const reason = this.revocations.check(sessionId, issuedAt)
+    if (reason === 'stale') throw new TryRefreshError("The session's claims have changed.")
     if (reason === 'theft') throw new TokenTheftError()
     if (reason !== null) throw new UnauthorizedError('The session has been revoked.')
   }
@@ -217,7 +227,9 @@ export class AccessTokens {
         requiredClaims: ['sub', 'sid', 'iat', 'exp'],
         maxTokenAge,
         clockTolerance: tolerance,
-        currentDate: new Date(this.options.now()),
+        // Rounded up to the second: jose compares whole seconds, and `iat` keeps milliseconds, so
+        // a token from earlier in this second would otherwise be "in the future" at zero tolerance.
+        currentDate: new Date(Math.ceil(this.options.now() / 1000) * 1000),
       }))
     } catch (cause) {
       if (cause instanceof LatchError) throw cause
@@ -237,7 +249,7 @@ export class AccessTokens {
     if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '') {
       throw new UnauthorizedError('Invalid access token claims.')
     }
-    const issuedAt = (iat as number) * 1000
+    const issuedAt = Math.round((iat as number) * 1000)
     const expiresAt = (exp as number) * 1000
     return { userId: sub, sessionId: sid, claims, issuedAt, expiresAt }
   }

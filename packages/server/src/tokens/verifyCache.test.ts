@@ -131,13 +131,16 @@ describe('verify cache', () => {
     for (const k of left) expect(cache.claims(cache.find(keyOf(k)))).toEqual(k === 'c' ? { role: 'c' } : null)
   })
 
-  test('skips what it cannot hold exactly: foreign session ids, fractional or huge times, size 0', () => {
+  test('skips what it cannot hold exactly: foreign session ids, fractional exp, huge times, size 0', () => {
     const cache = new VerifyCache(10)
     cache.add(keyOf('a'), entry(1, { sessionId: 'not-a-22-char-base64url' }), NOW)
     cache.add(keyOf('b'), entry(2, { sessionId: 'AAAAAAAAAAAAAAAAAAAAAB' }), NOW) // non-canonical last char
-    cache.add(keyOf('c'), entry(3, { iat: NOW + 0.5 }), NOW)
+    cache.add(keyOf('c'), entry(3, { exp: NOW + 600.5 }), NOW)
     cache.add(keyOf('d'), entry(4, { exp: 2 ** 33 }), NOW)
     expect(cache.size).toBe(0)
+    // `iat` keeps its milliseconds (stale marks are finer than a second).
+    cache.add(keyOf('f'), entry(6, { iat: NOW + 0.123 }), NOW)
+    expect(cache.iat(cache.find(keyOf('f')))).toBe(NOW + 0.123)
     const off = new VerifyCache(0)
     off.add(keyOf('e'), entry(5), NOW)
     expect(off.size).toBe(0)

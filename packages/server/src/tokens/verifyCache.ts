@@ -5,7 +5,7 @@
  *
  * Layout, chosen for bytes per entry rather than elegance: no object and no `Map` entry per
  * token. Entries live in dense slots of typed arrays (16 bytes of the token's SHA-256, the
- * session id's 16 raw bytes, `iat`/`exp` in seconds, a hit counter) plus one JS array of user
+ * session id's 16 raw bytes, `iat`/`exp` in seconds plus `iat`'s milliseconds, a hit counter) plus one JS array of user
  * ids; application claims, absent from most tokens, sit in a side `Map` by slot.
  * A linear-probing index of slot numbers (`Int32Array`, at most half full) finds a slot from the
  * key. An evicted slot takes the newcomer in place; a deleted one is filled by the last slot, so
@@ -19,7 +19,7 @@ export interface CachedToken {
   sessionId: string
   /** Application claims; `null` (or an empty object) for none. */
   claims: Record<string, unknown> | null
-  /** Epoch seconds. */
+  /** Epoch seconds, with milliseconds (stale marks compare against them). */
   iat: number
   /** Epoch seconds. */
   exp: number
@@ -130,6 +130,8 @@ export class VerifyCache implements VerifyCacheCounters {
   private sessionIds = new Int32Array(0)
   /** `iat`, `exp` (seconds), two per slot. */
   private times = new Uint32Array(0)
+  /** The milliseconds of `iat` (0–999): a claims update's stale mark is finer than a second. */
+  private iatMillis = new Uint16Array(0)
   /** Hand passes an entry survives without a hit (see `evictOne`). */
   private credit = new Uint8Array(0)
   /** User id per slot. */
@@ -199,9 +201,9 @@ export class VerifyCache implements VerifyCacheCounters {
     return this.claimsBySlot.size === 0 ? null : (this.claimsBySlot.get(slot) ?? null)
   }
 
-  /** `iat` of a slot, epoch seconds. */
+  /** `iat` of a slot, epoch seconds with milliseconds. */
   iat(slot: number): number {
-    return this.times[slot * 2]!
+    return this.times[slot * 2]! + this.iatMillis[slot]! / 1000
   }
 
   /** `exp` of a slot, epoch seconds. */
@@ -218,12 +220,13 @@ export class VerifyCache implements VerifyCacheCounters {
 
   /**
    * Remembers a verified token under `key`. Entries that cannot be stored compactly (a session id
-   * Latch would not issue, times that are not whole seconds) are skipped: they cost a signature
+   * Latch would not issue, times finer than Latch writes them) are skipped: they cost a signature
    * check each time, never a wrong answer. Evicts one entry when full.
    */
   add(key: string, entry: CachedToken, nowSeconds: number): void {
     if (this.maxEntries === 0) return
-    if (!storable(entry.iat) || !storable(entry.exp)) return
+    const iatMs = Math.round(entry.iat * 1000)
+    if (!Number.isSafeInteger(iatMs) || !storable(Math.floor(iatMs / 1000)) || !storable(entry.exp)) return
     if (!decodeSessionId(entry.sessionId, this.scratch)) return
     if (this.find(key) !== -1) return // two misses of one token, verified concurrently
     let slot: number
@@ -240,7 +243,8 @@ export class VerifyCache implements VerifyCacheCounters {
     this.keys[at + 3] = word(key, 12)
     const words = this.scratchWords
     for (let i = 0; i < WORDS; i++) this.sessionIds[at + i] = words[i]!
-    this.times[slot * 2] = entry.iat
+    this.times[slot * 2] = Math.floor(iatMs / 1000)
+    this.iatMillis[slot] = iatMs % 1000
     this.times[slot * 2 + 1] = entry.exp
     // A new entry starts with no credit: a token seen once is the first to go, so a stream of
     // one-off tokens cannot push out the ones in use.
@@ -270,6 +274,7 @@ export class VerifyCache implements VerifyCacheCounters {
     this.keys = new Int32Array(0)
     this.sessionIds = new Int32Array(0)
     this.times = new Uint32Array(0)
+    this.iatMillis = new Uint16Array(0)
     this.credit = new Uint8Array(0)
     this.userIds = []
     this.claimsBySlot = new Map()
@@ -303,6 +308,7 @@ export class VerifyCache implements VerifyCacheCounters {
     this.keys = resized(this.keys, capacity * WORDS)
     this.sessionIds = resized(this.sessionIds, capacity * WORDS)
     this.times = resized(this.times, capacity * 2)
+    this.iatMillis = resized(this.iatMillis, capacity)
     this.credit = resized(this.credit, capacity)
     this.capacity = capacity
     let buckets = 2
@@ -346,6 +352,7 @@ export class VerifyCache implements VerifyCacheCounters {
     this.keys.copyWithin(to * WORDS, from * WORDS, from * WORDS + WORDS)
     this.sessionIds.copyWithin(to * WORDS, from * WORDS, from * WORDS + WORDS)
     this.times.copyWithin(to * 2, from * 2, from * 2 + 2)
+    this.iatMillis[to] = this.iatMillis[from]!
     this.credit[to] = this.credit[from]!
     this.userIds[to] = this.userIds[from]!
     const claims = this.claimsBySlot.get(from)
@@ -374,7 +381,7 @@ function isEmpty(object: Record<string, unknown>): boolean {
   return Object.keys(object).length === 0
 }
 
-function resized<T extends Int32Array | Uint32Array | Uint8Array>(array: T, length: number): T {
+function resized<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(array: T, length: number): T {
   const next = new (array.constructor as new (length: number) => T)(length)
   next.set(array)
   return next

@@ -1,6 +1,7 @@
 /**
  * The front token: what browser code may read about the session (never a token or secret).
- * `base64url(JSON.stringify({ uid, sid, exp, gen }))`, `exp` in seconds (docs/contract.md).
+ * `base64url(JSON.stringify({ uid, sid, exp, gen, cl? }))`, `exp` in seconds (docs/contract.md);
+ * `cl` holds the claims named in the `publicClaims` option, when the session has any.
  * @module
  */
 
@@ -14,6 +15,30 @@ export interface FrontToken {
   exp: number
   /** Refresh generation: 0 at creation, +1 per rotation. */
   gen: number
+  /** The session's public claims (the `publicClaims` option), absent when there are none. */
+  cl?: Record<string, unknown>
+}
+
+/**
+ * The front-token payload of a session whose access token expires at `accessExpiresAt` (ms),
+ * with the claims named in `publicClaims` (only those; the others stay server-side).
+ */
+export function frontTokenFor(
+  record: { userId: string; id: string; claims: Record<string, unknown> },
+  accessExpiresAt: number,
+  generation: number,
+  publicClaims: readonly string[],
+): FrontToken {
+  const front: FrontToken = {
+    uid: record.userId,
+    sid: record.id,
+    exp: Math.floor(accessExpiresAt / 1000),
+    gen: generation,
+  }
+  const cl: Record<string, unknown> = {}
+  for (const name of publicClaims) if (Object.hasOwn(record.claims, name)) cl[name] = record.claims[name]
+  if (Object.keys(cl).length > 0) front.cl = cl
+  return front
 }
 
 /** Encodes a front token for the cookie and the `x-latch-front-token` header. */

@@ -174,7 +174,7 @@ export interface Issued {
   accessToken: string | null
   refreshToken: string | null
   /** Decoded `x-latch-front-token`, when present and not `remove`. */
-  front: { uid: string; sid: string; exp: number; gen: number } | null
+  front: { uid: string; sid: string; exp: number; gen: number; cl?: Record<string, unknown> } | null
 }
 
 function issued(response: Response): Issued {

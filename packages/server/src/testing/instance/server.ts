@@ -15,8 +15,9 @@
  *
  * Endpoints: `POST /test/login` `{userId}` (test-only sign-in, header transport), `GET /api/me`
  * (requireSession), `/auth/session/*` (latchMiddleware), `POST /test/revoke/:id`,
- * `POST /test/rotate-keys`, `GET /test/stats` (store calls per method, for "no store read per
- * request" checks). The process exits when its stdin closes, so a test runner that dies takes its
+ * `POST /test/rotate-keys`, `POST /test/revoke-current-key`, `POST /test/user-claims/:userId/:name`
+ * (sets the public `name` claim of every session of the user; sign-in sets it to the user id),
+ * `GET /test/stats` (store calls per method, for "no store read per request" checks). The process exits when its stdin closes, so a test runner that dies takes its
  * instances with it.
  * @module
  */
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     keySyncInterval: env('LATCH_KEY_SYNC_INTERVAL', '1s') as Duration,
     reuseGrace: env('LATCH_REUSE_GRACE', '10s') as Duration,
     accessTokenTtl: env('LATCH_ACCESS_TTL', '10m') as Duration,
+    publicClaims: ['name'],
   })
   await sessions.ready
 
@@ -103,14 +105,19 @@ async function main(): Promise<void> {
   app.post('/test/login', express.json(), async (req, res, next) => {
     try {
       const userId = String(req.body?.userId ?? '')
-      const created = await createSession(sessions, req, res, { userId, transport: 'header' })
+      const created = await createSession(sessions, req, res, {
+        userId,
+        claims: { name: userId },
+        transport: 'header',
+      })
       res.json({ userId, sessionId: created.session.sessionId })
     } catch (error) {
       next(error)
     }
   })
   app.get('/api/me', requireSession(sessions), (req, res) => {
-    res.json({ userId: req.session!.userId, sessionId: req.session!.sessionId, pid: process.pid })
+    const { userId, sessionId, claims } = req.session!
+    res.json({ userId, sessionId, claims, pid: process.pid })
   })
   app.post('/test/revoke/:id', async (req, res, next) => {
     try {
@@ -123,6 +130,23 @@ async function main(): Promise<void> {
     try {
       await sessions.rotateKeys()
       res.json(await sessions.jwks())
+    } catch (error) {
+      next(error)
+    }
+  })
+  app.post('/test/revoke-current-key', async (_req, res, next) => {
+    try {
+      res.json(await sessions.revokeCurrentKey())
+    } catch (error) {
+      next(error)
+    }
+  })
+  app.post('/test/user-claims/:userId/:name', async (req, res, next) => {
+    try {
+      const updated = await sessions.updateUserClaims(String(req.params.userId), {
+        name: String(req.params.name),
+      })
+      res.json({ updated })
     } catch (error) {
       next(error)
     }
