@@ -159,7 +159,8 @@ export function readCookies(header: string | null, name: string): readonly strin
     let value = header.slice(eq + 1, end).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
     if (value === '' || value.length > MAX_COOKIE_VALUE_LENGTH) continue
-    ;(copies ??= []).push(value)
+    if (copies === null) copies = [value]
+    else copies.push(value)
   }
   return copies ?? NONE
 }
