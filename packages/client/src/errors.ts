@@ -129,7 +129,7 @@ export const RefreshTimeoutError: new (timeoutMs: number) => RefreshTimeoutError
  */
 export interface RefreshLoopError extends LatchError {}
 export const RefreshLoopError: new () => RefreshLoopError = define('RefreshLoopError', 'refresh_loop', () => [
-  'Refresh loop: try_refresh again after refreshing.',
+  'Refresh loop.',
 ])
 
 /**
@@ -140,7 +140,7 @@ export interface BodyNotReplayableError extends LatchError {}
 export const BodyNotReplayableError: new () => BodyNotReplayableError = define(
   'BodyNotReplayableError',
   'body_not_replayable',
-  () => ['A stream body cannot be replayed; send a Blob.'],
+  () => ['Stream body not replayable.'],
 )
 
 /** The cross-tab refresh lock could not be acquired in time. The session is kept. */
