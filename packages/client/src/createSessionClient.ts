@@ -78,7 +78,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     } catch (cause) {
       throw signal.aborted
         ? new RefreshTimeoutError(refreshTimeout)
-        : new LatchNetworkError(`The ${name} request failed.`, { cause })
+        : new LatchNetworkError(`${name} failed.`, { cause })
     }
   }
 
