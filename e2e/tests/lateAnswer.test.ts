@@ -73,7 +73,6 @@ describe('a late session-ending answer for S1 after a sign-in as S2', () => {
     // Only now does tab B get its answer about S1.
     await route.fulfill({ response: late })
     expect(await tabB.evaluate(() => (window as { lateCall?: Promise<unknown> }).lateCall)).toBe(401)
-    await tabB.locator('[data-event="lateAnswer"]').first().waitFor({ timeout: 5000 })
 
     // Bob is still signed in in every tab, the front cookie is there, and the API agrees.
     for (const tab of [tabA, tabB, tabC]) {
@@ -81,6 +80,7 @@ describe('a late session-ending answer for S1 after a sign-in as S2', () => {
       await tab.getByTestId('user').filter({ hasText: 'bob' }).waitFor({ timeout: 5000 })
       expect(await meIn(tab)).toEqual([200, 'bob'])
     }
+    await tabB.locator('[data-event="lateAnswer"]').first().waitFor({ timeout: 5000 })
     expect((await context.cookies()).map((c) => c.name).sort()).toEqual([
       'latch-access',
       'latch-front',
