@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { SessionManager } from '@latch/server'
 import { latchMiddleware } from '@latch/server/express'
 import express, { type Express } from 'express'
+import { corsMiddleware } from './cors'
 import { errorHandler, sendError } from './errors'
 import { requestLog } from './log'
 import type { NotesStore } from './notes'
@@ -17,6 +18,7 @@ import { adminRoutes } from './routes/admin'
 import { deviceRoutes } from './routes/devices'
 import { noteRoutes } from './routes/notes'
 import { profileRoutes } from './routes/profile'
+import { type SpaDeployment, spaIndex } from './spaIndex'
 import type { StatsRecorder } from './stats'
 
 export interface DemoAppOptions {
@@ -32,6 +34,10 @@ export interface DemoAppOptions {
   profiles?: ProfileStore
   /** `LATCH_DEMO_ADMIN=1`: enables `POST /api/admin/keys/revoke-current`. Defaults to `false`. */
   admin?: boolean
+  /** Origins allowed to call this API cross-origin (`LATCH_CORS_ORIGINS`). Defaults to none. */
+  corsOrigins?: readonly string[]
+  /** Where the served SPA finds its API and which transport it uses. Defaults to this origin, cookies. */
+  spa?: SpaDeployment
   /** Where request lines go. Defaults to `console.log`; `null` for none. */
   log?: ((line: string) => void) | null
 }
@@ -49,6 +55,7 @@ export function createDemoApp(options: DemoAppOptions): Express {
   if (options.log !== null) app.use(requestLog(options.log ?? console.log))
   if (stats) app.use(stats.middleware)
 
+  if (options.corsOrigins?.length) app.use(corsMiddleware(options.corsOrigins))
   app.use(latchMiddleware(sessions))
   app.use('/api', (_req, res, next) => {
     res.setHeader('cache-control', 'no-store')
@@ -74,10 +81,7 @@ export function createDemoApp(options: DemoAppOptions): Express {
     app.use('/assets', express.static(join(publicDir, 'assets'), { immutable: true, maxAge: '1y' }))
     app.use(express.static(publicDir, { index: false }))
     // Every other GET is a page of the SPA.
-    app.get('/{*path}', (_req, res) => {
-      res.setHeader('cache-control', 'no-cache')
-      res.sendFile(join(publicDir, 'index.html'))
-    })
+    app.get('/{*path}', spaIndex(publicDir, options.spa))
   }
 
   app.use(errorHandler())

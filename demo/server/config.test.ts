@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       clockTolerance: 5000,
       testMode: false,
       admin: false,
+      corsOrigins: [],
+      apiBase: null,
+      transport: 'cookie',
     })
   })
 
@@ -76,5 +79,30 @@ describe('formatDuration', () => {
     [0, '0ms'],
   ])('%d → %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text)
+  })
+
+  it('reads the split-deployment settings, refusing what is not an origin', () => {
+    expect(
+      loadConfig(
+        {
+          LATCH_CORS_ORIGINS: 'http://app.latch.localhost:4000, https://app.example.com',
+          LATCH_API_BASE: 'http://api.latch.localhost:4001',
+          LATCH_TRANSPORT: 'header',
+        },
+        DEMO_DIR,
+      ),
+    ).toMatchObject({
+      corsOrigins: ['http://app.latch.localhost:4000', 'https://app.example.com'],
+      apiBase: 'http://api.latch.localhost:4001',
+      transport: 'header',
+    })
+    for (const env of [
+      { LATCH_CORS_ORIGINS: 'http://app.example.com/path' },
+      { LATCH_CORS_ORIGINS: '*' },
+      { LATCH_API_BASE: 'javascript:alert(1)' },
+      { LATCH_TRANSPORT: 'pigeon' },
+    ]) {
+      expect(() => loadConfig(env, DEMO_DIR)).toThrow(ConfigError)
+    }
   })
 })

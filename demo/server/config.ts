@@ -26,6 +26,22 @@ export interface DemoConfig {
   admin: boolean
   /** `LATCH_DEMO_TEST=1`: enables `GET /api/test/stats` for the browser tests. Off otherwise. */
   testMode: boolean
+  /** `LATCH_CORS_ORIGINS`: origins that may call this API with credentials (split deployments). */
+  corsOrigins: string[]
+  /** `LATCH_API_BASE`: the API the served SPA calls, when it is on another origin. */
+  apiBase: string | null
+  /** `LATCH_TRANSPORT`: the served SPA's token transport. */
+  transport: 'cookie' | 'header'
+}
+
+/** An origin such as `http://app.example.localhost:5173`: scheme, host, port, nothing else. */
+function origin(value: string, name: string): string {
+  try {
+    const url = new URL(value)
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, ''))
+      return url.origin
+  } catch {}
+  throw new ConfigError(`${name} must hold origins such as http://app.localhost:5173 (got "${value}").`)
 }
 
 /** Raised for a bad environment variable; `main` prints the message and exits. */
@@ -57,6 +73,12 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`
 }
 
+function transport(value: string | undefined): 'cookie' | 'header' {
+  const text = value?.trim() || 'cookie'
+  if (text === 'cookie' || text === 'header') return text
+  throw new ConfigError(`LATCH_TRANSPORT must be cookie or header (got "${text}").`)
+}
+
 /** Reads the configuration from `env`. `demoDir` anchors the default SQLite path. */
 export function loadConfig(env: NodeJS.ProcessEnv, demoDir: string): DemoConfig {
   const portText = env.PORT?.trim() || '3000'
@@ -85,5 +107,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, demoDir: string): DemoConfig 
     clockTolerance: duration(env, 'LATCH_CLOCK_TOLERANCE', '5s'),
     testMode: env.LATCH_DEMO_TEST === '1',
     admin: env.LATCH_DEMO_ADMIN === '1',
+    corsOrigins: (env.LATCH_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .map((item) => origin(item, 'LATCH_CORS_ORIGINS')),
+    apiBase: env.LATCH_API_BASE?.trim() ? origin(env.LATCH_API_BASE.trim(), 'LATCH_API_BASE') : null,
+    transport: transport(env.LATCH_TRANSPORT),
   }
 }

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     publicDir: resolve(demoDir, 'dist', 'public'),
     stats,
     admin: config.admin,
+    corsOrigins: config.corsOrigins,
+    spa: { apiBase: config.apiBase, transport: config.transport },
   })
   const server = app.listen(config.port, config.host, () => {
     console.log(`Latch demo running at http://localhost:${config.port}`)
@@ -52,6 +54,9 @@ async function main(): Promise<void> {
     )
     if (config.testMode) console.log('  test mode: GET /api/test/stats is enabled')
     if (config.admin) console.log('  admin: POST /api/admin/keys/revoke-current is enabled')
+    if (config.corsOrigins.length) console.log(`  CORS with credentials for ${config.corsOrigins.join(', ')}`)
+    if (config.apiBase)
+      console.log(`  the SPA calls the API at ${config.apiBase} (${config.transport} transport)`)
   })
   server.on('error', (error) => {
     console.error(`Could not listen on ${config.host}:${config.port}: ${error.message}`)

@@ -15,6 +15,7 @@ export type ActivityKind =
   | 'revoked'
   | 'theftDetected'
   | 'refreshFailed'
+  | 'lateAnswer'
 
 export type ActivityTone = 'info' | 'success' | 'warning' | 'danger'
 
@@ -120,6 +121,14 @@ export function createActivityLog(client: SessionClient, now: () => number = () 
       tone: 'danger',
       title: 'Theft detected',
       detail: 'An old refresh token was used again, so the whole session was revoked. Sign in again.',
+    }),
+  )
+  client.on('lateAnswer', ({ reason, sessionId }) =>
+    push({
+      kind: 'lateAnswer',
+      tone: 'info',
+      title: 'Ignored a late answer',
+      detail: `“${reason}” for the previous session${sessionId ? ` ${shortId(sessionId)}` : ''}: a newer session is signed in.`,
     }),
   )
   client.on('refreshFailed', ({ error }) =>

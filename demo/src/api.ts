@@ -3,7 +3,7 @@
  * the access token once (across tabs) when it has expired and replays the call.
  * @module
  */
-import { latch } from './latch'
+import { apiUrl, latch } from './latch'
 
 export interface Note {
   id: string
@@ -31,7 +31,7 @@ export class ApiError extends Error {
 }
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await latch.fetch(path, init)
+  const response = await latch.fetch(apiUrl(path), init)
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: unknown } | null
     throw new ApiError(response.status, typeof body?.error === 'string' ? body.error : 'unknown')
@@ -45,10 +45,13 @@ const json = (method: string, body: unknown): RequestInit => ({
   body: JSON.stringify(body),
 })
 
-/** Signs in with the demo's own endpoint, then lets the client read the new front token. */
+/**
+ * Signs in with the demo's own endpoint, under the client's cross-tab lock: a refresh or
+ * sign-out of the previous session still in flight (here or in another tab) lands first, so its
+ * answer cannot clear the new session's cookies. The client then reads the new front token.
+ */
 export async function signIn(username: string, password: string): Promise<void> {
-  await call<{ userId: string }>('/api/login', json('POST', { username, password }))
-  latch.sync()
+  await latch.signIn(() => call<{ userId: string }>('/api/login', json('POST', { username, password })))
 }
 
 export const listNotes = () => call<Note[]>('/api/notes')

@@ -9,8 +9,18 @@ import { createActivityLog } from './activityLog'
 declare global {
   interface Window {
     latch: SessionClient
+    /** Put in by the demo server for split deployments (`LATCH_API_BASE`, `LATCH_TRANSPORT`). */
+    latchDemoConfig?: { apiBase: string | null; transport: 'cookie' | 'header' }
   }
 }
+
+const deployment = window.latchDemoConfig
+
+/** The API's origin: this page's, or the one the server configured (`LATCH_API_BASE`). */
+export const apiBase = deployment?.apiBase ?? '/'
+
+/** An API path as the URL to call: relative on one origin, absolute when the API is elsewhere. */
+export const apiUrl = (path: string): string => (deployment?.apiBase ? `${deployment.apiBase}${path}` : path)
 
 /**
  * `?proactive=off` turns off the refresh shortly before expiry, so the tabs meet an expired token
@@ -19,9 +29,13 @@ declare global {
  */
 export const proactiveRefresh = new URLSearchParams(window.location.search).get('proactive') !== 'off'
 
-/** Same origin as the API, so cookie mode with the default base path. */
+/**
+ * Same origin as the API by default (cookie mode). Split deployments: the API on another origin,
+ * with cookies (one site) or header transport (tokens in localStorage, shared by the tabs).
+ */
 export const latch: SessionClient = createSessionClient({
-  apiBase: '/',
+  apiBase,
+  ...(deployment?.transport === 'header' ? { transport: 'header', storage: window.localStorage } : {}),
   ...(proactiveRefresh ? {} : { proactiveRefresh: false }),
 })
 

@@ -30,9 +30,11 @@ export interface DemoServer {
 export interface DemoServerOptions {
   /** Extra environment, e.g. `{ LATCH_ACCESS_TTL: '4s' }`. */
   env?: Record<string, string>
+  /** The port to listen on (two servers that must know each other's URL). Defaults to a free one. */
+  port?: number
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -59,7 +61,7 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 
 /** Starts the demo with a memory store by default (a temp SQLite file with `LATCH_STORE=sqlite`). */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const dataDir = mkdtempSync(join(tmpdir(), 'latch-e2e-'))
   const env = {
     ...process.env,

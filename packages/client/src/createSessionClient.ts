@@ -78,7 +78,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     } catch (cause) {
       throw signal.aborted
         ? new RefreshTimeoutError(refreshTimeout)
-        : new LatchNetworkError(`The ${name} request failed.`, { cause })
+        : new LatchNetworkError(`${name} failed.`, { cause })
     }
   }
 
@@ -117,14 +117,29 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     apply(null, 'this_tab', reason)
   }
 
+  /**
+   * A session-ending answer to a call sent with `sentWith`: ends the session, unless the front
+   * token already names another one (a sign-in here or in another tab while the call was in
+   * flight). A late answer never ends a newer session; `lateAnswer` says what was ignored.
+   */
+  function ended(reason: SignedOutReason, sentWith: SessionInfo | null): void {
+    const now = read()
+    if (now && now.sessionId !== sentWith?.sessionId) {
+      emit('lateAnswer', { reason, sessionId: sentWith?.sessionId ?? null })
+      syncFrom('other_tab')
+    } else signOutLocally(reason)
+  }
+
   async function performRefresh(): Promise<RefreshOutcome> {
     const api = apiBaseUrl(apiBase)
     if (!api) return [null]
+    const sentWith = read()
     try {
       const response = await callEndpoint(api, 'refresh')
       const signedOut = readRefreshAnswer(response)
       if (signedOut) {
-        signOutLocally(signedOut)
+        ended(signedOut, sentWith)
+        // Ignored or not, the caller's call belonged to the old session: it is not replayed.
         return [null]
       }
       capture(response)
@@ -170,12 +185,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 
   /** Sends one copy of the call to the API origin and takes what the answer says about the session. */
   async function send(request: Request, ownAuth: boolean): Promise<Response> {
+    const sentWith = read()
     const response = await baseFetch(decorate(request, ownAuth ? null : 'access'))
-    capture(response)
     const code = latchCodeOf(response)
     if (response.status === 401 && SESSION_ENDING_CODES.includes(code!)) {
-      signOutLocally(code as SignedOutReason)
+      ended(code as SignedOutReason, sentWith)
     } else {
+      capture(response)
       // A front-token header means this call changed the session (a sign-in); without one, a
       // change seen now was made by another tab.
       syncFrom(response.headers.has(FRONT_TOKEN_HEADER) ? 'this_tab' : 'other_tab')
@@ -232,6 +248,9 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
         }
         signOutLocally('signout')
       }),
+    // The lock orders sign-in after any refresh or sign-out of the old session in flight (this
+    // tab or another), so their answers cannot clear the new session's cookies.
+    signIn: (fn) => lock(lockName, fn).finally(() => syncFrom('this_tab')),
     sync: () => syncFrom('this_tab'),
     destroy() {
       for (const cleanup of cleanups.splice(0)) cleanup()
@@ -240,7 +259,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
 }
 
 const signOutFailed = (detail: unknown, cause?: unknown) =>
-  new SignOutFailedError(`Sign-out failed (${detail}); the session is kept.`, { cause })
+  new SignOutFailedError(`Sign-out failed (${detail}).`, { cause })
 
 /** Rejects as soon as `signal` aborts, leaving the shared refresh to finish for the other callers. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {

@@ -110,7 +110,7 @@ export const RefreshFailedError: new (
   'RefreshFailedError',
   'refresh_failed',
   (status: number, latchCode: string | null, retryAfter: number | null) => [
-    `Refresh failed: ${status} ${latchCode ?? ''}`.trim(),
+    `Refresh failed (${status}).`,
     { status, latchCode, retryAfter },
   ],
 ) as never
@@ -120,7 +120,7 @@ export interface RefreshTimeoutError extends LatchError {}
 export const RefreshTimeoutError: new (timeoutMs: number) => RefreshTimeoutError = define(
   'RefreshTimeoutError',
   'refresh_timeout',
-  (timeoutMs: number) => [`Request timed out after ${timeoutMs} ms.`],
+  (timeoutMs: number) => [`Timed out (${timeoutMs} ms).`],
 )
 
 /**
@@ -129,7 +129,7 @@ export const RefreshTimeoutError: new (timeoutMs: number) => RefreshTimeoutError
  */
 export interface RefreshLoopError extends LatchError {}
 export const RefreshLoopError: new () => RefreshLoopError = define('RefreshLoopError', 'refresh_loop', () => [
-  'Refresh loop: try_refresh again after refreshing.',
+  'Refresh loop.',
 ])
 
 /**
@@ -140,7 +140,7 @@ export interface BodyNotReplayableError extends LatchError {}
 export const BodyNotReplayableError: new () => BodyNotReplayableError = define(
   'BodyNotReplayableError',
   'body_not_replayable',
-  () => ['A stream body cannot be replayed; send a Blob.'],
+  () => ['Stream body not replayable.'],
 )
 
 /** The cross-tab refresh lock could not be acquired in time. The session is kept. */
@@ -148,7 +148,7 @@ export interface LockTimeoutError extends LatchError {}
 export const LockTimeoutError: new (name: string, timeoutMs: number) => LockTimeoutError = define(
   'LockTimeoutError',
   'lock_timeout',
-  (name: string, timeoutMs: number) => [`Lock "${name}" timed out after ${timeoutMs} ms.`],
+  (name: string, timeoutMs: number) => [`Lock ${name} timed out (${timeoutMs} ms).`],
 )
 
 /** The sign-out request failed; the session is still active on the server, so it is kept locally too. */

@@ -70,13 +70,8 @@ export function readFrontCookie(cookieString: string): SessionInfo | null {
   for (const name of FRONT_COOKIE_NAMES) {
     const match = new RegExp(`(?:^|;)\\s*${name}\\s*=([^;]*)`).exec(cookieString)
     if (!match) continue
-    let value = match[1]!.trim()
-    try {
-      value = decodeURIComponent(value)
-    } catch {
-      // A cookie that is not URI-encoded is read as is.
-    }
-    return decodeFrontToken(value)
+    // Base64url needs no percent-encoding: the value is read as is (anything else is refused).
+    return decodeFrontToken(match[1]!.trim())
   }
   return null
 }

@@ -83,19 +83,19 @@ const isFn = (v: unknown) => typeof v === 'function'
 const isName = (v: unknown) => typeof v === 'string' && v !== ''
 const isMs = (v: number) => Number.isFinite(v) && v >= 0
 
-// [option, test, what it must be when the option's type does not say it all]: checked only when
-// the option is given. The message names the option; the types and the README say the rest.
-const CHECKS: Array<readonly [keyof SessionClientOptions, (value: any) => unknown, string?]> = [
+// [option, test]: checked only when the option is given. The message names the option; the
+// types and the README say what it must be (spelling that out here cost the budget ~50 B).
+const CHECKS: Array<readonly [keyof SessionClientOptions, (value: any) => unknown]> = [
   ['apiBase', (v) => isName(v) && (!/^[a-z][a-z\d+.-]*:/i.test(v) || parseUrl(v))],
-  ['basePath', (v) => typeof v === 'string' && /^\/[\w\-./~%]*$/.test(v), "a path starting with '/'"],
-  ['transport', (v) => v === 'cookie' || v === 'header', "'cookie' or 'header'"],
+  ['basePath', (v) => typeof v === 'string' && /^\/[\w\-./~%]*$/.test(v)],
+  ['transport', (v) => v === 'cookie' || v === 'header'],
   ...(['fetch', 'now', 'lock', 'broadcast'] as const).map((name) => [name, isFn] as const),
   ['lockName', isName],
   ['storageKey', isName],
   ['storage', (v) => isFn(v?.getItem) && isFn(v.setItem) && isFn(v.removeItem)],
   ['refreshTimeout', (v) => v > 0 && isMs(v)],
   ['proactiveRefresh', (v) => v === false || isMs(v)],
-  ['maxReplays', (v) => Number.isInteger(v) && v > 0 && v <= 10, 'an integer from 1 to 10'],
+  ['maxReplays', (v) => Number.isInteger(v) && v > 0 && v <= 10],
   ['syncOnFocus', (v) => typeof v === 'boolean'],
 ]
 
@@ -114,10 +114,10 @@ export function resolveOptions(options: SessionClientOptions): ResolvedOptions {
     syncOnFocus: true,
     initialSession: options.initialSession,
   }
-  for (const [name, ok, requirement] of CHECKS) {
+  for (const [name, ok] of CHECKS) {
     const value = options[name]
     if (value !== undefined) {
-      if (!ok(value)) throw new InvalidOptionError(name, requirement)
+      if (!ok(value)) throw new InvalidOptionError(name)
       resolved[name] = value
     }
   }

@@ -19,7 +19,8 @@ export const SESSION_ENDING_CODES: readonly string[] = [
 
 /** The Latch error code of a response, or `null` for an answer that is not Latch's. */
 export const latchCodeOf = (response: Response): string | null =>
-  response.headers.get(ERROR_HEADER)?.trim() ?? null
+  // Header values come normalised (no surrounding whitespace) from every fetch implementation.
+  response.headers.get(ERROR_HEADER) ?? null
 
 /** Frees the connection of a response whose body nobody will read. */
 export function discard(response: Response): void {
@@ -35,7 +36,7 @@ export function readRefreshAnswer(response: Response): SignedOutReason | null {
   const code = latchCodeOf(response)
   const status = response.status
   if (response.ok)
-    return response.headers.get(FRONT_TOKEN_HEADER)?.trim() === FRONT_TOKEN_REMOVE ? 'unauthorized' : null
+    return response.headers.get(FRONT_TOKEN_HEADER) === FRONT_TOKEN_REMOVE ? 'unauthorized' : null
   // Only an answer marked by Latch ends the session: a bare 401 from a proxy in front of the API
   // must not sign anyone out.
   if (status === 401 && code !== null)

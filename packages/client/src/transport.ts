@@ -55,7 +55,7 @@ export function createTransport(
     capture(response) {
       const get = (name: string) => response.headers.get(`x-latch-${name}-token`)
       const frontToken = get('front')
-      if (frontToken !== null) front.persist(frontToken.trim())
+      if (frontToken !== null) front.persist(frontToken)
       for (const kind of header ? KINDS : []) {
         const token = get(kind)
         if (token) storage.setItem(keyOf(kind), token)

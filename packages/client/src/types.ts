@@ -41,6 +41,11 @@ export interface SessionEvents {
   refreshed: { session: SessionInfo; origin: 'this_tab' | 'other_tab' }
   signedOut: { reason: SignedOutReason; origin: 'this_tab' | 'other_tab' }
   theftDetected: { sessionId: string | null }
+  /**
+   * A session-ending answer (`reason`) to a call sent with session `sessionId` came back after
+   * another session became current (a sign-in here or in another tab): it was ignored.
+   */
+  lateAnswer: { reason: SignedOutReason; sessionId: string | null }
   refreshFailed: { error: Error }
 }
 
@@ -60,6 +65,14 @@ export interface SessionClient {
   refresh(): Promise<SessionInfo | null>
   /** Signs out on the server and in every tab. */
   signOut(): Promise<void>
+  /**
+   * Runs the application's sign-in call `fn` under the cross-tab lock that refresh and sign-out
+   * take, so a refresh or sign-out of the previous session still in flight cannot land after the
+   * new session's cookies; then reads the new session. `fn` must not need a refresh (a sign-in
+   * endpoint does not). Resolves what `fn` resolves.
+   * @example await latch.signIn(() => latch.fetch('/api/login', { method: 'POST', body }))
+   */
+  signIn<R>(fn: () => Promise<R>): Promise<R>
   /** Re-reads the front token (after a sign-in done by the app's own endpoint, or on focus). */
   sync(): void
   /** Stops timers, listeners and channels. */

@@ -61,7 +61,7 @@ describe('useSession', () => {
     act(() => client.endSession('other_tab', 'other_tab'))
     expect(screen.getByTestId('status')).toHaveTextContent('unauthenticated')
 
-    act(() => client.signIn(makeSession({ userId: 'bob', sessionId: 'sid-2' }), 'other_tab'))
+    act(() => client.signedIn(makeSession({ userId: 'bob', sessionId: 'sid-2' }), 'other_tab'))
     expect(screen.getByTestId('user')).toHaveTextContent('bob gen 0')
   })
 

@@ -26,7 +26,7 @@ import {
   REFRESH_MAC_SECRET_NAME,
   type RefreshTokens,
 } from './tokens/refreshToken.js'
-import { cookieContext, cookieNames, readCookie } from './transport/cookies.js'
+import { cookieContext, cookieNames, readCookies } from './transport/cookies.js'
 import { assertCsrf, needsCsrf } from './transport/csrf.js'
 import { type FrontToken, frontTokenFor } from './transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
@@ -219,16 +219,27 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return accessTokens.verify(token)
   }
 
-  /** The request's access token: Bearer header, else the cookie (which needs the CSRF header). */
-  const accessTokenOf = (request: RequestLike): string => {
+  /**
+   * The request's access-token candidates: the Bearer token, else the cookie's copies (at most
+   * three, in header order; a cookie needs the CSRF header). Throws `TryRefreshError` when there
+   * is none.
+   */
+  const accessTokensOf = (request: RequestLike): readonly string[] => {
     const bearer = readBearer(request)
-    if (bearer !== null) return bearer
+    if (bearer !== null) return [bearer]
     const name = cookieNames({ https: request.url.startsWith('https:') }).access
-    const token = readCookie(request.headers.get('cookie'), name)
-    if (token === null) throw new TryRefreshError('No access token.')
+    const copies = readCookies(request.headers.get('cookie'), name)
+    if (copies.length === 0) throw new TryRefreshError('No access token.')
     if (needsCsrf(request.method)) assertCsrf(request)
-    return token
+    return copies
   }
+
+  /**
+   * Why none of the copies could be used: a revocation (the session is over) only when no copy
+   * merely needs a refresh, since a copy that needs one may belong to the live session.
+   */
+  const refusal = (errors: unknown[]): unknown =>
+    errors.find((error) => error instanceof TryRefreshError) ?? errors[0]
 
   return {
     ready,
@@ -270,12 +281,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const access = accessTokens.sign(input.userId, sessionId, claims)
       await withStore(() => store.createSession(record))
       const front = frontTokenFor(record, access.expiresAt, 0, resolved.publicClaims)
-      const headers = sessionHeaders(transport, cookieContext(new URL(request.url), resolved.basePath), {
-        accessToken: access.token,
-        refreshToken,
-        front,
-        maxAgeSeconds: (expiresAt - now) / 1000,
-      })
+      const headers = sessionHeaders(
+        transport,
+        cookieContext(new URL(request.url), resolved.basePath, resolved.legacyCookies),
+        {
+          accessToken: access.token,
+          refreshToken,
+          front,
+          maxAgeSeconds: (expiresAt - now) / 1000,
+        },
+      )
       return {
         session: { userId: input.userId, sessionId, expiresAt, front },
         headers,
@@ -284,12 +299,35 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
     },
     async verify(request) {
-      return verifyAccessToken(accessTokenOf(request))
+      const copies = accessTokensOf(request)
+      if (copies.length === 1) return verifyAccessToken(copies[0]!)
+      // A duplicated cookie (an old copy at another Path or Domain): the first copy that verifies wins.
+      const errors: unknown[] = []
+      for (const copy of copies) {
+        try {
+          return await verifyAccessToken(copy)
+        } catch (error) {
+          errors.push(error)
+        }
+      }
+      throw refusal(errors)
     },
     verifyCached(request) {
-      const token = accessTokenOf(request)
+      const copies = accessTokensOf(request)
       // Before the first start nothing was verified, and the revocation list is not loaded yet.
-      return refreshTokens ? accessTokens.verifyCached(token) : undefined
+      if (!refreshTokens) return undefined
+      if (copies.length === 1) return accessTokens.verifyCached(copies[0]!)
+      const errors: unknown[] = []
+      for (const copy of copies) {
+        try {
+          // A hit wins; a copy only `verify` can judge (`undefined`) comes first and might
+          // verify, so `verify` decides from there.
+          return accessTokens.verifyCached(copy)
+        } catch (error) {
+          errors.push(error)
+        }
+      }
+      throw refusal(errors)
     },
     verifyAccessToken,
     readSession(input) {

@@ -1,6 +1,7 @@
 /**
  * Typed errors with stable codes (docs/contract.md). Every failure Latch answers is one of these,
- * turned into a JSON response by {@link toResponse}. Messages never contain a token.
+ * turned into a JSON response by {@link toResponse}. Messages never contain a token. There is no
+ * generic "bad request" for session input: every code tells the client what to do next.
  * @module
  */
 
@@ -12,7 +13,6 @@ export type LatchErrorCode =
   | 'token_theft_detected'
   | 'csrf_failed'
   | 'store_unavailable'
-  | 'bad_request'
   | 'method_not_allowed'
 
 /** Base class of every error Latch throws on purpose; `code` and `status` are stable. */
@@ -30,7 +30,11 @@ export class LatchError extends Error {
   }
 }
 
-/** 401 `try_refresh`: the access token is missing, expired or signed by a retired key. */
+/**
+ * 401 `try_refresh`: the access token cannot be used, for any reason (missing, expired, malformed,
+ * oversized, forged, unknown or retired key, a duplicated cookie none of whose copies verifies):
+ * a refresh replaces it. Only a revoked session is answered otherwise.
+ */
 export class TryRefreshError extends LatchError {
   constructor(
     message = 'The access token is missing or expired; refresh the session.',
@@ -41,7 +45,11 @@ export class TryRefreshError extends LatchError {
   }
 }
 
-/** 401 `unauthorized`: no valid session (revoked, unknown, malformed or forged token). */
+/**
+ * 401 `unauthorized`: no valid session. On protected routes: the session was revoked. On the
+ * refresh and sign-out endpoints: the refresh token cannot be used (missing, malformed, oversized,
+ * forged, unknown session) and it is not a case of theft.
+ */
 export class UnauthorizedError extends LatchError {
   constructor(message = 'No valid session.', options?: { cause?: unknown }) {
     super('unauthorized', 401, message, options)
@@ -88,14 +96,6 @@ export class StoreUnavailableError extends LatchError {
   }
 }
 
-/** 400 `bad_request`: a malformed request that is not an auth failure (duplicate or oversized cookies…). */
-export class BadRequestError extends LatchError {
-  constructor(message = 'Malformed request.', options?: { cause?: unknown }) {
-    super('bad_request', 400, message, options)
-    this.name = 'BadRequestError'
-  }
-}
-
 /** 405 `method_not_allowed`: a Latch endpoint called with the wrong method. */
 export class MethodNotAllowedError extends LatchError {
   /** The methods the endpoint accepts (`Allow` header). */
@@ -125,7 +125,6 @@ const CODES = new Set<unknown>([
   'token_theft_detected',
   'csrf_failed',
   'store_unavailable',
-  'bad_request',
   'method_not_allowed',
 ] satisfies LatchErrorCode[])
 

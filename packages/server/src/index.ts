@@ -12,7 +12,6 @@ export {
 } from './createSessionManager.js'
 export { type Duration, parseDuration } from './durations.js'
 export {
-  BadRequestError,
   CsrfError,
   isLatchError,
   LatchError,
@@ -51,6 +50,7 @@ export {
 export { isStoreError, StoreError, type StoreErrorCode } from './stores/StoreError.js'
 export type { SweepOptions } from './stores/Sweeper.js'
 export { ACCESS_TOKEN_TYPE, type VerifiedSession } from './tokens/accessToken.js'
+export type { LegacyCookieLocation } from './transport/cookies.js'
 export type { FrontToken } from './transport/frontToken.js'
 export {
   ACCESS_TOKEN_HEADER,

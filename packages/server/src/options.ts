@@ -6,6 +6,7 @@
 import { type Duration, parseDuration } from './durations.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { pooledRandomBytes } from './tokens/encoding.js'
+import { type LegacyCookieLocation, resolveLegacyCookies } from './transport/cookies.js'
 
 /** Asymmetric JWS algorithms Latch signs access tokens with (public keys go to the JWKS). */
 export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'PS256' | 'RS256'
@@ -72,6 +73,13 @@ export interface SessionManagerOptions {
   /** Base path of the refresh / signout / jwks endpoints. Defaults to `'/auth/session'`. */
   basePath?: string
   /**
+   * Old places of the session cookies (a former `basePath`, a former cookie `Domain`): every
+   * answer that sets or clears the session cookies also expires the copies there, so a stray
+   * copy left by a configuration change goes away at the next refresh. At most 8. Defaults to none.
+   * @example legacyCookies: [{ path: '/auth' }, { domain: 'example.com' }]
+   */
+  legacyCookies?: LegacyCookieLocation[]
+  /**
    * Maximum number of verified access tokens remembered (0 disables the cache). Size it to the
    * active set: past it, requests pay a signature check. An entry takes about 105 B (measured
    * with 10-character user ids; 128 B with UUIDs), taken as entries arrive, not up front.
@@ -111,6 +119,7 @@ export interface ResolvedOptions {
   clockTolerance: number
   maxTokenAge: number
   basePath: string
+  legacyCookies: LegacyCookieLocation[]
   verifyCacheSize: number
   now: () => number
   random: (size: number) => Uint8Array
@@ -241,6 +250,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     clockTolerance,
     maxTokenAge,
     basePath,
+    legacyCookies: resolveLegacyCookies(options.legacyCookies, basePath),
     verifyCacheSize,
     // Wrapped lazily so tests that replace globals (fake timers, spies) are honoured.
     now: options.now ?? (() => Date.now()),

@@ -6,11 +6,11 @@
 import { LatchError, SessionExpiredError, TokenTheftError, toResponse, UnauthorizedError } from './errors.js'
 import { endedSessionHeaders, jsonResponse, sessionHeaders } from './http/sessionHeaders.js'
 import { type ManagerCore, type RequestContext, revocationFor, slidExpiry, withStore } from './ManagerCore.js'
-import { decideRefresh } from './rotation.js'
+import { decideRefresh, type RefreshDecision } from './rotation.js'
 import type { SessionRecord } from './stores/SessionStore.js'
 import { safeEqual } from './tokens/encoding.js'
 import type { PresentedRefreshToken, RefreshTokens } from './tokens/refreshToken.js'
-import { cookieContext, cookieNames, readCookie } from './transport/cookies.js'
+import { cookieContext, cookieNames, readCookies } from './transport/cookies.js'
 import { assertCsrf } from './transport/csrf.js'
 import { frontTokenFor } from './transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
@@ -22,21 +22,70 @@ interface Presented {
   transport: Transport
   /** Cookie names and attributes; `null` in header transport, whose answers need none. */
   context: ReturnType<typeof cookieContext> | null
-  token: string | null
+  /** The refresh-token candidates: the Bearer token, or the cookie's copies (at most three). */
+  tokens: readonly string[]
 }
 
 /** Reads the refresh token the way the request's transport carries it; CSRF applies to cookies. */
 function presentedToken(core: ManagerCore, request: Request): Presented {
   const transport = requestedTransport(request)
   // Only cookies need the context (names, `Secure`): header answers never parse the URL.
-  if (transport === 'header') return { transport, context: null, token: readBearer(request) }
-  const context = cookieContext(new URL(request.url), core.options.basePath)
+  if (transport === 'header') {
+    const bearer = readBearer(request)
+    return { transport, context: null, tokens: bearer === null ? [] : [bearer] }
+  }
+  const context = cookieContext(new URL(request.url), core.options.basePath, core.options.legacyCookies)
   assertCsrf(request)
   return {
     transport,
     context,
-    token: readCookie(request.headers.get('cookie'), cookieNames(context).refresh),
+    tokens: readCookies(request.headers.get('cookie'), cookieNames(context).refresh),
   }
+}
+
+/** One presented copy, judged without side effects. */
+interface Judged {
+  token: string
+  facts: PresentedRefreshToken
+  record: SessionRecord | null
+  decision: RefreshDecision
+}
+
+/** How strongly a decision claims the request: a live copy first, theft only when none is live. */
+const RANK: Record<RefreshDecision['action'], number> = {
+  rotate: 0,
+  replay: 0,
+  theft: 1,
+  expired: 2,
+  unauthorized: 3,
+}
+
+/**
+ * Judges every presented copy with `decideRefresh`, reading the store but writing nothing, and
+ * returns the one to act on: a current or in-grace copy if there is one (a stale leftover at
+ * another Path or Domain must never revoke or sign out a live session), else a theft, else an
+ * expiry, else `null` (nothing usable: `unauthorized`). A made-up token is never read further.
+ */
+async function judge(core: ManagerCore, tokens: RefreshTokens, presented: readonly string[]) {
+  let best: Judged | null = null
+  for (const token of presented) {
+    const facts = tokens.parse(token)
+    // A made-up token naming a real session is refused before any store read.
+    if (!facts?.issued) continue
+    let record: SessionRecord | null = null
+    let decision: RefreshDecision
+    // The session may already be gone because of theft: say so to the victim and the thief alike.
+    if (core.revocations.check(facts.sessionId) === 'theft') decision = { action: 'theft' }
+    else {
+      record = await withStore(() => core.options.store.getSession(facts.sessionId))
+      decision = decideRefresh(record, facts, core.options.now(), core.options.reuseGrace, safeEqual)
+    }
+    if (decision.action === 'unauthorized') continue
+    if (best === null || RANK[decision.action] < RANK[best.decision.action])
+      best = { token, facts, record, decision }
+    if (RANK[decision.action] === 0) break
+  }
+  return best
 }
 
 /** Answers an error; errors that mean "the session is gone" also clear the client's session. */
@@ -93,29 +142,25 @@ async function theft(core: ManagerCore, record: SessionRecord, request: Request,
   return new TokenTheftError()
 }
 
-function parsed(tokens: RefreshTokens, token: string | null, core: ManagerCore): PresentedRefreshToken {
-  const facts = token === null ? null : tokens.parse(token)
-  if (!facts) throw new UnauthorizedError('No valid refresh token.')
-  // A made-up token naming a real session is refused before any store read.
-  if (!facts.issued) throw new UnauthorizedError('No valid refresh token.')
-  // The session may already be gone because of theft: say so to the victim and the thief alike.
-  if (core.revocations.check(facts.sessionId) === 'theft') throw new TokenTheftError()
-  return facts
-}
-
 /** `POST {base}/refresh`. Always resolves a Response (errors per the contract). */
 export async function refreshSession(core: ManagerCore, request: Request, context: RequestContext = {}) {
   let presented: Presented | null = null
   try {
     presented = presentedToken(core, request)
     const tokens = await withStore(() => core.started())
-    const facts = parsed(tokens, presented.token, core)
-    const token = presented.token!
+    const chosen = await judge(core, tokens, presented.tokens)
+    if (chosen === null) throw new UnauthorizedError('No valid refresh token.')
+    // Already revoked for theft: nothing left to revoke, the answer says why.
+    if (chosen.record === null) throw new TokenTheftError()
+    const { token, facts } = chosen
     const { options } = core
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const record = await withStore(() => options.store.getSession(facts.sessionId))
+      // The first attempt acts on the judged record; a lost compare-and-swap reads it again.
+      const record =
+        attempt === 0 ? chosen.record : await withStore(() => options.store.getSession(facts.sessionId))
       const now = options.now()
-      const decision = decideRefresh(record, facts, now, options.reuseGrace, safeEqual)
+      const decision =
+        attempt === 0 ? chosen.decision : decideRefresh(record, facts, now, options.reuseGrace, safeEqual)
       switch (decision.action) {
         case 'unauthorized':
           throw new UnauthorizedError('No valid session.')
@@ -171,22 +216,15 @@ export async function signOutSession(core: ManagerCore, request: Request, contex
   try {
     presented = presentedToken(core, request)
     const tokens = await withStore(() => core.started())
-    const facts = presented.token === null ? null : tokens.parse(presented.token)
-    if (facts?.issued) {
-      const record = await withStore(() => core.options.store.getSession(facts.sessionId))
-      const decision = decideRefresh(record, facts, core.options.now(), core.options.reuseGrace, safeEqual)
-      if (decision.action === 'theft') {
-        await theft(core, record!, request, context)
-      } else if (
-        decision.action === 'rotate' ||
-        decision.action === 'replay' ||
-        decision.action === 'expired'
-      ) {
-        const made = await withStore(() =>
-          core.options.store.revokeSessions([facts.sessionId], revocationFor(core.options, 'signout')),
-        )
-        core.revocations.add(made)
-      }
+    const chosen = await judge(core, tokens, presented.tokens)
+    const action = chosen?.decision.action
+    if (action === 'theft' && chosen!.record !== null) {
+      await theft(core, chosen!.record, request, context)
+    } else if (action === 'rotate' || action === 'replay' || action === 'expired') {
+      const made = await withStore(() =>
+        core.options.store.revokeSessions([chosen!.facts.sessionId], revocationFor(core.options, 'signout')),
+      )
+      core.revocations.add(made)
     }
     return jsonResponse({ ok: true }, endedSessionHeaders(presented.transport, presented.context))
   } catch (error) {

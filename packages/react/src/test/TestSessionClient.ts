@@ -120,7 +120,13 @@ export class TestSessionClient implements SessionClient {
     }
   }
 
-  signIn(session: SessionInfo, origin: Origin = 'this_tab'): void {
+  /** The client's `signIn`: runs the sign-in call (no lock in this double). */
+  signIn<R>(fn: () => Promise<R>): Promise<R> {
+    return fn()
+  }
+
+  /** What the real client does when this tab or another tab signed in. */
+  signedIn(session: SessionInfo, origin: Origin = 'this_tab'): void {
     this.setSnapshot({ status: 'authenticated', session })
     this.emit('signedIn', { session, origin })
   }

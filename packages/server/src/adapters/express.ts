@@ -11,7 +11,7 @@ import type {
   RequestHandler,
 } from 'express'
 import type { CreatedSession, CreateSessionInput, SessionManager } from '../createSessionManager.js'
-import { BadRequestError, isLatchError, type LatchError, toResponse } from '../errors.js'
+import { isLatchError, type LatchError, toResponse, UnauthorizedError } from '../errors.js'
 import type { RequestLike } from '../http/requestLike.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 
@@ -122,8 +122,9 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
     try {
       request = toWebRequest(req)
     } catch (cause) {
-      // An unparsable Host header or URL is the client's fault.
-      sendError(res, new BadRequestError('Malformed request.', { cause })).catch(next)
+      // An unparsable Host header or URL is the client's fault; such a refresh or sign-out request
+      // carries no usable token, which the contract answers `unauthorized`.
+      sendError(res, new UnauthorizedError('Malformed request.', { cause })).catch(next)
       return
     }
     sessions
@@ -135,7 +136,8 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
 
 /**
  * Lets the request through only with a valid session, set as `req.session`; otherwise answers
- * the contract's 401/403/400 with `x-latch-error`.
+ * the contract's 401/403 with `x-latch-error` (`try_refresh` for any access token that cannot be
+ * used, `unauthorized` / `token_theft_detected` for a revoked session, `csrf_failed`).
  *
  * @example app.get('/api/me', requireSession(sessions), (req, res) => res.json(req.session))
  */

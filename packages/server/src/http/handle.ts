@@ -4,7 +4,7 @@
  * adapter translates to it. Paths it does not own resolve `null` so the app can carry on.
  * @module
  */
-import { BadRequestError, LatchError, MethodNotAllowedError, toResponse } from '../errors.js'
+import { LatchError, MethodNotAllowedError, toResponse, UnauthorizedError } from '../errors.js'
 import type { ManagerCore, RequestContext } from '../ManagerCore.js'
 import { refreshSession, signOutSession } from '../refreshSession.js'
 
@@ -50,8 +50,10 @@ export async function handle(core: ManagerCore, request: Request, context: Reque
     }
   } catch (error) {
     if (error instanceof LatchError) return toResponse(error)
+    // A request that cannot even be read (a URL or header the platform refuses) carries no usable
+    // session token: the contract's answer for that is `unauthorized`, never a generic 400.
     if (error instanceof TypeError)
-      return toResponse(new BadRequestError('Malformed request.', { cause: error }))
+      return toResponse(new UnauthorizedError('Malformed request.', { cause: error }))
     throw error
   }
 }

@@ -166,7 +166,7 @@ describe('readSession', () => {
       `latch-access=${header}.${payload}.${'A'.repeat(86)}`, // forged signature
       `latch-access=${Buffer.from('{"alg":"none","typ":"latch+jwt"}').toString('base64url')}.${payload}.`,
       `latch-access=${encodeURIComponent(JSON.stringify({ protected: header, payload, signature: 'x' }))}`,
-      `latch-access=${access}; latch-access=garbage`, // a duplicated cookie
+      'latch-access=garbage; latch-access=x.y.z', // a duplicated cookie, no copy usable
       `latch-access="${access}`,
       'latch-access=\u00ff\u00fe\u0001',
       `x=${'y'.repeat(20_000)}; latch-access=${access}`, // an oversized header
@@ -182,6 +182,10 @@ describe('readSession', () => {
         expect(result.status, `${cookie.slice(0, 80)} (${code})`).toBe(expected)
       }
     }
+    // Issue 11: a duplicated cookie is read copy by copy; the first copy that verifies wins.
+    expect(
+      (await sessions.readSession({ cookie: `latch-access=garbage; latch-access=${access}` })).status,
+    ).toBe('authenticated')
     for (const authorization of ['Bearer', 'Bearer a b', 'Bearer a,b', `Bearer ${'x'.repeat(9000)}`]) {
       const result = await sessions.readSession({ authorization })
       const code = await verifyCode(sessions, { authorization })

@@ -60,11 +60,11 @@ const oneShotSha256 =
 
 /**
  * The cache key of a token: its SHA-256, so no token string is held in memory. Throws
- * `UnauthorizedError` for a value that cannot be a token, before any hashing.
+ * `TryRefreshError` for a value that cannot be a token, before any hashing.
  */
 function cacheKeyOf(token: string): string {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-    throw new UnauthorizedError('Malformed access token.')
+    throw new TryRefreshError('Malformed access token.')
   }
   return oneShotSha256(token)
 }
@@ -112,8 +112,10 @@ export class AccessTokens {
   }
 
   /**
-   * Verifies a token. Rejects with `TryRefreshError` (expired, too old, retired key),
-   * `TokenTheftError` (session revoked for theft) or `UnauthorizedError` (anything else).
+   * Verifies a token. Rejects with `TokenTheftError` (session revoked for theft),
+   * `UnauthorizedError` (session revoked) or `TryRefreshError` (any other reason the token cannot
+   * be used: expired, too old, retired or unknown key, malformed, oversized, forged), so a client
+   * whose cookie was mangled refreshes and heals instead of being stuck.
    */
   async verify(token: string): Promise<VerifiedSession> {
     const cacheKey = cacheKeyOf(token)
@@ -186,12 +188,12 @@ export class AccessTokens {
   }
 
   private async verifySignature(token: string): Promise<VerifiedSession> {
-    if (!COMPACT_JWS.test(token)) throw new UnauthorizedError('Malformed access token.')
+    if (!COMPACT_JWS.test(token)) throw new TryRefreshError('Malformed access token.')
     let header: ReturnType<typeof decodeProtectedHeader>
     try {
       header = decodeProtectedHeader(token)
     } catch (cause) {
-      throw new UnauthorizedError('Malformed access token.', { cause })
+      throw new TryRefreshError('Malformed access token.', { cause })
     }
     if (
       header.typ !== ACCESS_TOKEN_TYPE ||
@@ -200,7 +202,7 @@ export class AccessTokens {
       !KID.test(header.kid) ||
       FORBIDDEN_HEADERS.some((name) => name in header)
     ) {
-      throw new UnauthorizedError('The access token header is not acceptable.')
+      throw new TryRefreshError('The access token header is not acceptable.')
     }
     const key = this.keys.verificationKey(header.kid)
     if (!key) {
@@ -214,7 +216,7 @@ export class AccessTokens {
       throw new TryRefreshError('The access token was signed by a key this instance does not know.')
     }
     // Pin the key's own algorithm: an HS256 token "signed" with the public key can never match.
-    if (header.alg !== key.alg) throw new UnauthorizedError('The access token algorithm is not acceptable.')
+    if (header.alg !== key.alg) throw new TryRefreshError('The access token algorithm is not acceptable.')
     const tolerance = Math.ceil(this.options.clockTolerance / 1000)
     const maxTokenAge = Math.ceil(this.options.maxTokenAge / 1000)
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
@@ -243,11 +245,11 @@ export class AccessTokens {
         throw new TryRefreshError('The access token is too old.', { cause })
       }
       // Everything else, jose's own TypeErrors included, is a token we will not accept.
-      throw new UnauthorizedError('Invalid access token.', { cause })
+      throw new TryRefreshError('Invalid access token.', { cause })
     }
     const { sub, sid, iat, exp, iss: _iss, aud: _aud, nbf: _nbf, jti: _jti, ...claims } = payload
     if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '') {
-      throw new UnauthorizedError('Invalid access token claims.')
+      throw new TryRefreshError('Invalid access token claims.')
     }
     const issuedAt = Math.round((iat as number) * 1000)
     const expiresAt = (exp as number) * 1000

@@ -2,7 +2,7 @@
  * Header names of the wire contract (docs/contract.md) and the header-mode readers.
  * @module
  */
-import { BadRequestError } from '../errors.js'
+import { UnauthorizedError } from '../errors.js'
 
 /** Request header carrying the CSRF proof: `x-latch-csrf: 1`. */
 export const CSRF_HEADER = 'x-latch-csrf'
@@ -36,18 +36,23 @@ export const allowedHeaders: readonly string[] = [
 /** How tokens travel: cookies (browsers) or headers (native apps, CLIs, cookie-less cross-site). */
 export type Transport = 'cookie' | 'header'
 
-/** The transport a request asks for. An unknown value is bad input, not a silent fallback. */
+/**
+ * The transport a request asks for. An unknown value is not a silent fallback: it throws
+ * `UnauthorizedError` (the session request cannot be used; the client has a rule for that).
+ */
 export function requestedTransport(request: { headers: { get(name: string): string | null } }): Transport {
   const value = request.headers.get(TRANSPORT_HEADER)
   if (value === null) return 'cookie'
   const normalized = value.trim().toLowerCase()
   if (normalized === 'header' || normalized === 'cookie') return normalized
-  throw new BadRequestError('The x-latch-transport header must be `header` or `cookie`.')
+  throw new UnauthorizedError('The x-latch-transport header must be `header` or `cookie`.')
 }
 
 /**
  * The bearer token of the `Authorization` header, `null` when there is none or it uses another
- * scheme (an app may use `Basic` for its own routes). A Bearer with no usable token is bad input.
+ * scheme (an app may use `Basic` for its own routes). A Bearer with no usable token (empty, with
+ * spaces or commas, e.g. a JSON-serialised JWS) gives `''`, which every token check refuses with
+ * the caller's own code: `try_refresh` for an access token, `unauthorized` for a refresh token.
  */
 export function readBearer(request: { headers: { get(name: string): string | null } }): string | null {
   const value = request.headers.get('authorization')
@@ -55,6 +60,5 @@ export function readBearer(request: { headers: { get(name: string): string | nul
   const match = /^\s*bearer(?:\s+(.*))?$/i.exec(value)
   if (!match) return null
   const token = (match[1] ?? '').trim()
-  if (token === '' || /[\s,]/.test(token)) throw new BadRequestError('Malformed Authorization header.')
-  return token
+  return /[\s,]/.test(token) ? '' : token
 }

@@ -1,0 +1,52 @@
+/**
+ * The many-tab storm of `tests/manyTabs.test.ts` for any deployment: tabs wait for the access
+ * token to expire, then fire concurrent calls; every call must succeed with one refresh request
+ * per expiry (counted by the API server), no theft, every tab on the new generation.
+ */
+import type { Page } from 'playwright-core'
+import { expect } from 'vitest'
+import type { DemoServer } from './demoServer'
+import { burst, generation, waitForAccessExpiry } from './session'
+
+const REFRESH = 'POST /auth/session/refresh'
+
+function histogram(values: Array<number | string>): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1
+  return counts
+}
+
+/** Runs `rounds` storms of `calls` concurrent `latch.fetch(url)` per tab after each expiry. */
+export async function runStorm(
+  pages: Page[],
+  api: DemoServer,
+  url: string,
+  options: { rounds: number; calls: number; accessTtlS: number },
+): Promise<void> {
+  for (let round = 1; round <= options.rounds; round++) {
+    const before = await api.stats()
+    const generationBefore = await generation(pages[0]!)
+    await waitForAccessExpiry(pages[0]!, (options.accessTtlS + 15) * 1000)
+    const started = Date.now()
+    const statuses = (await Promise.all(pages.map((page) => burst(page, url, options.calls)))).flat()
+    const seconds = (Date.now() - started) / 1000
+    const after = await api.stats()
+    const refreshes = after.requests[REFRESH] ?? {}
+    const refreshesBefore = before.requests[REFRESH] ?? {}
+    const delta = (status: string) => (refreshes[status] ?? 0) - (refreshesBefore[status] ?? 0)
+    const total = Object.keys(refreshes).reduce((sum, status) => sum + delta(status), 0)
+    expect(histogram(statuses), `statuses in round ${round} (${seconds.toFixed(1)} s)`).toEqual({
+      200: pages.length * options.calls,
+    })
+    // A burst slower than a token's life meets a second expiry: the machine, not the client.
+    expect(seconds, `round ${round} took longer than the access-token lifetime`).toBeLessThan(
+      options.accessTtlS,
+    )
+    expect(total, `refresh requests in round ${round}`).toBe(1)
+    expect(delta('200'), `successful refreshes in round ${round}`).toBe(1)
+    expect(after.theftDetected).toBe(before.theftDetected)
+    for (const page of pages) {
+      await expect.poll(() => generation(page), { timeout: 2000 }).toBe((generationBefore ?? 0) + 1)
+    }
+  }
+}

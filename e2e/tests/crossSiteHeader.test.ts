@@ -1,0 +1,108 @@
+/**
+ * A cross-site API in header transport: the page on `http://localhost:P1`, the API on
+ * `http://127.0.0.1:P2` (another site, so no cookie would travel), tokens in localStorage sent as
+ * `Authorization: Bearer`, the front token read from the exposed `x-latch-front-token` header.
+ * Sign-in, the many-tab storm with one refresh per expiry, cross-tab sign-out, theft detection.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
+import { type SplitDeployment, startSplitDeployment } from '../src/splitDeployment'
+import { runStorm } from '../src/storm'
+
+const TABS = 8
+const CALLS = 20
+const ACCESS_TTL_S = Number(process.env.E2E_ACCESS_TTL ?? 30)
+const ROUNDS = Number(process.env.E2E_ROUNDS ?? 1)
+
+let deployment: SplitDeployment
+let browser: Browser
+let context: BrowserContext
+let pages: Page[] = []
+
+const storedTokens = (page: Page) =>
+  page.evaluate(() => ({
+    access: localStorage.getItem('latch.access'),
+    refresh: localStorage.getItem('latch.refresh'),
+  }))
+
+beforeAll(async () => {
+  deployment = await startSplitDeployment({
+    appHost: 'localhost',
+    apiHost: '127.0.0.1',
+    transport: 'header',
+    // No grace: the thief's replay of a rotated-out token is theft at once.
+    apiEnv: { LATCH_ACCESS_TTL: `${ACCESS_TTL_S}s`, LATCH_REUSE_GRACE: '0s' },
+  })
+  browser = await launchBrowser()
+  context = await browser.newContext()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await deployment?.stop()
+})
+
+describe('cross-site API, header transport', () => {
+  it('signs in with tokens in storage and no cookie at all', async () => {
+    const first = await openApp(context, deployment.appUrl, { proactive: false })
+    await signIn(first, 'alice', 'wonderland')
+    const tokens = await storedTokens(first)
+    expect(tokens.access).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(tokens.refresh).toMatch(/^[\w-]+\.[\w-]+$/)
+    expect(await context.cookies()).toEqual([])
+    pages = [first]
+    for (let i = 1; i < TABS; i++) pages.push(await openApp(context, deployment.appUrl, { proactive: false }))
+    for (const page of pages) {
+      await expect.poll(() => sessionStatus(page), { timeout: 5000 }).toBe('authenticated')
+    }
+  })
+
+  it(
+    `${TABS} tabs × ${CALLS} calls after expiry: every call 200, one refresh per expiry`,
+    async () => {
+      await runStorm(pages, deployment.api, `${deployment.apiUrl}/api/me`, {
+        rounds: ROUNDS,
+        calls: CALLS,
+        accessTtlS: ACCESS_TTL_S,
+      })
+      expect(await context.cookies()).toEqual([])
+    },
+    (ACCESS_TTL_S * 3 + 60) * 1000 * ROUNDS,
+  )
+
+  it('signs out in one tab and every tab follows; the tokens are gone', async () => {
+    await pages[5]!.getByRole('button', { name: 'Sign out', exact: true }).click()
+    for (const page of pages) {
+      await expect.poll(() => sessionStatus(page), { timeout: 5000 }).toBe('unauthenticated')
+    }
+    expect(await storedTokens(pages[0]!)).toEqual({ access: null, refresh: null })
+    await Promise.all(pages.slice(1).map((page) => page.close()))
+    pages = pages.slice(0, 1)
+  })
+
+  it('detects theft: a copy of the refresh token used after the victim rotated it', async () => {
+    const [victim] = pages as [Page]
+    await victim.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signIn(victim, 'bob', 'builder')
+    const stolen = (await storedTokens(victim)).refresh!
+    expect(await victim.evaluate(async () => (await window.latch.refresh())?.generation)).toBe(1)
+    const theftsBefore = (await deployment.api.stats()).theftDetected
+    // The thief replays the copy from elsewhere (another site: header transport, no CSRF).
+    const thief = await fetch(`${deployment.api.url}/auth/session/refresh`, {
+      method: 'POST',
+      headers: { 'x-latch-transport': 'header', authorization: `Bearer ${stolen}` },
+    })
+    expect([thief.status, thief.headers.get('x-latch-error')]).toEqual([401, 'token_theft_detected'])
+    expect((await deployment.api.stats()).theftDetected).toBe(theftsBefore + 1)
+    // The victim's next call learns it; the page says why it was signed out.
+    const status = await victim.evaluate(
+      async (url) => (await window.latch.fetch(`${url}/api/me`)).status,
+      deployment.apiUrl,
+    )
+    expect(status).toBe(401)
+    expect(await sessionStatus(victim)).toBe('unauthenticated')
+    await victim.locator('[data-event="theftDetected"]').first().waitFor({ timeout: 5000 })
+    expect(await storedTokens(victim)).toEqual({ access: null, refresh: null })
+  })
+})
