@@ -314,7 +314,11 @@ export class KeyRing {
             })()
         : key.privateJwk
       cached = {
-        privateKey: (await importJWK(JSON.parse(privateText) as JWK, key.alg)) as CryptoKey,
+        // Extractable: the signer hands it to `KeyObject.from`, which Node 24 deprecates for
+        // non-extractable keys (DEP0204). The JWK text is in memory anyway.
+        privateKey: (await importJWK(JSON.parse(privateText) as JWK, key.alg, {
+          extractable: true,
+        })) as CryptoKey,
         publicKey: (await importJWK(publicJwk, key.alg)) as CryptoKey,
       }
       this.imported.set(key.kid, cached)
