@@ -2,6 +2,13 @@
  * The many-tab storm of `tests/manyTabs.test.ts` for any deployment: tabs wait for the access
  * token to expire, then fire concurrent calls; every call must succeed with one refresh request
  * per expiry (counted by the API server), no theft, every tab on the new generation.
+ *
+ * `exactRefreshCount: false` is for a front token kept in localStorage (header transport):
+ * Chromium propagates localStorage writes between tabs asynchronously, so a tab granted the lock
+ * right after the refreshing tab released it can still read the old front token and refresh with
+ * the same refresh token; the server's reuse grace answers it with the same successor. What must
+ * hold there is what users see: one rotation (every tab on generation + 1), every call 200, no
+ * theft, every refresh request answered 200.
  */
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
@@ -21,7 +28,7 @@ export async function runStorm(
   pages: Page[],
   api: DemoServer,
   url: string,
-  options: { rounds: number; calls: number; accessTtlS: number },
+  options: { rounds: number; calls: number; accessTtlS: number; exactRefreshCount?: boolean },
 ): Promise<void> {
   for (let round = 1; round <= options.rounds; round++) {
     const before = await api.stats()
@@ -42,8 +49,13 @@ export async function runStorm(
     expect(seconds, `round ${round} took longer than the access-token lifetime`).toBeLessThan(
       options.accessTtlS,
     )
-    expect(total, `refresh requests in round ${round}`).toBe(1)
-    expect(delta('200'), `successful refreshes in round ${round}`).toBe(1)
+    if (options.exactRefreshCount ?? true) {
+      expect(total, `refresh requests in round ${round}`).toBe(1)
+      expect(delta('200'), `successful refreshes in round ${round}`).toBe(1)
+    } else {
+      expect(total, `refresh requests in round ${round}`).toBeGreaterThanOrEqual(1)
+      expect(total, `refresh requests in round ${round} (all answered 200)`).toBe(delta('200'))
+    }
     expect(after.theftDetected).toBe(before.theftDetected)
     for (const page of pages) {
       await expect.poll(() => generation(page), { timeout: 2000 }).toBe((generationBefore ?? 0) + 1)
