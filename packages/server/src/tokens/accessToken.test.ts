@@ -4,7 +4,8 @@ import { memoryStore } from '../stores/memory.js'
 import { fakeClock } from '../testing/harness.js'
 
 describe('access tokens', () => {
-  const clock = fakeClock()
+  // Milliseconds on the clock: `iat` carries them, so the size test measures a real token.
+  const clock = fakeClock(Date.UTC(2025, 0, 1) + 123)
   const store = memoryStore()
   const sessions = createSessionManager({ store, now: clock.now })
   afterAll(() => sessions.close())
