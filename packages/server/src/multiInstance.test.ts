@@ -302,6 +302,7 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
     let networkErrors = 0
     let bFrozen = false
     let sentToFrozenB = 0
+    let inFlightToB = 0
     let killed: Promise<void> | null = null
     const unexpected: string[] = []
     const killAfter = clients.length * 3
@@ -312,21 +313,32 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
     const killMidStorm = async () => {
       b.child.kill('SIGSTOP')
       bFrozen = true
-      await pollUntil(async () => (sentToFrozenB >= 3 ? true : undefined), {
-        timeoutMs: 10_000,
-        intervalMs: 2,
-        what: 'requests to reach the frozen instance',
-      })
-      bAlive = false
-      b.child.kill('SIGKILL')
+      const frozenAt = Date.now()
+      // On a loaded machine most loops may already be waiting on B when it freezes, so few new
+      // requests reach it: requests still unanswered 2 s into the freeze count as well.
+      const stuck = () => sentToFrozenB >= 3 || (Date.now() - frozenAt > 2000 && inFlightToB >= 3)
+      try {
+        await pollUntil(async () => (stuck() ? true : undefined), {
+          timeoutMs: 10_000,
+          intervalMs: 2,
+          what: 'requests to reach the frozen instance',
+        })
+      } finally {
+        // Even when the wait fails: a frozen B would hold its loops forever.
+        bAlive = false
+        b.child.kill('SIGKILL')
+      }
     }
     const loop = async (client: (typeof clients)[number], n: number) => {
       for (let round = 0; !stop; round++) {
         const target = bAlive && (n + round) % 2 === 1 ? b : a
         let answer: Awaited<ReturnType<typeof refresh>>
         if (target === b && bFrozen) sentToFrozenB++
+        if (target === b) inFlightToB++
         try {
-          answer = await refresh(target, client.token)
+          answer = await refresh(target, client.token).finally(() => {
+            if (target === b) inFlightToB--
+          })
         } catch {
           if (target !== b) throw new Error('the surviving instance failed a request')
           // The load balancer's retry: the same token, on the survivor. If B rotated before it
@@ -342,7 +354,10 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
         }
         client.token = answer.refreshToken!
         client.gen = answer.front!.gen
-        if (++done === killAfter) killed = killMidStorm()
+        if (++done === killAfter) {
+          killed = killMidStorm()
+          killed.catch(() => {}) // awaited (and reported) after the storm
+        }
         if (done >= stopAfter && !bAlive) stop = true
       }
     }
@@ -364,8 +379,7 @@ describe.each(KINDS)('$kind: several server processes on one store', (store) => 
 
     expect(unexpected).toEqual([])
     // B died with requests in flight, so the storm really was interrupted.
-    expect(networkErrors).toBeGreaterThanOrEqual(sentToFrozenB)
-    expect(sentToFrozenB).toBeGreaterThanOrEqual(3)
+    expect(networkErrors).toBeGreaterThanOrEqual(Math.max(sentToFrozenB, 3))
     // Every session still refreshes on the survivor with its latest token, and its token verifies.
     for (const client of clients) {
       const answer = await refresh(a, client.token)
