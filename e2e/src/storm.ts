@@ -58,7 +58,7 @@ export async function runStorm(
     }
     expect(after.theftDetected).toBe(before.theftDetected)
     for (const page of pages) {
-      await expect.poll(() => generation(page), { timeout: 2000 }).toBe((generationBefore ?? 0) + 1)
+      await expect.poll(() => generation(page), { timeout: 5000 }).toBe((generationBefore ?? 0) + 1)
     }
   }
 }

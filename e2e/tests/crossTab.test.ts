@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
-const PROPAGATION_MS = 2000
+const PROPAGATION_MS = 5000
 
 let server: DemoServer
 let browser: Browser

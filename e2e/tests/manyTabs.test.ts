@@ -96,7 +96,7 @@ async function runRounds(pages: Page[], exactLock: boolean): Promise<void> {
     expect(after.theftDetected).toBe(before.theftDetected)
     // Every tab ends on the one new generation: nobody forked the session.
     for (const page of pages) {
-      await expect.poll(() => generation(page), { timeout: 2000 }).toBe((generationBefore ?? 0) + 1)
+      await expect.poll(() => generation(page), { timeout: 5000 }).toBe((generationBefore ?? 0) + 1)
     }
   }
 }

@@ -79,7 +79,7 @@ describe('SPA and API on two origins of one site (cookies + CORS)', () => {
     const oldRefresh = (await context.cookies()).find((c) => c.name === 'latch-refresh')
     await pages[3]!.getByRole('button', { name: 'Sign out', exact: true }).click()
     for (const page of pages) {
-      await expect.poll(() => sessionStatus(page), { timeout: 2000 }).toBe('unauthenticated')
+      await expect.poll(() => sessionStatus(page), { timeout: 5000 }).toBe('unauthenticated')
     }
     expect((await context.cookies()).map((c) => c.name)).toEqual([])
     const response = await fetch(`${deployment.api.url}/auth/session/refresh`, {

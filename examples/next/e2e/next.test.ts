@@ -197,7 +197,7 @@ describe('4 tabs × 20 calls after expiry', () => {
     expect(refreshes.count - before).toBe(1)
     for (const tab of tabs) {
       await expect
-        .poll(() => tab.evaluate(() => window.latch.getSnapshot().session?.generation), { timeout: 2000 })
+        .poll(() => tab.evaluate(() => window.latch.getSnapshot().session?.generation), { timeout: 5000 })
         .toBe(generation + 1)
     }
     expect(consoleMessages.filter((message) => HYDRATION.test(message))).toEqual([])
