@@ -164,6 +164,17 @@ try {
         log(`  ${store}: FAILED ${stores[store].error}`)
       }
     }
+    // The same memory-store refreshes through `handle(new Request(…))`, the Web-standard path: what
+    // building a Web Request and Response around each refresh costs (the harness's own included).
+    const web = await runChild(
+      'sections/refresh.mjs',
+      { store: 'memory', ...config.refresh, only: ['concurrent'], via: 'handle' },
+      { timeoutMs: 120_000 },
+    ).catch((err) => ({ error: String(err?.message ?? err).split('\n', 1)[0] }))
+    if (!web.error)
+      log(
+        `  memory via handle(Request): ${Math.round(web.concurrent.perSec)}/s, ${Math.round(web.concurrent.cpuUs)} µs CPU`,
+      )
     // Where a sequential refresh's time goes, per store: the in-process stores and the client of
     // the networked one the targets are set on.
     const profiles = {}
@@ -177,7 +188,7 @@ try {
       if (!p.error)
         log(`  profile ${store.padEnd(9)} ${Math.round(p.cpuUsPerRefresh)} µs CPU per sequential refresh`)
     }
-    return { stores, profiles }
+    return { stores, web, profiles }
   })
 
   await section('sizes', () => runChild('sections/sizes.mjs', {}, { timeoutMs: 120_000 }))

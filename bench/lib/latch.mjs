@@ -101,10 +101,39 @@ export function refreshRequest(sessions, refreshToken) {
 }
 
 /**
- * Refreshes through the real endpoint (`handle`) and returns `{ status, refreshToken, generation }`;
- * the response body is consumed so nothing is left pending.
+ * A header-mode refresh request as a plain {@link import('@latch/server').RequestLike}: what an
+ * adapter (the express one) hands `sessions.answer`, with no Web `Request` behind it.
  */
-export async function refreshOnce(sessions, refreshToken) {
+export function refreshView(sessions, refreshToken) {
+  const headers = {
+    authorization: `Bearer ${refreshToken}`,
+    'x-latch-transport': 'header',
+    'user-agent': 'latch-bench/1.0',
+  }
+  return {
+    method: 'POST',
+    url: `${ORIGIN}${sessions.basePath}/refresh`,
+    headers: { get: (name) => headers[name] ?? null },
+  }
+}
+
+/**
+ * Refreshes through the real endpoint and returns `{ status, error, refreshToken, front }`.
+ * `via: 'answer'` (the default) is the adapters' path, `sessions.answer(view)`, a plain answer;
+ * `via: 'handle'` is the Web one, `sessions.handle(new Request(…))`, whose `Response` body is
+ * read so nothing is left pending.
+ */
+export async function refreshOnce(sessions, refreshToken, via = 'answer') {
+  if (via === 'answer') {
+    const answer = await sessions.answer(refreshView(sessions, refreshToken))
+    if (answer === null) throw new Error('the refresh endpoint answered null: base path mismatch')
+    return {
+      status: answer.status,
+      error: answer.headers['x-latch-error'] ?? null,
+      refreshToken: answer.headers['x-latch-refresh-token'] ?? null,
+      front: answer.headers['x-latch-front-token'] ?? null,
+    }
+  }
   const response = await sessions.handle(refreshRequest(sessions, refreshToken))
   if (response === null) throw new Error('the refresh endpoint answered null: base path mismatch')
   await response.arrayBuffer()

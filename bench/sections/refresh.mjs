@@ -1,7 +1,8 @@
 // Section 3: refresh throughput of one store, in its own process: the manager's real refresh
-// endpoint (`handle(Request)` in header mode: parse, MAC check, store read, rotation decision,
-// compare-and-swap, sign a new access token, build the response). Every loop is bounded in count
-// and time.
+// endpoint in header mode (parse, MAC check, store read, rotation decision, compare-and-swap, sign
+// a new access token, build the answer), through `sessions.answer` as the express adapter calls
+// it, or with `via: 'handle'` through `handle(Request)` as a Web-standard framework does. Every
+// loop is bounded in count and time.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +17,7 @@ function cpuSince(start) {
 }
 
 /** `chains` sessions each refreshing in a loop (each refresh presents the token the last one returned). */
-async function chained(sessions, chains, { timeMs, maxPerChain }) {
+async function chained(sessions, chains, { timeMs, maxPerChain, via }) {
   const tokens = []
   for (let i = 0; i < chains; i++)
     tokens.push((await createHeaderSession(sessions, `user-${i % 97}`)).refreshToken)
@@ -28,7 +29,7 @@ async function chained(sessions, chains, { timeMs, maxPerChain }) {
     tokens.map(async (first) => {
       let token = first
       for (let n = 0; n < maxPerChain && performance.now() < deadline; n++) {
-        const answer = await refreshOnce(sessions, token)
+        const answer = await refreshOnce(sessions, token, via)
         if (answer.status !== 200) throw new Error(`refresh answered ${answer.status} ${answer.error}`)
         token = answer.refreshToken
         done++
@@ -43,7 +44,7 @@ async function chained(sessions, chains, { timeMs, maxPerChain }) {
  * `burst` concurrent refreshes of one token, repeated: each burst must rotate exactly once (one
  * successor for all, generation +1, no theft verdict). Rate = refresh requests answered per second.
  */
-async function contended(sessions, { burst, timeMs, maxBursts }) {
+async function contended(sessions, { burst, timeMs, maxBursts, via }) {
   let { refreshToken: token } = await createHeaderSession(sessions, 'contended')
   let generation = 0
   let requests = 0
@@ -52,7 +53,7 @@ async function contended(sessions, { burst, timeMs, maxBursts }) {
   const started = performance.now()
   const deadline = started + timeMs
   while (bursts < maxBursts && performance.now() < deadline) {
-    const answers = await Promise.all(Array.from({ length: burst }, () => refreshOnce(sessions, token)))
+    const answers = await Promise.all(Array.from({ length: burst }, () => refreshOnce(sessions, token, via)))
     const failed = answers.filter((a) => a.status !== 200)
     if (failed.length > 0) {
       throw new Error(
@@ -92,6 +93,7 @@ runAsChild(
     concurrency = 50,
     burst = 50,
     only = ['sequential', 'concurrent', 'contended'],
+    via = 'answer',
   }) => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-bench-sqlite-'))
     const opened = await openStore(storeName, { redisUrl, databaseUrl, sqlitePath: join(dir, 'sessions.db') })
@@ -99,16 +101,16 @@ runAsChild(
     try {
       const { sessions } = latch
       // Warm-up: JIT, statement caches, connection pools.
-      await chained(sessions, 10, { timeMs: 400, maxPerChain: 500 })
+      await chained(sessions, 10, { timeMs: 400, maxPerChain: 500, via })
       const modes = { sequential: [], concurrent: [], contended: [] }
       for (let run = 0; run < runs; run++) {
         if (only.includes('sequential'))
-          modes.sequential.push(await chained(sessions, 1, { timeMs, maxPerChain: 100_000 }))
+          modes.sequential.push(await chained(sessions, 1, { timeMs, maxPerChain: 100_000, via }))
         if (only.includes('concurrent')) {
-          modes.concurrent.push(await chained(sessions, concurrency, { timeMs, maxPerChain: 20_000 }))
+          modes.concurrent.push(await chained(sessions, concurrency, { timeMs, maxPerChain: 20_000, via }))
         }
         if (only.includes('contended'))
-          modes.contended.push(await contended(sessions, { burst, timeMs, maxBursts: 5_000 }))
+          modes.contended.push(await contended(sessions, { burst, timeMs, maxBursts: 5_000, via }))
       }
       const summary = (list) => ({
         perSec: median(list.map((r) => r.perSec)),
@@ -120,6 +122,7 @@ runAsChild(
       })
       return {
         store: storeName,
+        via,
         sequential: summary(modes.sequential),
         concurrent: { ...summary(modes.concurrent), sessions: concurrency },
         contended: {

@@ -7,7 +7,8 @@
 
 import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
 import { TryRefreshError } from './errors.js'
-import { handle } from './http/handle.js'
+import { answer, handle } from './http/handle.js'
+import { type LatchAnswer, toHeaders, toWebResponse } from './http/LatchAnswer.js'
 import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
 import type { RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
@@ -88,7 +89,7 @@ export interface SessionManager {
   /** The validated base path of the endpoints, e.g. `/auth/session`. */
   readonly basePath: string
   /** Creates a session for an authenticated user. Rejects `TypeError` on bad input, `LatchError` on store failure. */
-  create(request: Request, input: CreateSessionInput): Promise<CreatedSession>
+  create(request: RequestLike, input: CreateSessionInput): Promise<CreatedSession>
   /** Verifies the request's access token (Bearer header or cookie + CSRF). Rejects a `LatchError`. No store read. */
   verify(request: RequestLike): Promise<VerifiedSession>
   /**
@@ -107,6 +108,13 @@ export interface SessionManager {
   readSession(input: ReadSessionInput): Promise<ReadSessionResult>
   /** Answers `{base}/refresh`, `{base}/signout`, `{base}/jwks.json`; `null` for other paths. */
   handle(request: Request, context?: RequestContext): Promise<Response | null>
+  /**
+   * `handle` for bindings that write their own responses (express, Fastify, Koa): the same routes
+   * and answers, from any {@link RequestLike} (its `url` absolute, with the real host: it decides
+   * the cookies' `Secure`), as a plain {@link LatchAnswer}, so no Web `Request` or `Response` is
+   * built. `null` for paths it does not own.
+   */
+  answer(request: RequestLike, context?: RequestContext): Promise<LatchAnswer | null>
   /** The refresh endpoint's answer, whatever the path. */
   refresh(request: Request, context?: RequestContext): Promise<Response>
   /** The sign-out endpoint's answer, whatever the path. */
@@ -293,7 +301,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       )
       return {
         session: { userId: input.userId, sessionId, expiresAt, front },
-        headers,
+        headers: toHeaders(headers),
         accessToken: access.token,
         refreshToken,
       }
@@ -335,8 +343,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return readSession((request) => this.verify(request), input)
     },
     handle: (request, context) => handle(core, request, context),
-    refresh: (request, context) => refreshSession(core, request, context),
-    signOut: (request, context) => signOutSession(core, request, context),
+    answer: (request, context) => answer(core, request, context),
+    refresh: async (request, context) => toWebResponse(await refreshSession(core, request, context)),
+    signOut: async (request, context) => toWebResponse(await signOutSession(core, request, context)),
     async listUserSessions(userId, currentSessionId = null) {
       const records = await withStore(() => store.listUserSessions(userId, resolved.now()))
       return records.map((record) => listedSession(record, currentSessionId))

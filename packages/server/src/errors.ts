@@ -4,6 +4,7 @@
  * generic "bad request" for session input: every code tells the client what to do next.
  * @module
  */
+import { type AnswerHeaders, type LatchAnswer, toWebResponse } from './http/LatchAnswer.js'
 
 /** The stable error codes of the wire contract. */
 export type LatchErrorCode =
@@ -129,18 +130,33 @@ const CODES = new Set<unknown>([
 ] satisfies LatchErrorCode[])
 
 /**
+ * The contract's error answer: status, `{"error", "message"}` body, `x-latch-error` header, plus
+ * `Retry-After` / `Allow` where the error carries them, on top of `extra` (e.g. cookie clearing).
+ */
+export function toAnswer(error: LatchError, extra?: AnswerHeaders): LatchAnswer {
+  const headers: Record<string, string> = {
+    ...extra?.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-latch-error': error.code,
+  }
+  if (error instanceof StoreUnavailableError) headers['retry-after'] = String(error.retryAfter)
+  if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(', ')
+  return {
+    status: error.status,
+    headers,
+    cookies: extra?.cookies ?? [],
+    body: JSON.stringify({ error: error.code, message: error.message }),
+  }
+}
+
+/**
  * The contract's error response: status, `{"error", "message"}` body, `x-latch-error` header, plus
  * `Retry-After` / `Allow` where the error carries them. Extra headers (e.g. cookie clearing) are added.
  */
 export function toResponse(error: LatchError, extraHeaders?: Headers): Response {
-  const headers = new Headers(extraHeaders)
-  headers.set('content-type', 'application/json; charset=utf-8')
-  headers.set('cache-control', 'no-store')
-  headers.set('x-latch-error', error.code)
-  if (error instanceof StoreUnavailableError) headers.set('retry-after', String(error.retryAfter))
-  if (error instanceof MethodNotAllowedError) headers.set('allow', error.allow.join(', '))
-  return new Response(JSON.stringify({ error: error.code, message: error.message }), {
-    status: error.status,
-    headers,
-  })
+  if (!extraHeaders) return toWebResponse(toAnswer(error))
+  const headers: Record<string, string> = {}
+  for (const [name, value] of extraHeaders) if (name !== 'set-cookie') headers[name] = value
+  return toWebResponse(toAnswer(error, { headers, cookies: extraHeaders.getSetCookie() }))
 }

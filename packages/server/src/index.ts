@@ -24,6 +24,7 @@ export {
   toResponse,
   UnauthorizedError,
 } from './errors.js'
+export type { LatchAnswer } from './http/LatchAnswer.js'
 export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
 export type { RequestLike } from './http/requestLike.js'
 export type { RequestContext } from './ManagerCore.js'

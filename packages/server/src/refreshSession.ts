@@ -3,8 +3,10 @@
  * apply the decision to the store (compare-and-swap, revocation), answer per the contract.
  * @module
  */
-import { LatchError, SessionExpiredError, TokenTheftError, toResponse, UnauthorizedError } from './errors.js'
-import { endedSessionHeaders, jsonResponse, sessionHeaders } from './http/sessionHeaders.js'
+import { LatchError, SessionExpiredError, TokenTheftError, toAnswer, UnauthorizedError } from './errors.js'
+import { jsonAnswer, type LatchAnswer } from './http/LatchAnswer.js'
+import type { RequestLike } from './http/requestLike.js'
+import { endedSessionHeaders, sessionHeaders } from './http/sessionHeaders.js'
 import { type ManagerCore, type RequestContext, revocationFor, slidExpiry, withStore } from './ManagerCore.js'
 import { decideRefresh, type RefreshDecision } from './rotation.js'
 import type { SessionRecord } from './stores/SessionStore.js'
@@ -26,15 +28,22 @@ interface Presented {
   tokens: readonly string[]
 }
 
-/** Reads the refresh token the way the request's transport carries it; CSRF applies to cookies. */
-function presentedToken(core: ManagerCore, request: Request): Presented {
+/**
+ * Reads the refresh token the way the request's transport carries it; CSRF applies to cookies.
+ * `url` is the request's URL when the caller has parsed it already.
+ */
+function presentedToken(core: ManagerCore, request: RequestLike, url?: URL): Presented {
   const transport = requestedTransport(request)
   // Only cookies need the context (names, `Secure`): header answers never parse the URL.
   if (transport === 'header') {
     const bearer = readBearer(request)
     return { transport, context: null, tokens: bearer === null ? [] : [bearer] }
   }
-  const context = cookieContext(new URL(request.url), core.options.basePath, core.options.legacyCookies)
+  const context = cookieContext(
+    url ?? new URL(request.url),
+    core.options.basePath,
+    core.options.legacyCookies,
+  )
   assertCsrf(request)
   return {
     transport,
@@ -89,9 +98,9 @@ async function judge(core: ManagerCore, tokens: RefreshTokens, presented: readon
 }
 
 /** Answers an error; errors that mean "the session is gone" also clear the client's session. */
-function errorResponse(error: LatchError, presented: Presented | null): Response {
+function errorAnswer(error: LatchError, presented: Presented | null): LatchAnswer {
   const ends = ['unauthorized', 'session_expired', 'token_theft_detected'].includes(error.code)
-  return toResponse(
+  return toAnswer(
     error,
     ends && presented ? endedSessionHeaders(presented.transport, presented.context) : undefined,
   )
@@ -104,7 +113,7 @@ async function issueFor(
   refreshToken: string,
   generation: number,
   expiresAt: number,
-): Promise<Response> {
+): Promise<LatchAnswer> {
   // The common case (keys read recently) costs no await. A failed re-read signs with the keys
   // already loaded: the rotation is stored by now, and a 503 here would burn its successor (on a
   // Redis Cluster the key ring can live on a master that is down while the session's is up).
@@ -118,10 +127,15 @@ async function issueFor(
     front,
     maxAgeSeconds,
   })
-  return jsonResponse({ session: front }, headers)
+  return jsonAnswer({ session: front }, headers)
 }
 
-async function theft(core: ManagerCore, record: SessionRecord, request: Request, context: RequestContext) {
+async function theft(
+  core: ManagerCore,
+  record: SessionRecord,
+  request: RequestLike,
+  context: RequestContext,
+) {
   const made = await withStore(() =>
     core.options.store.revokeSessions([record.id], revocationFor(core.options, 'theft')),
   )
@@ -142,11 +156,16 @@ async function theft(core: ManagerCore, record: SessionRecord, request: Request,
   return new TokenTheftError()
 }
 
-/** `POST {base}/refresh`. Always resolves a Response (errors per the contract). */
-export async function refreshSession(core: ManagerCore, request: Request, context: RequestContext = {}) {
+/** `POST {base}/refresh`. Always resolves an answer (errors per the contract); see `presentedToken` for `url`. */
+export async function refreshSession(
+  core: ManagerCore,
+  request: RequestLike,
+  context: RequestContext = {},
+  url?: URL,
+): Promise<LatchAnswer> {
   let presented: Presented | null = null
   try {
-    presented = presentedToken(core, request)
+    presented = presentedToken(core, request, url)
     const tokens = await withStore(() => core.started())
     const chosen = await judge(core, tokens, presented.tokens)
     if (chosen === null) throw new UnauthorizedError('No valid refresh token.')
@@ -205,16 +224,21 @@ export async function refreshSession(core: ManagerCore, request: Request, contex
     }
     throw new UnauthorizedError('No valid session.')
   } catch (error) {
-    if (error instanceof LatchError) return errorResponse(error, presented)
+    if (error instanceof LatchError) return errorAnswer(error, presented)
     throw error
   }
 }
 
 /** `POST {base}/signout`: idempotent; revokes only with a token the server issued for the session. */
-export async function signOutSession(core: ManagerCore, request: Request, context: RequestContext = {}) {
+export async function signOutSession(
+  core: ManagerCore,
+  request: RequestLike,
+  context: RequestContext = {},
+  url?: URL,
+): Promise<LatchAnswer> {
   let presented: Presented | null = null
   try {
-    presented = presentedToken(core, request)
+    presented = presentedToken(core, request, url)
     const tokens = await withStore(() => core.started())
     const chosen = await judge(core, tokens, presented.tokens)
     const action = chosen?.decision.action
@@ -226,9 +250,9 @@ export async function signOutSession(core: ManagerCore, request: Request, contex
       )
       core.revocations.add(made)
     }
-    return jsonResponse({ ok: true }, endedSessionHeaders(presented.transport, presented.context))
+    return jsonAnswer({ ok: true }, endedSessionHeaders(presented.transport, presented.context))
   } catch (error) {
-    if (error instanceof LatchError) return errorResponse(error, presented)
+    if (error instanceof LatchError) return errorAnswer(error, presented)
     throw error
   }
 }

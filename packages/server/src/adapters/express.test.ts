@@ -1,3 +1,4 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import fc from 'fast-check'
@@ -244,6 +245,60 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
       headers: { cookie: `latch-refresh=${refreshToken}`, 'x-latch-csrf': '1' },
     })
     expect(refreshed.status).toBe(200)
+  })
+
+  test('refresh writes its answer straight to res: no Web Request, Response or Headers is built', async () => {
+    const { base, login } = await serve((app, sessions) => app.use(latchMiddleware(sessions)))
+    const { port } = new URL(base)
+    // node:http on both sides, so any Web object built during the call is the adapter's.
+    const post = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+        })
+        request.on('error', reject)
+        request.end()
+      })
+    const built: string[] = []
+    const counting = <T extends new (...args: never[]) => object>(name: string, Base: T) =>
+      class extends Base {
+        constructor(...args: never[]) {
+          super(...args)
+          built.push(name)
+        }
+      }
+    let { refreshToken } = await login()
+    vi.stubGlobal('Request', counting('Request', Request))
+    vi.stubGlobal('Response', counting('Response', Response))
+    vi.stubGlobal('Headers', counting('Headers', Headers))
+    try {
+      for (const host of ['127.0.0.1', 'app.example.com']) {
+        const answer = await post('/auth/session/refresh', {
+          host,
+          cookie: `latch-refresh=${refreshToken}`,
+          'x-latch-csrf': '1',
+        })
+        expect(answer.status).toBe(200)
+        expect(JSON.parse(answer.body).session.uid).toBe('alice')
+        expect(answer.headers['content-length']).toBe(String(Buffer.byteLength(answer.body)))
+        const cookies = answer.headers['set-cookie']!
+        expect(cookies).toHaveLength(3)
+        // The Host decides `Secure`: only loopback goes without it.
+        expect(cookies.every((c) => c.includes('; Secure'))).toBe(host !== '127.0.0.1')
+        refreshToken = cookies
+          .find((c) => c.startsWith('latch-refresh='))!
+          .split(';')[0]!
+          .slice(14)
+      }
+      const malformed = await post('/auth/session/refresh', { host: 'a b', 'x-latch-csrf': '1' })
+      expect([malformed.status, malformed.headers['x-latch-error']]).toEqual([401, 'unauthorized'])
+      expect(built).toEqual([])
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   test('a revoked session is refused at once on a cached token', async () => {

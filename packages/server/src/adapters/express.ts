@@ -1,6 +1,7 @@
 /**
  * `@latch/server/express`: the express binding. It translates and decides nothing: requests to
- * the core's Web `Request`, its `Response` back to `res`, its errors to the contract's answers.
+ * a light view the core reads, the core's plain answers straight to `res` (no Web `Request` or
+ * `Response` in between), its errors to the contract's answers.
  * @module
  */
 import type { TLSSocket } from 'node:tls'
@@ -11,7 +12,8 @@ import type {
   RequestHandler,
 } from 'express'
 import type { CreatedSession, CreateSessionInput, SessionManager } from '../createSessionManager.js'
-import { isLatchError, type LatchError, toResponse, UnauthorizedError } from '../errors.js'
+import { isLatchError, type LatchError, toAnswer, UnauthorizedError } from '../errors.js'
+import type { LatchAnswer } from '../http/LatchAnswer.js'
 import type { RequestLike } from '../http/requestLike.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 
@@ -53,11 +55,29 @@ class RequestView implements RequestLike {
   readonly headers: this = this
   private raw: ExpressRequest['headers'] = NO_HEADERS
 
-  /** Points the view at `req` (the hit path reuses one view: it finishes before any other request runs). */
+  /**
+   * Points the view at `req` (the hit path reuses one view: it finishes before any other request
+   * runs). Its URL has the scheme only: enough to verify.
+   */
   of(req: ExpressRequest): this {
     this.method = req.method
     this.url = schemeOf(req) === 'https' ? HTTPS_URL : HTTP_URL
     this.raw = req.headers
+    return this
+  }
+
+  /**
+   * Points the view at `req` with its whole URL: the endpoints route by path, and the host decides
+   * whether cookies need `Secure` (only loopback goes without). A missing Host is `localhost`.
+   */
+  withUrl(req: ExpressRequest): this {
+    this.of(req)
+    const target = req.originalUrl
+    // An absolute-form request target (`GET http://host/path`) is a whole URL already.
+    this.url =
+      target.charCodeAt(0) === SLASH
+        ? `${schemeOf(req)}://${req.headers.host || 'localhost'}${target}`
+        : target
     return this
   }
 
@@ -90,6 +110,14 @@ export function toWebRequest(req: ExpressRequest): Request {
   return new Request(url, { method: req.method, headers })
 }
 
+/** Writes a {@link LatchAnswer} to express's `res`. `Set-Cookie` lines set before are kept. */
+export function sendAnswer(res: ExpressResponse, answer: LatchAnswer): void {
+  res.status(answer.status)
+  for (const name in answer.headers) res.setHeader(name, answer.headers[name]!)
+  if (answer.cookies.length > 0) res.append('set-cookie', answer.cookies)
+  res.end(answer.body ?? undefined)
+}
+
 /** Writes a Web `Response` to express's `res`. */
 export async function sendWebResponse(res: ExpressResponse, response: Response): Promise<void> {
   res.status(response.status)
@@ -99,8 +127,8 @@ export async function sendWebResponse(res: ExpressResponse, response: Response):
   res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined)
 }
 
-function sendError(res: ExpressResponse, error: LatchError): Promise<void> {
-  return sendWebResponse(res, toResponse(error))
+function sendError(res: ExpressResponse, error: LatchError): void {
+  sendAnswer(res, toAnswer(error))
 }
 
 /**
@@ -118,18 +146,16 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
     // parser finds its path.
     const path = url.charCodeAt(0) === SLASH ? url : req.baseUrl + req.path
     if (!path.startsWith(prefix)) return next()
-    let request: Request
-    try {
-      request = toWebRequest(req)
-    } catch (cause) {
-      // An unparsable Host header or URL is the client's fault; such a refresh or sign-out request
-      // carries no usable token, which the contract answers `unauthorized`.
-      sendError(res, new UnauthorizedError('Malformed request.', { cause })).catch(next)
-      return
-    }
+    const view = new RequestView().withUrl(req)
     sessions
-      .handle(request, { ip: req.ip ?? null })
-      .then((response) => (response ? sendWebResponse(res, response) : next()))
+      .answer(view, { ip: req.ip ?? null })
+      .then((answer) => {
+        if (answer) sendAnswer(res, answer)
+        // An unparsable Host header or URL is the client's fault; such a refresh or sign-out
+        // request carries no usable token, which the contract answers `unauthorized`.
+        else if (!URL.canParse(view.url)) sendError(res, new UnauthorizedError('Malformed request.'))
+        else next()
+      })
       .catch(next)
   }
 }
@@ -143,7 +169,7 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
  */
 export function requireSession(sessions: SessionManager): RequestHandler {
   const refuse = (res: ExpressResponse, next: NextFunction, error: unknown) =>
-    isLatchError(error) ? sendError(res, error).catch(next) : next(error)
+    isLatchError(error) ? sendError(res, error) : next(error)
   // `verifyCached` is synchronous: one view serves every request's hit path, so a protected
   // request that hits the cache allocates nothing here.
   const shared = new RequestView()
@@ -186,7 +212,7 @@ export async function createSession(
   res: ExpressResponse,
   input: CreateSessionInput,
 ): Promise<CreatedSession> {
-  const created = await sessions.create(toWebRequest(req), { ip: req.ip ?? null, ...input })
+  const created = await sessions.create(new RequestView().withUrl(req), { ip: req.ip ?? null, ...input })
   for (const [name, value] of created.headers) if (name !== 'set-cookie') res.setHeader(name, value)
   res.append('set-cookie', created.headers.getSetCookie())
   return created

@@ -3,6 +3,7 @@
  * announce its end. Shared by `create`, refresh and sign-out so every path sets the same things.
  * @module
  */
+
 import { type CookieContext, clearedCookies, sessionCookies } from '../transport/cookies.js'
 import { encodeFrontToken, type FrontToken } from '../transport/frontToken.js'
 import {
@@ -11,6 +12,7 @@ import {
   REFRESH_TOKEN_HEADER,
   type Transport,
 } from '../transport/headers.js'
+import type { AnswerHeaders } from './LatchAnswer.js'
 
 /** Tokens and facts of a session answer. */
 export interface IssuedTokens {
@@ -32,38 +34,29 @@ export function sessionHeaders(
   transport: Transport,
   context: CookieContext | null,
   issued: IssuedTokens,
-): Headers {
-  const headers = new Headers({ 'cache-control': 'no-store' })
+): AnswerHeaders {
   const front = encodeFrontToken(issued.front)
-  headers.set(FRONT_TOKEN_HEADER, front)
+  const headers: Record<string, string> = { 'cache-control': 'no-store', [FRONT_TOKEN_HEADER]: front }
   if (transport === 'header') {
-    headers.set(ACCESS_TOKEN_HEADER, issued.accessToken)
-    headers.set(REFRESH_TOKEN_HEADER, issued.refreshToken)
-  } else {
-    const cookies = sessionCookies(
-      cookieContextOf(context),
-      { access: issued.accessToken, refresh: issued.refreshToken, front },
-      issued.maxAgeSeconds,
-    )
-    for (const cookie of cookies) headers.append('set-cookie', cookie)
+    headers[ACCESS_TOKEN_HEADER] = issued.accessToken
+    headers[REFRESH_TOKEN_HEADER] = issued.refreshToken
+    return { headers, cookies: [] }
   }
-  return headers
+  const cookies = sessionCookies(
+    cookieContextOf(context),
+    { access: issued.accessToken, refresh: issued.refreshToken, front },
+    issued.maxAgeSeconds,
+  )
+  return { headers, cookies }
 }
 
 /**
  * Headers that end a session on the client: cleared cookies (cookie mode) and `front: remove`.
  * `context` may be `null` in header transport.
  */
-export function endedSessionHeaders(transport: Transport, context: CookieContext | null): Headers {
-  const headers = new Headers({ 'cache-control': 'no-store' })
-  headers.set(FRONT_TOKEN_HEADER, 'remove')
-  if (transport === 'cookie')
-    for (const cookie of clearedCookies(cookieContextOf(context))) headers.append('set-cookie', cookie)
-  return headers
-}
-
-/** A JSON response with the given headers. */
-export function jsonResponse(body: unknown, headers: Headers, status = 200): Response {
-  headers.set('content-type', 'application/json; charset=utf-8')
-  return new Response(JSON.stringify(body), { status, headers })
+export function endedSessionHeaders(transport: Transport, context: CookieContext | null): AnswerHeaders {
+  return {
+    headers: { 'cache-control': 'no-store', [FRONT_TOKEN_HEADER]: 'remove' },
+    cookies: transport === 'cookie' ? clearedCookies(cookieContextOf(context)) : [],
+  }
 }
