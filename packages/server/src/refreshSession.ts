@@ -9,6 +9,7 @@ import type { RequestLike } from './http/requestLike.js'
 import { endedSessionHeaders, sessionHeaders } from './http/sessionHeaders.js'
 import { type ManagerCore, type RequestContext, revocationFor, slidExpiry, withStore } from './ManagerCore.js'
 import { decideRefresh, type RefreshDecision } from './rotation.js'
+import { currentRotationFields } from './stores/currentRotation.js'
 import type { SessionRecord } from './stores/SessionStore.js'
 import { safeEqual } from './tokens/encoding.js'
 import type { PresentedRefreshToken, RefreshTokens } from './tokens/refreshToken.js'
@@ -97,6 +98,51 @@ async function judge(core: ManagerCore, tokens: RefreshTokens, presented: readon
   return best
 }
 
+/**
+ * The common refresh in one store call, for a store with `rotateIfCurrent` and a single presented
+ * copy: the store rotates if the token is current and the session live. Otherwise it hands back
+ * what it read, judged here as `judge` would, so the usual path goes on without reading again.
+ */
+async function rotateAtOnce(
+  core: ManagerCore,
+  tokens: RefreshTokens,
+  presented: Presented,
+  token: string,
+): Promise<{ answer: LatchAnswer } | { judged: Judged | null }> {
+  const facts = tokens.parse(token)
+  // A made-up token naming a real session is refused before any store call.
+  if (!facts?.issued) return { judged: null }
+  if (core.revocations.check(facts.sessionId) === 'theft')
+    return { judged: { token, facts, record: null, decision: { action: 'theft' } } }
+  const { options } = core
+  const store = options.store
+  const now = options.now()
+  // Made before knowing whether it is needed: a replay, theft or expiry (rare) wastes them.
+  const successor = tokens.issue(facts.sessionId)
+  const rotation = {
+    currentHash: tokens.hash(successor),
+    previousHash: facts.hash,
+    rotatedAt: now,
+    successorSealed: tokens.seal(successor, token, facts.sessionId),
+    lastRefreshedAt: now,
+    idleExpiresAt: now + options.sessionTtl,
+  }
+  const { before, rotated } = await withStore(() =>
+    store.rotateIfCurrent!(facts.sessionId, facts.hash, rotation, now),
+  )
+  if (rotated && before) {
+    const record: SessionRecord = {
+      ...before,
+      ...currentRotationFields(rotation),
+      generation: before.generation + 1,
+      expiresAt: slidExpiry(options, before, now),
+    }
+    return { answer: await issueFor(core, presented, record, successor, record.generation, record.expiresAt) }
+  }
+  const decision = decideRefresh(before, facts, now, options.reuseGrace, safeEqual)
+  return { judged: decision.action === 'unauthorized' ? null : { token, facts, record: before, decision } }
+}
+
 /** Answers an error; errors that mean "the session is gone" also clear the client's session. */
 function errorAnswer(error: LatchError, presented: Presented | null): LatchAnswer {
   const ends = ['unauthorized', 'session_expired', 'token_theft_detected'].includes(error.code)
@@ -167,7 +213,12 @@ export async function refreshSession(
   try {
     presented = presentedToken(core, request, url)
     const tokens = await withStore(() => core.started())
-    const chosen = await judge(core, tokens, presented.tokens)
+    let chosen: Judged | null
+    if (core.options.store.rotateIfCurrent && presented.tokens.length === 1) {
+      const outcome = await rotateAtOnce(core, tokens, presented, presented.tokens[0]!)
+      if ('answer' in outcome) return outcome.answer
+      chosen = outcome.judged
+    } else chosen = await judge(core, tokens, presented.tokens)
     if (chosen === null) throw new UnauthorizedError('No valid refresh token.')
     // Already revoked for theft: nothing left to revoke, the answer says why.
     if (chosen.record === null) throw new TokenTheftError()

@@ -263,9 +263,10 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
         request.end()
       })
     const built: string[] = []
-    const counting = <T extends new (...args: never[]) => object>(name: string, Base: T) =>
+    // A mixin: TypeScript requires its constructor to take `any[]`.
+    const counting = <T extends new (...args: any[]) => object>(name: string, Base: T) =>
       class extends Base {
-        constructor(...args: never[]) {
+        constructor(...args: any[]) {
           super(...args)
           built.push(name)
         }

@@ -62,6 +62,20 @@ export type RotationUpdate = Pick<
   | 'expiresAt'
 >
 
+/** What `rotateIfCurrent` applies: a rotation whose generation and expiry the store derives. */
+export type CurrentRotation = Omit<RotationUpdate, 'generation' | 'expiresAt'> & {
+  /** The idle expiry after this refresh; the store caps it by the session's absolute expiry. */
+  idleExpiresAt: number
+}
+
+/** What `rotateIfCurrent` saw and did. */
+export interface CurrentRotationResult {
+  /** The session as it was before this call changed anything; `null` when there is none. */
+  before: SessionRecord | null
+  /** This call rotated the session. */
+  rotated: boolean
+}
+
 /** Why a session was revoked. `theft` lets later requests of the thief and the victim say so. */
 export type RevocationReason = 'signout' | 'revoked' | 'theft' | 'expired'
 
@@ -145,6 +159,21 @@ export interface SessionStore {
    * another caller got there first (or the session is gone).
    */
   rotateSession(id: string, expectedHash: string, update: RotationUpdate): Promise<boolean>
+
+  /**
+   * Optional: the common refresh in one step, one round trip on a networked store. Reads the
+   * session and, only when its `currentHash` equals `presentedHash` and it is live at `now`
+   * (`now` before `expiresAt`, and before `absoluteExpiresAt` when set), applies `rotation` with
+   * `generation + 1` and `expiresAt = min(idleExpiresAt, absoluteExpiresAt)`, atomically, as
+   * `rotateSession` would. Resolves the record as read before any change and whether this call
+   * rotated. Without it the manager calls `getSession`, then `rotateSession`.
+   */
+  rotateIfCurrent?(
+    id: string,
+    presentedHash: string,
+    rotation: CurrentRotation,
+    now: number,
+  ): Promise<CurrentRotationResult>
 
   /** The user's live sessions at `now`, newest first. */
   listUserSessions(userId: string, now: number): Promise<SessionRecord[]>

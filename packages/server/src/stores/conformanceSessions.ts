@@ -8,7 +8,7 @@ import {
   revokeWith,
   rotation,
 } from './conformanceFixtures.js'
-import type { RotationUpdate, SessionRecord } from './SessionStore.js'
+import type { CurrentRotation, RotationUpdate, SessionRecord } from './SessionStore.js'
 
 /** Conformance tests of one session's life: create, read, rotate, list, revoke. */
 export function sessionConformanceTests(ctx: ConformanceContext): void {
@@ -103,6 +103,85 @@ export function sessionConformanceTests(ctx: ConformanceContext): void {
     expect(results.filter(Boolean)).toHaveLength(1)
     const winner = updates[results.indexOf(true)]!
     expect(await other.getSession(record.id)).toEqual({ ...record, ...winner })
+  })
+
+  it('rotateIfCurrent (optional): rotates a current, live session in one step, and only that', async (t) => {
+    const { store } = await ctx.setup()
+    if (!store.rotateIfCurrent) return t.skip()
+    const now = Date.now()
+    const record = makeRecord({ generation: 4, absoluteExpiresAt: now + 3 * HOUR })
+    await store.createSession(record)
+    const next = (overrides: Partial<CurrentRotation> = {}): CurrentRotation => {
+      const { generation: _, expiresAt, ...fields } = rotation(record)
+      return { ...fields, idleExpiresAt: expiresAt, ...overrides }
+    }
+    // Not current, unknown, idle-expired or past the absolute expiry: nothing changes.
+    const missed = await store.rotateIfCurrent(record.id, 'not-the-hash', next(), now)
+    expect(missed).toEqual({ before: record, rotated: false })
+    expect(await store.rotateIfCurrent(makeId(), record.currentHash, next(), now)).toEqual({
+      before: null,
+      rotated: false,
+    })
+    for (const at of [record.absoluteExpiresAt!, now + 5 * HOUR]) {
+      expect((await store.rotateIfCurrent(record.id, record.currentHash, next(), at)).rotated).toBe(false)
+    }
+    expect(await store.getSession(record.id)).toEqual(record)
+    const idleOnly = makeRecord({ expiresAt: now + HOUR })
+    await store.createSession(idleOnly)
+    const late = await store.rotateIfCurrent(idleOnly.id, idleOnly.currentHash, next(), idleOnly.expiresAt)
+    expect(late).toEqual({ before: idleOnly, rotated: false })
+    // Current and live: generation + 1, the expiry capped by the absolute one, other fields kept.
+    const sneaky = { ...next(), userId: 'mallory', claims: { role: 'root' } } as CurrentRotation
+    const done = await store.rotateIfCurrent(record.id, record.currentHash, sneaky, now)
+    expect(done).toEqual({ before: record, rotated: true })
+    const { idleExpiresAt: _, ...written } = sneaky as CurrentRotation & Partial<SessionRecord>
+    const after = await store.getSession(record.id)
+    expect(after).toEqual({
+      ...record,
+      ...written,
+      userId: record.userId,
+      claims: record.claims,
+      generation: 5,
+      expiresAt: record.absoluteExpiresAt,
+    })
+    // Uncapped: the idle expiry as given, to the millisecond.
+    const idle = now + HOUR + 0.5
+    const again = await store.rotateIfCurrent(
+      record.id,
+      after!.currentHash,
+      next({ idleExpiresAt: idle }),
+      now,
+    )
+    expect([again.rotated, (await store.getSession(record.id))!.expiresAt]).toEqual([true, idle])
+    // The old hash is no longer current; the session is as the last rotation left it.
+    const stale = await store.rotateIfCurrent(record.id, record.currentHash, next(), now)
+    expect(stale.rotated).toBe(false)
+    expect(stale.before?.generation).toBe(6)
+  })
+
+  it('rotateIfCurrent (optional): one of many concurrent calls with the same hash wins, across instances', async (t) => {
+    const { store, peer } = await ctx.setup()
+    if (!store.rotateIfCurrent) return t.skip()
+    const other = await peer()
+    const record = makeRecord()
+    await store.createSession(record)
+    const now = Date.now()
+    const rotations = Array.from({ length: 24 }, () => {
+      const { generation: _, expiresAt, ...fields } = rotation(record)
+      return { ...fields, idleExpiresAt: expiresAt }
+    })
+    // The instance that created the session may rotate it in one step; a store that only read it
+    // may need more (Redis touches the user index first): both kinds of call race here.
+    const results = await Promise.all(
+      rotations.map((r, i) =>
+        (i % 2 ? other : store).rotateIfCurrent!(record.id, record.currentHash, r, now),
+      ),
+    )
+    expect(results.filter((r) => r.rotated)).toHaveLength(1)
+    expect(results.every((r) => r.before !== null)).toBe(true)
+    const winner = rotations[results.findIndex((r) => r.rotated)]!
+    expect((await other.getSession(record.id))?.currentHash).toBe(winner.currentHash)
+    expect((await store.getSession(record.id))?.generation).toBe(record.generation + 1)
   })
 
   it('lists a user’s live sessions newest first', async () => {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { currentRotationOf } from './currentRotation.js'
 import { RevocationHub } from './RevocationHub.js'
 import type {
   KeyRevocation,
@@ -100,6 +101,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       if (!record || record.currentHash !== expectedHash) return false
       sessions.set(id, { ...record, ...pickRotation(update) })
       return true
+    },
+
+    async rotateIfCurrent(id, presentedHash, rotation, now) {
+      open()
+      const record = sessions.get(id) ?? null
+      const update = currentRotationOf(record, presentedHash, rotation, now)
+      // The stored object is replaced, never changed, so the caller may keep the one it read.
+      if (update) sessions.set(id, { ...record!, ...update })
+      return { before: record && structuredClone(record), rotated: update !== null }
     },
 
     async listUserSessions(userId, now) {

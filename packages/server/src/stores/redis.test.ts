@@ -41,6 +41,34 @@ describe('redisStore', () => {
     await store.close()
   })
 
+  it('rotateIfCurrent in one step: TTL follows the rotation; a record missing a field is corrupt, not absent', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('once')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const raw = new Redis(redisUrl())
+    const now = Date.now()
+    const record = makeRecord({ expiresAt: now + 60_000 })
+    await store.createSession(record)
+    const key = `${keyPrefix}session:{${record.id}}`
+    const rotation = {
+      currentHash: 'next-hash',
+      previousHash: record.currentHash,
+      rotatedAt: now,
+      successorSealed: 'sealed\nwith "a newline"',
+      lastRefreshedAt: now,
+      idleExpiresAt: now + 120_000,
+    }
+    const done = await store.rotateIfCurrent!(record.id, record.currentHash, rotation, now)
+    expect(done).toEqual({ before: record, rotated: true })
+    expect((await store.getSession(record.id))?.successorSealed).toBe('sealed\nwith "a newline"')
+    expect(await raw.pttl(key)).toBeGreaterThan(EXPIRED_RETENTION_MS + 60_000)
+    await raw.hdel(key, 'claims')
+    await expect(store.rotateIfCurrent!(record.id, 'next-hash', rotation, now)).rejects.toMatchObject({
+      code: 'corrupt_record',
+    })
+    raw.disconnect()
+    await store.close()
+  })
+
   it('calls onResync after the subscriber connection is lost, and keeps pushing', async () => {
     const keyPrefix = `${filePrefix}${uniqueName('resync')}:`
     const connectionName = uniqueName('latchsub')

@@ -6,6 +6,7 @@
  * @module
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
+import { currentRotationFields, currentRotationOf } from './currentRotation.js'
 import { pickRotation } from './memory.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
 import { startClusterSubscriber } from './redisClusterSubscriber.js'
@@ -13,9 +14,10 @@ import {
   decodeKey,
   decodeKeyRevocation,
   decodeRevocation,
-  decodeSession,
+  decodeSessionValues,
   decodeStaleMark,
   encodeFields,
+  SESSION_FIELDS,
 } from './redisCodec.js'
 import { redisKeys } from './redisKeys.js'
 import {
@@ -24,6 +26,7 @@ import {
   deleteKeysScript,
   getOrCreateSecretScript,
   putRevocationScript,
+  rotateIfCurrentScript,
   rotateSessionScript,
   setClaimsScript,
   sweepRevocationsScript,
@@ -187,7 +190,9 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     remember(sessionId, userId, sentAt + ttl)
   }
 
-  const readSession = async (id: string) => decodeSession(await client.hgetall(keys.session(id)))
+  // HMGET rather than HGETALL: the values alone, in a known order, are half the reply to decode.
+  const readSession = async (id: string) =>
+    decodeSessionValues(await client.hmget(keys.session(id), ...SESSION_FIELDS))
 
   const revoke = async (
     ids: string[],
@@ -289,6 +294,34 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
         [JSON.stringify(expectedHash), needed, EXPIRED_RETENTION_MS, ...encodeFields(fields)],
       )
       return typeof userId === 'string'
+    },
+    async rotateIfCurrent(id, presentedHash, rotation, now) {
+      open()
+      const known = memo.get(id)
+      const needed = rotation.idleExpiresAt + EXPIRED_RETENTION_MS
+      if (known === undefined || known.indexUntil < needed) {
+        // The user index may need a touch first (see `rotateSession`), for which the owner must
+        // be known: the two-step path, after which this store knows both.
+        const before = await store.getSession(id)
+        const update = currentRotationOf(before, presentedHash, rotation, now)
+        return { before, rotated: update !== null && (await store.rotateSession(id, presentedHash, update)) }
+      }
+      const [rotated, before] = (await rotateIfCurrentScript.run(
+        client,
+        [keys.session(id)],
+        [
+          JSON.stringify(presentedHash),
+          now,
+          JSON.stringify(rotation.idleExpiresAt),
+          EXPIRED_RETENTION_MS,
+          encodeFields(currentRotationFields(rotation)).join('\n'),
+        ],
+      )) as [number, string | (string | null)[] | undefined]
+      if (before === undefined) return { before: null, rotated: false }
+      return {
+        before: decodeSessionValues(typeof before === 'string' ? before.split('\n') : before),
+        rotated: rotated === 1,
+      }
     },
     async listUserSessions(userId, now) {
       open()

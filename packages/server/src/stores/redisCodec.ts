@@ -2,7 +2,8 @@ import { isKeyRevocation, isRevocation, isStaleMark } from './RevocationHub.js'
 import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 
-const SESSION_FIELDS = [
+/** A session's hash fields, in the order `decodeSessionValues` reads them. */
+export const SESSION_FIELDS = [
   'id',
   'userId',
   'createdAt',
@@ -29,15 +30,18 @@ export function encodeFields(record: Partial<SessionRecord>): string[] {
   return out
 }
 
-/** A session from its hash (`HGETALL`); `null` for an empty hash (no such key). */
-export function decodeSession(hash: Record<string, string>): SessionRecord | null {
-  if (Object.keys(hash).length === 0) return null
+/**
+ * A session from its values in {@link SESSION_FIELDS} order (`HMGET`); `null` when the first (the
+ * id) is missing: no such key.
+ */
+export function decodeSessionValues(values: readonly (string | null)[]): SessionRecord | null {
+  if (values[0] === null || values[0] === undefined) return null
   const record: Record<string, unknown> = {}
   try {
-    for (const field of SESSION_FIELDS) {
-      const raw = hash[field]
-      if (raw === undefined) throw new Error(`missing field ${field}`)
-      record[field] = JSON.parse(raw)
+    for (let i = 0; i < SESSION_FIELDS.length; i++) {
+      const raw = values[i]
+      if (raw === null || raw === undefined) throw new Error(`missing field ${SESSION_FIELDS[i]}`)
+      record[SESSION_FIELDS[i]!] = JSON.parse(raw)
     }
   } catch (cause) {
     throw new StoreError('corrupt_record', 'A stored session could not be read.', { cause })

@@ -35,8 +35,13 @@ function env(name: string, fallback?: string): string {
   return value
 }
 
-/** The compare-and-swap operations: their outcomes are counted too (`rotateSession.won`, `.lost`). */
-const CAS = new Set(['rotateSession', 'addKey'])
+/**
+ * The compare-and-swap operations: their outcomes are counted too (`rotateSession.won`, `.lost`;
+ * `rotateIfCurrent` wins when it rotated).
+ */
+const CAS = new Set(['rotateSession', 'addKey', 'rotateIfCurrent'])
+const won = (result: unknown) =>
+  result === true || (typeof result === 'object' && (result as { rotated?: unknown })?.rotated === true)
 
 /** Wraps a store so every call is counted by method name. */
 function counted(store: SessionStore): { store: SessionStore; calls: Record<string, number> } {
@@ -50,7 +55,7 @@ function counted(store: SessionStore): { store: SessionStore; calls: Record<stri
     wrapped[name] = async (...args: unknown[]) => {
       count(name)
       const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(store, args)
-      if (CAS.has(name)) count(`${name}.${result === true ? 'won' : 'lost'}`)
+      if (CAS.has(name)) count(`${name}.${won(result) ? 'won' : 'lost'}`)
       return result
     }
   }
