@@ -71,10 +71,16 @@ function summaryRows(r) {
   const http = r.sections.http
   const latch = http?.variants.find((v) => v.id === 'latch')
   rows.push([
-    'HTTP: protected ÷ bare, with the verify cache',
+    'HTTP: protected ÷ bare express (no Latch at all), with the verify cache',
     `≥ ${HTTP_TARGET}`,
     latch ? httpVerdict(latch) : '⚠️ not measured',
   ])
+  if (latch?.other)
+    rows.push([
+      'HTTP: the guard alone, protected ÷ the same app’s unguarded route (the demo’s `/api/me` ÷ `/api/health`)',
+      `≥ ${HTTP_TARGET}`,
+      httpVerdict(latch.other),
+    ])
   const stores = r.sections.refresh?.stores ?? {}
   for (const [store, target] of Object.entries(REFRESH_TARGETS)) {
     const s = stores[store]
@@ -236,6 +242,11 @@ function httpSection(r) {
       'moves when other processes compete for the cores, so it is the steadier of the two on a shared machine.',
     '- Every variant receives the same `Cookie` header (≈ the Latch cookies), as a browser would send them to an unprotected route too; ' +
       'only the express-session row sends its own, smaller `sid` cookie.',
+    ...(byId.latch?.other
+      ? [
+          `- *the guard alone*: the Latch app's protected route ÷ its own unguarded route (\`latch-open\`: the manager running, the endpoints mounted, no \`requireSession\`; the demo's \`/api/me\` ÷ \`/api/health\`, as the issue measured it) = **${fixed(byId.latch.other.ratio)}** by req/s (rounds ${fixed(byId.latch.other.ratioSpread.min)}–${fixed(byId.latch.other.ratioSpread.max)}), **${fixed(byId.latch.other.cpuRatio)}** by CPU; the row above it is the stricter comparison with an express app that has no Latch at all.`,
+        ]
+      : []),
     '- *cache off* is `createSessionManager({ verifyCacheSize: 0 })`: a full jose signature check per request.',
     '- *express-session + connect-redis* is what a user would pick instead: an opaque session id in a cookie and a Redis `GET` ' +
       '(plus the `EXPIRE` touch express-session does on every request) per request, same Redis server as the store benchmarks.',

@@ -17,12 +17,31 @@ export const HTTP_VARIANTS = [
     protected: true,
     highlight: true,
     baseline: 'bare',
+    // The guard alone: against the same app's unguarded route, as the demo's /api/me ÷ /api/health.
+    alsoAgainst: 'latch-open',
   },
   { id: 'latch-nocache', label: 'express + Latch, cache off', protected: true, baseline: 'bare' },
+  {
+    id: 'latch-open',
+    label: 'express + Latch mounted, the route unguarded (the demo’s /api/health)',
+    baseline: 'bare',
+  },
   { id: 'express-session', label: 'express-session + connect-redis', protected: true, baseline: 'bare' },
   { id: 'bare-node', label: 'node:http, no auth (limit)', baseline: 'bare-node' },
   { id: 'handle', label: 'node:http + Latch verify(Request)', protected: true, baseline: 'bare-node' },
 ]
+
+/** A variant's per-round ratios to another variant than its baseline (medians, as for the baseline). */
+function againstOther(list, otherRuns) {
+  const ratios = list.map((r, i) => r.rps / otherRuns[i].rps)
+  return {
+    other: {
+      ratio: median(ratios),
+      ratioSpread: spread(ratios),
+      cpuRatio: median(list.map((r, i) => otherRuns[i].cpuUsPerRequest / r.cpuUsPerRequest)),
+    },
+  }
+}
 
 /** Logs in over HTTP and returns the `Cookie` header a browser would send afterwards. */
 async function login(port) {
@@ -200,6 +219,7 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
         cpuRatio: median(cpuRatios),
         ratioSpread: spread(ratios),
         runs: list.length,
+        ...(variant.alsoAgainst ? againstOther(list, runs.get(variant.alsoAgainst)) : {}),
       }
     })
     let guardProfile = null

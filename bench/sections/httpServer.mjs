@@ -3,6 +3,8 @@
 //   bare            — nothing (the physical limit of this stack)
 //   latch           — Latch `requireSession` with the verified-token cache (default options)
 //   latch-nocache   — the same with the cache disabled (`verifyCacheSize: 0`): a jose verify per request
+//   latch-open      — the Latch app (manager running, endpoints mounted) serving the route unguarded:
+//                     the demo's open `/api/health`, so latch ÷ latch-open is the guard alone
 //   bare-node       — no express, no auth: plain node:http (the limit of the `handle` path)
 //   handle          — no express: node:http → Web `Request` → `sessions.verify(request)`
 //   express-session — what a user would pick instead: express-session + connect-redis, a Redis
@@ -37,7 +39,7 @@ async function bareApp() {
   return { listener: app, close: async () => {} }
 }
 
-async function latchApp(managerOptions) {
+async function latchApp(managerOptions, { guarded = true } = {}) {
   const { sessions, close } = await createLatch(managerOptions)
   const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
   const app = express()
@@ -51,7 +53,8 @@ async function latchApp(managerOptions) {
       next(err)
     }
   })
-  app.get('/api/me', guard, (req, res) => res.json(handler(sessionOf(req))))
+  if (guarded) app.get('/api/me', guard, (req, res) => res.json(handler(sessionOf(req))))
+  else app.get('/api/me', (_req, res) => res.json(handler(ANONYMOUS)))
   return { listener: app, close, sessions }
 }
 
@@ -140,6 +143,7 @@ const variants = {
   bare: bareApp,
   latch: () => latchApp({}),
   'latch-nocache': () => latchApp({ verifyCacheSize: 0 }),
+  'latch-open': () => latchApp({}, { guarded: false }),
   'bare-node': bareNodeServer,
   handle: handleServer,
   'express-session': expressSessionApp,
