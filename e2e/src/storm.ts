@@ -1,7 +1,8 @@
 /**
- * The many-tab storm of `tests/manyTabs.test.ts` for any deployment: tabs wait for the access
- * token to expire, then fire concurrent calls; every call must succeed with one refresh request
- * per expiry (counted by the API server), no theft, every tab on the new generation.
+ * The many-tab storm, for any deployment (one origin, split origins, header transport): tabs
+ * wait for the access token to expire, then fire concurrent calls; every call must succeed with
+ * one refresh request per expiry (counted by the API server), no theft, every tab on the new
+ * generation.
  *
  * `exactRefreshCount: false` is for a front token kept in localStorage (header transport):
  * Chromium propagates localStorage writes between tabs asynchronously, so a tab granted the lock
