@@ -160,17 +160,23 @@ function scaleVerdict(v, limit) {
 function scaleSummaryRows(r) {
   const sc = r.sections.scale
   if (!sc) return []
-  const rows = SCALE_TARGETS.map(({ count, limit }) => {
+  const rows = SCALE_TARGETS.flatMap(({ count, limit }) => {
     const at = sc.byCount.find((c) => c.count === count)
-    return [
-      `Cost as work grows: Latch ÷ bare at ${int(count)} distinct active session${count === 1 ? '' : 's'}${count > 1 ? ' (warm)' : ''}, req/s and server CPU`,
+    const latch = at?.variants.find((v) => v.id === 'latch')
+    const sessions = `${int(count)} distinct active session${count === 1 ? '' : 's'}${count > 1 ? ' (warm)' : ''}`
+    const row = [
+      `Cost as work grows: Latch ÷ bare at ${sessions}, req/s and server CPU`,
       `≥ ${limit}`,
-      at
-        ? scaleVerdict(
-            at.variants.find((v) => v.id === 'latch'),
-            limit,
-          )
-        : `⚠️ not measured (counts: ${sc.counts.join(', ')})`,
+      latch ? scaleVerdict(latch, limit) : `⚠️ not measured (counts: ${sc.counts.join(', ')})`,
+    ]
+    if (!latch?.other) return [row]
+    return [
+      row,
+      [
+        `Cost as work grows, the guard alone: Latch ÷ the same app unguarded at ${sessions}`,
+        `≥ ${limit}`,
+        scaleVerdict(latch.other, limit),
+      ],
     ]
   })
   const largest = sc.byCount.at(-1)
@@ -705,7 +711,7 @@ function scaleSection(r) {
   }
   const memoryRows = []
   for (const c of memoryCounts)
-    for (const id of ids.filter((x) => x !== 'bare')) {
+    for (const id of ids.filter((x) => at(c, x)?.memory)) {
       const v = at(c, id)
       memoryRows.push([
         int(c),

@@ -23,6 +23,12 @@ export const SCALE_VARIANTS = [
     // Latch keeps per-session state (a verify-cache entry): each cookie is used once first.
     warm: true,
   },
+  {
+    id: 'latch-open',
+    label: 'Latch app, the route unguarded',
+    // Holds the same sessions as `latch` (its own manager and memory store), without the guard.
+    populate: true,
+  },
   { id: 'express-session', label: 'express-session + connect-redis', protected: true },
   { id: 'better-auth', label: 'better-auth getSession (SQLite)', protected: true },
   {
@@ -36,6 +42,18 @@ export const SCALE_VARIANTS = [
     jar: true,
   },
 ]
+
+/** Per-round ratios of `list` to `others` (same rounds), as medians with their spread. */
+function ratiosTo(list, others) {
+  const ratios = list.map((r, i) => r.rps / others[i].rps)
+  const cpuRatios = list.map((r, i) => others[i].cpuUsPerRequest / r.cpuUsPerRequest)
+  return {
+    ratio: median(ratios),
+    ratioSpread: spread(ratios),
+    cpuRatio: median(cpuRatios),
+    cpuRatioSpread: spread(cpuRatios),
+  }
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -159,7 +177,7 @@ async function measureCount({
     const populated = new Map()
     const t = performance.now()
     await Promise.all(
-      SCALE_VARIANTS.filter((v) => v.protected).map(async (v) => {
+      SCALE_VARIANTS.filter((v) => v.protected || v.populate).map(async (v) => {
         const file = join(dir, `${v.id}.cookies`)
         const p = await servers.get(v.id).request({ type: 'populate', count: count + 1, file }, 600_000)
         populated.set(v.id, { ...p, file })
@@ -169,7 +187,7 @@ async function measureCount({
 
     const probeCookies = new Map()
     for (const v of SCALE_VARIANTS) {
-      const source = populated.get(v.protected ? v.id : 'latch')
+      const source = populated.get(v.protected || v.populate ? v.id : 'latch')
       // The unprotected route gets Latch's cookies: a browser sends them there too, and the
       // comparison then isolates the guard, not header parsing.
       await loader.request({ type: 'cookies', name: `${count}:${v.id}`, file: source.file, limit: count })
@@ -316,6 +334,10 @@ async function measureCount({
         cpuUsPerRequest: median(list.map((r) => r.cpuUsPerRequest)),
         cpuRatio: median(cpuRatios),
         cpuRatioSpread: spread(cpuRatios),
+        // The guard alone: Latch against its own app with the route unguarded, round by round.
+        ...(v.id === 'latch' && runs.get('latch-open')?.length === list.length
+          ? { other: ratiosTo(list, runs.get('latch-open')) }
+          : {}),
         renewed: v.jar ? list.reduce((s, r) => s + r.renewed, 0) : undefined,
         requests: list.reduce((s, r) => s + r.total, 0),
         warm: warm.get(v.id) ?? null,

@@ -3,6 +3,8 @@
 // JSON handler on `GET /api/me`:
 //   bare              — nothing (the limit)
 //   latch             — Latch `requireSession`, default options, memory store
+//   latch-open        — the same app (and sessions) with the route unguarded: what holding the
+//                       sessions costs the process, so latch ÷ latch-open is the guard alone
 //   express-session   — express-session + connect-redis: a Redis GET (and a TTL touch) per request
 //   better-auth       — better-auth, email + password, SQLite (better-sqlite3), `auth.api.getSession` per request
 //   better-auth-cache — the same with `session.cookieCache` enabled (signed session data in a cookie)
@@ -38,7 +40,7 @@ async function bareApp() {
   return { app, populate: null }
 }
 
-async function latchApp() {
+async function latchApp({ guarded = true } = {}) {
   const { sessions, close } = await createLatch({})
   const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
   const app = express()
@@ -51,10 +53,12 @@ async function latchApp() {
       next(err)
     }
   })
-  app.get('/api/me', guard, (req, res) => {
-    const s = sessionOf(req)
-    res.json(handler(s.userId, s.sessionId))
-  })
+  if (guarded)
+    app.get('/api/me', guard, (req, res) => {
+      const s = sessionOf(req)
+      res.json(handler(s.userId, s.sessionId))
+    })
+  else app.get('/api/me', (_req, res) => res.json(handler('anonymous', 'none')))
   // Only the last session's id is kept (the revocation probe's); a list of every id would
   // count against the per-session memory figure.
   let lastId = null
@@ -323,6 +327,7 @@ async function betterAuthApp(cookieCache) {
 const variants = {
   bare: bareApp,
   latch: latchApp,
+  'latch-open': () => latchApp({ guarded: false }),
   'express-session': expressSessionApp,
   'better-auth': () => betterAuthApp(false),
   'better-auth-cache': () => betterAuthApp(true),
