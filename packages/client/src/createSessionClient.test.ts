@@ -289,7 +289,23 @@ describe('header transport', () => {
     expect(replay!.headers.get('authorization')).toBe('Bearer a1')
     expect(replay!.credentials).toBe('same-origin')
     expect(other!.headers.get('authorization')).toBeNull()
-    expect(storage.getItem('latch.refresh')).toBe('r1')
+    // The tokens sit in the front token's entry, written in one go with it (tokens stored apart
+    // by an older client, as this test's setup does, are read only until then).
+    expect(storage.getItem('latch.front')!.split(' ')).toEqual([expect.any(String), 'a1', 'r1'])
+    expect(latch.getSnapshot().session?.generation).toBe(1)
+  })
+
+  it('another tab never sees a new refresh token beside an old front token: one entry holds all three', async () => {
+    const { fake, tab, storage } = signedInWorld(server, { header: true })
+    const writes: string[] = []
+    const setItem = storage.setItem.bind(storage)
+    storage.setItem = (key, value) => {
+      writes.push(key)
+      setItem(key, value)
+    }
+    fake.state.validAccess = null
+    expect((await tab().fetch(`${API}/api/me`)).status).toBe(200)
+    expect(writes.filter((key) => !key.includes('lock'))).toEqual(['latch.front'])
   })
 })
 

@@ -116,15 +116,19 @@ export function cookieFrontTokenSource(): FrontTokenSource {
   }
 }
 
-/** Front token persisted in storage from the `x-latch-front-token` header (cross-origin API, header mode). */
+/**
+ * Front token persisted in storage from the `x-latch-front-token` header (cross-origin API, header
+ * mode). In header mode the value also carries the tokens after it, space-separated (see
+ * `transport.ts`); only the first part is the front token.
+ */
 export function storedFrontTokenSource(storage: StateStorage | null, key: string): FrontTokenSource {
   return {
     available: () => !!storage,
-    read: () => decodeFrontToken(storage?.getItem(key)),
+    read: () => decodeFrontToken(storage?.getItem(key)?.split(' ')[0]),
     persist: (value) =>
       value === FRONT_TOKEN_REMOVE
         ? storage?.removeItem(key)
-        : decodeFrontToken(value) && storage?.setItem(key, value),
+        : decodeFrontToken(value.split(' ')[0]) && storage?.setItem(key, value),
     remove: () => storage?.removeItem(key),
   }
 }

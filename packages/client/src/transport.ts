@@ -11,7 +11,13 @@ import type { StateStorage } from './storage'
 export const ERROR_HEADER = 'x-latch-error'
 export const FRONT_TOKEN_HEADER = 'x-latch-front-token'
 
-/** The header-mode tokens: stored under `{storageKey}.{kind}`, received in `x-latch-{kind}-token`. */
+/**
+ * The header-mode tokens, received in `x-latch-{kind}-token`. They are stored in the front token's
+ * own entry, `{storageKey}.front` = `front access refresh`: one write, so another tab never reads a
+ * new refresh token beside an old front token (localStorage reaches other tabs key by key, later),
+ * which would make it refresh a second time and fork the session. Older clients kept them under
+ * `{storageKey}.{kind}`; those are still read until the next answer replaces them.
+ */
 export type TokenKind = 'access' | 'refresh'
 const KINDS: TokenKind[] = ['access', 'refresh']
 
@@ -38,14 +44,16 @@ export function createTransport(
   storageKey: string,
   front: FrontTokenSource,
 ): TransportAdapter {
-  const keyOf = (kind: TokenKind) => `${storageKey}.${kind}`
+  const keyOf = (kind: TokenKind | 'front') => `${storageKey}.${kind}`
+  const tokenOf = (kind: TokenKind) =>
+    storage.getItem(keyOf('front'))?.split(' ')[kind === 'access' ? 1 : 2] || storage.getItem(keyOf(kind))
   return {
     decorate(request, kind) {
       const headers = new Headers(request.headers)
       // Always sent, even in header mode where the server does not need it: it is harmless and
       // keeps a mixed setup (cookies present) from failing CSRF.
       headers.set('x-latch-csrf', '1')
-      const token = header && kind && storage.getItem(keyOf(kind))
+      const token = header && kind && tokenOf(kind)
       if (header) headers.set('x-latch-transport', 'header')
       if (token) headers.set('authorization', `Bearer ${token}`)
       // Cookie mode needs the cookies cross-origin too; header mode must not ask for them, or a
@@ -55,15 +63,17 @@ export function createTransport(
     capture(response) {
       const get = (name: string) => response.headers.get(`x-latch-${name}-token`)
       const frontToken = get('front')
-      if (frontToken !== null) front.persist(frontToken)
-      for (const kind of header ? KINDS : []) {
-        const token = get(kind)
-        if (token) storage.setItem(keyOf(kind), token)
-      }
+      const tokens = KINDS.map((kind) => get(kind) || tokenOf(kind))
+      if (frontToken !== null)
+        front.persist(
+          header && frontToken !== 'remove' && tokens.every(Boolean)
+            ? [frontToken, ...tokens].join(' ')
+            : frontToken,
+        )
     },
     clear() {
       for (const kind of KINDS) storage.removeItem(keyOf(kind))
     },
-    hasTokens: () => !header || KINDS.every((kind) => storage.getItem(keyOf(kind)) !== null),
+    hasTokens: () => !header || KINDS.every((kind) => tokenOf(kind)),
   }
 }
