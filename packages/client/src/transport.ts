@@ -63,13 +63,9 @@ export function createTransport(
     capture(response) {
       const get = (name: string) => response.headers.get(`x-latch-${name}-token`)
       const frontToken = get('front')
-      const tokens = KINDS.map((kind) => get(kind) || tokenOf(kind))
-      if (frontToken !== null)
-        front.persist(
-          header && frontToken !== 'remove' && tokens.every(Boolean)
-            ? [frontToken, ...tokens].join(' ')
-            : frontToken,
-        )
+      if (frontToken === null) return
+      const tokens = header && frontToken !== 'remove' && KINDS.map((kind) => get(kind) || tokenOf(kind))
+      front.persist(tokens && tokens.every(Boolean) ? [frontToken, ...tokens].join(' ') : frontToken)
     },
     clear() {
       for (const kind of KINDS) storage.removeItem(keyOf(kind))
