@@ -64,8 +64,8 @@ export function createTransport(
       const get = (name: string) => response.headers.get(`x-latch-${name}-token`)
       const frontToken = get('front')
       if (frontToken === null) return
-      const tokens = header && frontToken !== 'remove' && KINDS.map((kind) => get(kind) || tokenOf(kind))
-      front.persist(tokens && tokens.every(Boolean) ? [frontToken, ...tokens].join(' ') : frontToken)
+      const tokens = header && frontToken !== 'remove' ? KINDS.map((kind) => get(kind) || tokenOf(kind)) : []
+      front.persist(tokens.length && tokens.every(Boolean) ? [frontToken, ...tokens].join(' ') : frontToken)
     },
     clear() {
       for (const kind of KINDS) storage.removeItem(keyOf(kind))
