@@ -6,7 +6,7 @@
  */
 
 import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
-import { TryRefreshError } from './errors.js'
+import { TryRefreshError, UnauthorizedError } from './errors.js'
 import { answer, handle } from './http/handle.js'
 import { type LatchAnswer, toHeaders, toWebResponse } from './http/LatchAnswer.js'
 import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
@@ -254,6 +254,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     basePath: resolved.basePath,
     async create(request, input) {
       checkInput(input)
+      // Before anything is stored: an unparsable Host or URL is the client's fault (401), and a
+      // session stored for it would be one nobody holds.
+      const url = URL.canParse(request.url) ? new URL(request.url) : null
+      if (url === null) throw new UnauthorizedError('Malformed request.')
       const transport = input.transport ?? requestedTransport(request)
       const tokens = await withStore(started)
       await withStore(() => keys.ensureFresh())
@@ -291,7 +295,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const front = frontTokenFor(record, access.expiresAt, 0, resolved.publicClaims)
       const headers = sessionHeaders(
         transport,
-        cookieContext(new URL(request.url), resolved.basePath, resolved.legacyCookies),
+        cookieContext(url, resolved.basePath, resolved.legacyCookies),
         {
           accessToken: access.token,
           refreshToken,

@@ -302,6 +302,41 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
     }
   })
 
+  test('a login with an unparsable Host answers 401 unauthorized and stores no session', async () => {
+    const { base, sessions } = await serve((app, s) =>
+      app.post('/login', async (req, res, next) => {
+        try {
+          await createSession(s, req, res, { userId: 'alice' })
+          res.json({ ok: true })
+        } catch (error) {
+          next(error)
+        }
+      }),
+    )
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: new URL(base).port,
+          path: '/login',
+          method: 'POST',
+          headers: { host: 'a b' },
+        },
+        (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk) => (body += chunk))
+          res.on('end', () => resolve({ status: res.statusCode!, body }))
+        },
+      )
+      request.on('error', reject)
+      request.end()
+    })
+    // express's own error handler answers a LatchError with its status.
+    expect(answer.status).toBe(401)
+    expect(await sessions.listUserSessions('alice')).toEqual([])
+  })
+
   test('a revoked session is refused at once on a cached token', async () => {
     const { base, login, sessions } = await serve((app, s) => app.use(latchMiddleware(s)))
     const { accessToken, session } = await login()

@@ -107,6 +107,8 @@ export class RevocationList {
    * issued then carries old claims; or `null` when neither (or the entries have lapsed).
    */
   check(sessionId: string, issuedAt = Number.POSITIVE_INFINITY): SessionCheck {
+    // Every protected request asks; most lists are empty most of the time.
+    if (this.entries.size === 0 && this.stale.size === 0) return null
     const entry = this.entries.get(sessionId)
     if (entry) {
       if (entry.expiresAt > this.now()) return entry.reason
