@@ -75,10 +75,9 @@ describe('cross-site API, header transport', () => {
     (ACCESS_TTL_S * 3 + 60) * 1000 * ROUNDS,
   )
 
-  // Skipped: when this file runs after another browser file, one tab now and then never follows
-  // the sign-out (also without focus); an open bug, see the closing note. crossTab.test.ts covers
-  // cross-tab sign-out on one origin.
-  it.skip('signs out in one tab and every tab follows; the tokens are gone', async () => {
+  // The other tabs often get the sign-out message before the removed front token reaches their
+  // localStorage; they follow on the storage event (packages/client/src/storageLag.test.ts).
+  it('signs out in one tab and every tab follows; the tokens are gone', async () => {
     await pages[5]!.getByRole('button', { name: 'Sign out', exact: true }).click()
     for (const page of pages) {
       await expect.poll(() => sessionStatus(page), { timeout: 5000 }).toBe('unauthenticated')
@@ -89,12 +88,8 @@ describe('cross-site API, header transport', () => {
   })
 
   it('detects theft: a copy of the refresh token used after the victim rotated it', async () => {
-    // One tab, signed out (the skipped test above used to leave it so).
-    await Promise.all(pages.slice(1).map((page) => page.close()))
-    pages = pages.slice(0, 1)
+    // One tab, signed out (the test above leaves it so).
     const [victim] = pages as [Page]
-    if ((await sessionStatus(victim)) === 'authenticated')
-      await victim.getByRole('button', { name: 'Sign out', exact: true }).click()
     await victim.getByRole('heading', { name: 'Sign in' }).waitFor()
     await signIn(victim, 'bob', 'builder')
     const stolen = (await storedTokens(victim)).refresh!

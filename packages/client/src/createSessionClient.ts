@@ -106,10 +106,9 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     return !!previous
   }
 
-  /** Re-reads the front token (the truth) and adopts it. */
-  function syncFrom(origin: Origin, reason?: SignedOutReason): void {
-    if (front.available()) apply(read(), origin, reason)
-  }
+  /** Re-reads the front token (the truth) and adopts it. Returns whether the state changed. */
+  const syncFrom = (origin: Origin, reason?: SignedOutReason): boolean =>
+    front.available() && apply(read(), origin, reason)
 
   function signOutLocally(reason: SignedOutReason): void {
     front.remove()
@@ -130,7 +129,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     } else signOutLocally(reason)
   }
 
-  async function performRefresh(): Promise<RefreshOutcome> {
+  const performRefresh = async (): Promise<RefreshOutcome> => {
     const api = apiBaseUrl(apiBase)
     if (!api) return [null]
     const sentWith = read()
@@ -166,20 +165,35 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   const doc = (globalThis as { document?: FocusTarget }).document
   // Focus and becoming visible both re-read the token; a hidden tab waits.
   const onFocus = () => doc?.visibilityState !== 'hidden' && syncFrom('other_tab')
-  const focusEvents = config.syncOnFocus && win?.addEventListener
-  const listenForFocus = (method: 'addEventListener' | 'removeEventListener') => {
-    if (focusEvents) {
-      win![method]('focus', onFocus)
+  /**
+   * The reason of the last message, kept until the front token changes here. Chromium delivers a
+   * BroadcastChannel message and the other tab's localStorage write over separate paths, in either
+   * order: on the message this tab may still read the old front token, and no second message
+   * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
+   * the message's reason (theft included) once the write has arrived. Storage events alone change
+   * nothing: a write that comes first is adopted on its message, with that message's reason.
+   */
+  let waiting: SignedOutReason | 0 | undefined
+  const onStorage = () => {
+    if (waiting && syncFrom('other_tab', waiting)) waiting = 0
+  }
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    win?.[method]?.('storage', onStorage)
+    if (config.syncOnFocus) {
+      win?.[method]?.('focus', onFocus)
       doc?.[method]?.('visibilitychange', onFocus)
     }
   }
-  listenForFocus('addEventListener')
+  listen('addEventListener')
   const cleanups = [
     subscribe(() => schedule(current())),
     () => schedule(null),
-    channel.subscribe(({ reason }) => syncFrom('other_tab', reason)),
+    channel.subscribe(({ reason }) => {
+      waiting = reason ?? 'other_tab'
+      onStorage()
+    }),
     () => channel.close(),
-    () => listenForFocus('removeEventListener'),
+    () => listen('removeEventListener'),
   ]
   schedule(current())
 

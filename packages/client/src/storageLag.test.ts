@@ -1,0 +1,176 @@
+/**
+ * Cross-tab sync when the front token lives in localStorage (cross-origin API, header transport):
+ * Chromium delivers a tab's BroadcastChannel message and its localStorage write to the other tabs
+ * over separate paths, in either order. A tab that re-reads the front token on the message may
+ * still see the old one; it must follow once the write arrives (its `storage` event), with the
+ * reason the message gave.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { BroadcastFactory, BroadcastMessage } from './broadcast'
+import { createSessionClient } from './createSessionClient'
+import { processLock } from './locks/processLock'
+import type { StateStorage } from './storage'
+import { API, cookieJarFetch, fakeLatchServer } from './test/fakeLatchServer'
+import { recordEvents, useMswServer } from './test/setup'
+import type { SessionClient } from './types'
+
+const server = useMswServer()
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+/**
+ * Each tab's own copy of localStorage, as in Chromium: a write shows at once in the writing tab,
+ * and in the others (with a `storage` event on their window) only at `deliver()`.
+ */
+function laggingStorages() {
+  const tabs: Array<{ items: Map<string, string>; window: EventTarget }> = []
+  const queue: Array<() => void> = []
+  const write = (from: Map<string, string>, key: string, value: string | null) => {
+    if (value === null) from.delete(key)
+    else from.set(key, value)
+    for (const tab of tabs) {
+      if (tab.items === from) continue
+      queue.push(() => {
+        if (value === null) tab.items.delete(key)
+        else tab.items.set(key, value)
+        tab.window.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value }))
+      })
+    }
+  }
+  return {
+    /** A tab's storage, its window listening for that tab's `storage` events. */
+    open(window: EventTarget, initial: Record<string, string>): StateStorage {
+      const items = new Map(Object.entries(initial))
+      tabs.push({ items, window })
+      return {
+        getItem: (key) => items.get(key) ?? null,
+        setItem: (key, value) => write(items, key, String(value)),
+        removeItem: (key) => write(items, key, null),
+      }
+    },
+    deliver() {
+      for (const delivery of queue.splice(0)) delivery()
+    },
+  }
+}
+
+/** A channel between the tabs that holds messages until `flush()`. */
+function heldBroadcast() {
+  const listeners = new Set<(message: BroadcastMessage) => void>()
+  const held: Array<() => void> = []
+  const factory: BroadcastFactory = () => {
+    let mine: ((message: BroadcastMessage) => void) | undefined
+    return {
+      post(message) {
+        for (const listener of listeners) if (listener !== mine) held.push(() => listener({ ...message }))
+      },
+      subscribe(listener) {
+        mine = listener
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+      close() {
+        if (mine) listeners.delete(mine)
+      },
+    }
+  }
+  return {
+    factory,
+    flush() {
+      for (const delivery of held.splice(0)) delivery()
+    },
+  }
+}
+
+/** Two tabs signed in to a cross-origin API (front token in storage), each with its own window. */
+function twoTabs() {
+  const fake = fakeLatchServer()
+  server.use(...fake.handlers)
+  const storages = laggingStorages()
+  const channel = heldBroadcast()
+  const lock = processLock()
+  const jar = new Map([
+    ['latch-access', 'a0'],
+    ['latch-refresh', 'r0'],
+  ])
+  const open = (): SessionClient => {
+    // The client takes its window when created: each tab gets its own.
+    const window = new EventTarget()
+    vi.stubGlobal('window', window)
+    return createSessionClient({
+      apiBase: API,
+      storage: storages.open(window, { 'latch.front': fake.front() }),
+      lock,
+      broadcast: channel.factory,
+      fetch: cookieJarFetch(jar),
+      proactiveRefresh: false,
+    })
+  }
+  const tabs = [open(), open()] as const
+  const destroy = () => {
+    for (const tab of tabs) tab.destroy()
+  }
+  return { fake, storages, channel, tabs, destroy }
+}
+
+describe('front token in storage, message and write arriving in either order', () => {
+  it('follows a sign-out whose message arrives before the storage write, then the next sign-in', async () => {
+    const { storages, channel, tabs, destroy } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    await tabA.signOut()
+    channel.flush()
+    // The message came first: the old front token is all tab B can read yet.
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    storages.deliver()
+    expect(tabB.getSnapshot().status).toBe('unauthenticated')
+    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+
+    await tabA.fetch(`${API}/login`, { method: 'POST' })
+    channel.flush()
+    expect(tabB.getSnapshot().status).toBe('unauthenticated')
+    storages.deliver()
+    expect(tabB.getSnapshot()).toMatchObject({ status: 'authenticated', session: { sessionId: 'sid-2' } })
+    destroy()
+  })
+
+  it('follows a sign-out whose storage write arrives first, once, with the message’s reason', async () => {
+    const { storages, channel, tabs, destroy } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    await tabA.signOut()
+    storages.deliver()
+    channel.flush()
+    expect(tabB.getSnapshot().status).toBe('unauthenticated')
+    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    destroy()
+  })
+
+  it('reports theft in the other tab when the message came before the write', async () => {
+    const { fake, storages, channel, tabs, destroy } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    fake.state.refreshMode = 'token_theft_detected'
+    await tabA.refresh()
+    channel.flush()
+    storages.deliver()
+    expect(eventsB.map(({ event }) => event)).toEqual(['signedOut', 'theftDetected'])
+    expect(eventsB[0]!.payload).toEqual({ reason: 'token_theft_detected', origin: 'other_tab' })
+    destroy()
+  })
+
+  it('still reads the truth: a message and an unrelated storage event change nothing', async () => {
+    const { storages, channel, tabs, destroy } = twoTabs()
+    const [tabA, tabB] = tabs
+    tabA.sync() // no change: posts nothing
+    channel.factory('forger').post({ type: 'signedOut', reason: 'token_theft_detected' })
+    channel.flush()
+    storages.open(new EventTarget(), {}).setItem('unrelated', '1')
+    storages.deliver()
+    expect(tabA.getSnapshot().status).toBe('authenticated')
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    destroy()
+  })
+})
