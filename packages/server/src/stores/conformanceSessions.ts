@@ -145,7 +145,7 @@ export function sessionConformanceTests(ctx: ConformanceContext): void {
       expiresAt: record.absoluteExpiresAt,
     })
     // Uncapped: the idle expiry as given, to the millisecond.
-    const idle = now + HOUR + 0.5
+    const idle = now + HOUR + 1
     const again = await store.rotateIfCurrent(
       record.id,
       after!.currentHash,

@@ -5,6 +5,7 @@
  */
 import pg from 'pg'
 import { pickRotation } from './memory.js'
+import { currentRotationFields } from './currentRotation.js'
 import { PostgresListener } from './PostgresListener.js'
 import {
   LOCK_CLASS,
@@ -251,6 +252,39 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
         ],
       )
       return rows.length === 1
+    },
+    async rotateIfCurrent(id, presentedHash, rotation, now) {
+      const r = currentRotationFields(rotation)
+      // One statement, one round trip. `before` locks the row (a concurrent refresh waits, then
+      // sees the row as that one left it) and is what every sibling statement reads: WITH
+      // sub-statements never see each other's writes, so it is also the record as it was.
+      const { rows } = await query(
+        `WITH before AS (SELECT * FROM ${n.sessions} WHERE id = $1 FOR UPDATE),
+         rotated AS (
+           UPDATE ${n.sessions} s SET generation = b.generation + 1, current_hash = $3,
+             previous_hash = $4, rotated_at = $5, successor_sealed = $6, last_refreshed_at = $7,
+             expires_at = LEAST($8::bigint, COALESCE(b.absolute_expires_at, $8::bigint)),
+             ends_at = LEAST($8::bigint, COALESCE(b.absolute_expires_at, $8::bigint))
+           FROM before b
+           WHERE s.id = b.id AND b.current_hash = $2 AND $9::float8 < b.expires_at
+             AND (b.absolute_expires_at IS NULL OR $9::float8 < b.absolute_expires_at)
+           RETURNING s.id
+         )
+         SELECT b.*, EXISTS (SELECT 1 FROM rotated) AS rotated FROM before b`,
+        [
+          id,
+          presentedHash,
+          r.currentHash,
+          r.previousHash,
+          r.rotatedAt,
+          r.successorSealed,
+          r.lastRefreshedAt,
+          rotation.idleExpiresAt,
+          now,
+        ],
+      )
+      const row = rows[0]
+      return row ? { before: rowToSession(row), rotated: row.rotated === true } : { before: null, rotated: false }
     },
     async listUserSessions(userId, now) {
       const { rows } = await query(
