@@ -94,6 +94,39 @@ describe('postgresStore', () => {
     await pool.end()
   })
 
+  it('keeps its prepared refresh statements working after a later migration adds a column, and beside another store on one pool', async () => {
+    // One connection, so the second store and the ALTER meet the statements the first prepared.
+    const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 })
+    const [schemaA, schemaB] = [freshSchema(), freshSchema()]
+    const a = postgresStore({ pool, schema: schemaA })
+    const b = postgresStore({ pool, schema: schemaB })
+    const record = makeRecord()
+    await a.createSession(record)
+    await b.createSession({ ...record, userId: 'someone-else' })
+    const rotation = {
+      currentHash: 'h2',
+      previousHash: record.currentHash,
+      rotatedAt: record.createdAt + 1,
+      successorSealed: 'sealed',
+      lastRefreshedAt: record.createdAt + 1,
+      idleExpiresAt: record.expiresAt,
+    }
+    expect(
+      (await a.rotateIfCurrent!(record.id, record.currentHash, rotation, record.createdAt + 1)).rotated,
+    ).toBe(true)
+    expect((await b.getSession(record.id))?.userId).toBe('someone-else')
+    expect((await a.getSession(record.id))?.userId).toBe(record.userId)
+    await pool.query(`ALTER TABLE "${schemaA}".latch_sessions ADD COLUMN added_later text`)
+    expect((await a.getSession(record.id))?.currentHash).toBe('h2')
+    const next = { ...rotation, currentHash: 'h3', previousHash: 'h2' }
+    expect((await a.rotateIfCurrent!(record.id, 'h2', next, record.createdAt + 2)).before?.currentHash).toBe(
+      'h2',
+    )
+    await a.close()
+    await b.close()
+    await pool.end()
+  })
+
   it('reconnects its LISTEN connection, calls onResync, and keeps pushing', async () => {
     const schema = freshSchema()
     const store = postgresStore({ connectionString: databaseUrl(), schema })

@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { pickRotation } from './memory.js'
 import { currentRotationFields } from './currentRotation.js'
+import { pickRotation } from './memory.js'
 import { PostgresListener } from './PostgresListener.js'
 import {
   LOCK_CLASS,
@@ -17,6 +18,7 @@ import {
   rowToRevocation,
   rowToSession,
   rowToStaleMark,
+  SESSION_COLUMNS,
 } from './postgresSchema.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
@@ -113,10 +115,16 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
     await ready
     return pool.connect()
   }
-  const query = async (text: string, values?: unknown[]) => {
+  // The refresh path's statements are prepared once per connection (a named statement): planning
+  // them on every call was a large share of the server's work. Names carry the schema and prefix,
+  // so stores sharing a pool never collide.
+  const statementTag = createHash('sha256').update(`${schema}\0${prefix}`).digest('hex').slice(0, 12)
+  const query = async (text: string, values?: unknown[], name?: string) => {
     const client = await connect()
     try {
-      return await client.query(text, values)
+      return await (name === undefined
+        ? client.query(text, values)
+        : client.query({ name: `latch_${statementTag}_${name}`, text, values }))
     } finally {
       client.release()
     }
@@ -229,7 +237,11 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
       }
     },
     async getSession(id) {
-      const { rows } = await query(`SELECT * FROM ${n.sessions} WHERE id = $1`, [id])
+      const { rows } = await query(
+        `SELECT ${SESSION_COLUMNS} FROM ${n.sessions} WHERE id = $1`,
+        [id],
+        'get_session',
+      )
       return rows[0] ? rowToSession(rows[0]) : null
     },
     async rotateSession(id, expectedHash, update) {
@@ -250,25 +262,26 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
           u.lastRefreshedAt,
           u.expiresAt,
         ],
+        'rotate_session',
       )
       return rows.length === 1
     },
     async rotateIfCurrent(id, presentedHash, rotation, now) {
       const r = currentRotationFields(rotation)
-      // One statement, one round trip. `before` locks the row (a concurrent refresh waits, then
-      // sees the row as that one left it) and is what every sibling statement reads: WITH
-      // sub-statements never see each other's writes, so it is also the record as it was.
+      // One statement, one round trip. The UPDATE is the compare-and-swap: its conditions are
+      // re-checked on the newest row version, so of concurrent calls one rotates. `before` reads
+      // the statement's snapshot (WITH sub-statements never see each other's writes): the record
+      // as it was. No row lock: locking first measured 20 % fewer refreshes/s.
       const { rows } = await query(
-        `WITH before AS (SELECT * FROM ${n.sessions} WHERE id = $1 FOR UPDATE),
+        `WITH before AS (SELECT ${SESSION_COLUMNS} FROM ${n.sessions} WHERE id = $1),
          rotated AS (
-           UPDATE ${n.sessions} s SET generation = b.generation + 1, current_hash = $3,
+           UPDATE ${n.sessions} SET generation = generation + 1, current_hash = $3,
              previous_hash = $4, rotated_at = $5, successor_sealed = $6, last_refreshed_at = $7,
-             expires_at = LEAST($8::bigint, COALESCE(b.absolute_expires_at, $8::bigint)),
-             ends_at = LEAST($8::bigint, COALESCE(b.absolute_expires_at, $8::bigint))
-           FROM before b
-           WHERE s.id = b.id AND b.current_hash = $2 AND $9::float8 < b.expires_at
-             AND (b.absolute_expires_at IS NULL OR $9::float8 < b.absolute_expires_at)
-           RETURNING s.id
+             expires_at = LEAST($8::bigint, COALESCE(absolute_expires_at, $8::bigint)),
+             ends_at = LEAST($8::bigint, COALESCE(absolute_expires_at, $8::bigint))
+           WHERE id = $1 AND current_hash = $2 AND $9::float8 < expires_at
+             AND (absolute_expires_at IS NULL OR $9::float8 < absolute_expires_at)
+           RETURNING id
          )
          SELECT b.*, EXISTS (SELECT 1 FROM rotated) AS rotated FROM before b`,
         [
@@ -282,9 +295,12 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
           rotation.idleExpiresAt,
           now,
         ],
+        'rotate_if_current',
       )
       const row = rows[0]
-      return row ? { before: rowToSession(row), rotated: row.rotated === true } : { before: null, rotated: false }
+      return row
+        ? { before: rowToSession(row), rotated: row.rotated === true }
+        : { before: null, rotated: false }
     },
     async listUserSessions(userId, now) {
       const { rows } = await query(

@@ -133,6 +133,16 @@ export async function migratePostgres(client: pg.PoolClient, n: PostgresNames): 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v))
 
 /** A session from its row (`bigint` columns arrive as strings). */
+/**
+ * The columns `rowToSession` reads, named rather than `*` where a statement is prepared once per
+ * connection: a later migration that adds a column would otherwise change a prepared statement's
+ * result type, which Postgres refuses ("cached plan must not change result type") on every
+ * instance still running until it reconnects.
+ */
+export const SESSION_COLUMNS =
+  'id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, generation, current_hash, ' +
+  'previous_hash, rotated_at, successor_sealed, claims, user_agent, ip'
+
 export function rowToSession(row: any): SessionRecord {
   const claims = parseStoredClaims(row.claims)
   return {
