@@ -169,9 +169,17 @@ function scaleSummaryRows(r) {
       `≥ ${limit}`,
       latch ? scaleVerdict(latch, limit) : `⚠️ not measured (counts: ${sc.counts.join(', ')})`,
     ]
-    if (!latch?.other) return [row]
+    const sqlite = at?.variants.find((v) => v.id === 'latch-sqlite')
+    const rows = [row]
+    if (sqlite)
+      rows.push([
+        `Cost as work grows: Latch on the SQLite store ÷ bare at ${sessions}`,
+        `≥ ${limit}`,
+        scaleVerdict(sqlite, limit),
+      ])
+    if (!latch?.other) return rows
     return [
-      row,
+      ...rows,
       [
         `Cost as work grows, the guard alone: Latch ÷ the same app unguarded at ${sessions}`,
         `≥ ${limit}`,
@@ -251,6 +259,11 @@ function httpSection(r) {
     ...(byId.latch?.other
       ? [
           `- *the guard alone*: the Latch app's protected route ÷ its own unguarded route (\`latch-open\`: the manager running, the endpoints mounted, no \`requireSession\`; the demo's \`/api/me\` ÷ \`/api/health\`, as the issue measured it) = **${fixed(byId.latch.other.ratio)}** by req/s (rounds ${fixed(byId.latch.other.ratioSpread.min)}–${fixed(byId.latch.other.ratioSpread.max)}), **${fixed(byId.latch.other.cpuRatio)}** by CPU; the row above it is the stricter comparison with an express app that has no Latch at all.`,
+        ]
+      : []),
+    ...(byId.floor
+      ? [
+          `- *floor* is a lower bound, not a guard: one express middleware that finds the access cookie, SHA-256s it and sets \`req.session\` (no lookup, no expiry or revocation check, any value passes) — the least a token check keyed by a hash of the whole token can do. It keeps **${fixed(byId.floor.ratio)}** by req/s and **${fixed(byId.floor.cpuRatio)}** by CPU (${fixed(byId.floor.userCpuRatio)} by user CPU alone) of the bare route${byId.latch ? `, against ${fixed(byId.latch.ratio)} / ${fixed(byId.latch.cpuRatio)} (${fixed(byId.latch.userCpuRatio)}) for Latch` : ''}.`,
         ]
       : []),
     '- *cache off* is `createSessionManager({ verifyCacheSize: 0 })`: a full jose signature check per request.',
@@ -635,6 +648,8 @@ const ms = (x) => (Number.isFinite(x) ? (x < 1000 ? `${fixed(x, 0)} ms` : `${fix
 /** How each variant's session is revoked by the probe, for the revocation table. */
 const REVOKED_BY = {
   latch: '`sessions.revokeSession(sessionId)` (memory store; the revocation list is pushed to the manager)',
+  'latch-sqlite':
+    '`sessions.revokeSession(sessionId)` (SQLite store; the revocation list is pushed to the manager)',
   'express-session': 'connect-redis `store.destroy(sid)` (Redis `DEL`)',
   'better-auth': '`internalAdapter.deleteSession(token)` (what its revoke endpoints call)',
   'better-auth-cache':
@@ -705,6 +720,7 @@ function scaleSection(r) {
   const memoryCounts = counts.filter((c) => c >= 10_000)
   const storeNote = {
     latch: 'in the heap (memory store)',
+    'latch-sqlite': 'SQLite file (sessions)',
     'express-session': 'Redis `used_memory`',
     'better-auth': 'SQLite file (users + sessions)',
     'better-auth-cache': 'SQLite file (users + sessions)',
@@ -865,6 +881,7 @@ function findings(r) {
   const latch = http?.variants.find((v) => v.id === 'latch')
   const bare = http?.variants.find((v) => v.id === 'bare')
   const handle = http?.variants.find((v) => v.id === 'handle')
+  const floor = http?.variants.find((v) => v.id === 'floor')
   const verify = r.sections.verify
   const hit = verify?.results.find((t) => t.name === 'EdDSA: cache hit')
   if (latch && bare && !httpMet(latch)) {
@@ -888,7 +905,11 @@ function findings(r) {
         `${handle ? `; the Web path (node:http + \`verify(Request)\`) keeps ${fixed(handle.ratio)} of its own limit` : ''}. ` +
         `The target allows the guard ${fixed(bare.cpuUsPerRequest * (1 / HTTP_TARGET - 1), 1)} µs of CPU per request on this route ` +
         `(CPU-time ratio ≥ ${HTTP_TARGET} on a ${fixed(bare.cpuUsPerRequest, 1)} µs route), so it is ${fixed(added - bare.cpuUsPerRequest * (1 / HTTP_TARGET - 1), 1)} µs over by CPU time.` +
-        (shares && total > 0 ? ` By profile (section 1), the added time splits: ${shares}.` : ''),
+        (shares && total > 0 ? ` By profile (section 1), the added time splits: ${shares}.` : '') +
+        (floor
+          ? ` The *floor* row (find the cookie, SHA-256 it, set \`req.session\`, nothing else) adds ${fixed(floor.cpuUsPerRequest - bare.cpuUsPerRequest, 1)} µs and keeps ${fixed(floor.ratio)} / ${fixed(floor.cpuRatio)}; ` +
+            `Latch's guard costs ${fixed(latch.cpuUsPerRequest - floor.cpuUsPerRequest, 1)} µs of CPU more than it in this run.`
+          : ''),
     )
   } else if (latch && bare) {
     const added = latch.cpuUsPerRequest - bare.cpuUsPerRequest
@@ -988,6 +1009,9 @@ function findings(r) {
     out.push(
       `- **Cost as work grows (section 7): Latch ÷ bare = ${pair(v(first, 'latch'))} at ${int(first.count)} session${first.count === 1 ? '' : 's'}, ` +
         `${pair(v(largest, 'latch'))} at ${int(largest.count)}**; at ${int(largest.count)} sessions ${cache}. Beside it at ${int(largest.count)}: ` +
+        (v(largest, 'latch-sqlite')
+          ? `Latch on the SQLite store ${pair(v(largest, 'latch-sqlite'))}, `
+          : '') +
         `express-session + Redis ${pair(v(largest, 'express-session'))}, better-auth ${pair(v(largest, 'better-auth'))}, ` +
         `better-auth with its cookie cache ${pair(v(largest, 'better-auth-cache'))}` +
         (rev && !rev.error

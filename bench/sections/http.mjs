@@ -26,6 +26,11 @@ export const HTTP_VARIANTS = [
     label: 'express + Latch mounted, the route unguarded (the demo’s /api/health)',
     baseline: 'bare',
   },
+  {
+    id: 'floor',
+    label: 'floor: find the cookie, SHA-256 it, set req.session (no lookup; not a guard)',
+    baseline: 'bare',
+  },
   { id: 'express-session', label: 'express-session + connect-redis', protected: true, baseline: 'bare' },
   { id: 'bare-node', label: 'node:http, no auth (limit)', baseline: 'bare-node' },
   { id: 'handle', label: 'node:http + Latch verify(Request)', protected: true, baseline: 'bare-node' },
@@ -187,7 +192,10 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
           (durationSec + Math.max(warmupSec, 2)) * 1000 + 30_000,
         )
         const after = await server.request({ type: 'stats' })
-        result.cpuUsPerRequest = (after.cpuUs - before.cpuUs) / Math.max(1, after.requests - before.requests)
+        const served = Math.max(1, after.requests - before.requests)
+        result.cpuUsPerRequest = (after.cpuUs - before.cpuUs) / served
+        // User time alone: system time (socket writes, wake-ups) moves with the load generator.
+        result.userUsPerRequest = (after.userUs - before.userUs) / served
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(
             `${variant.id}: ${result.non2xx} non-2xx answers, ${result.errors} errors under load`,
@@ -215,6 +223,8 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
         p99: median(list.map((r) => r.p99)),
         ratio: median(ratios),
         cpuUsPerRequest: median(list.map((r) => r.cpuUsPerRequest)),
+        userUsPerRequest: median(list.map((r) => r.userUsPerRequest)),
+        userCpuRatio: median(list.map((r, i) => baseRuns[i].userUsPerRequest / r.userUsPerRequest)),
         // Throughput the server could reach on a core of its own, relative to the limit.
         cpuRatio: median(cpuRatios),
         ratioSpread: spread(ratios),

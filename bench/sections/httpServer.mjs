@@ -5,12 +5,16 @@
 //   latch-nocache   — the same with the cache disabled (`verifyCacheSize: 0`): a jose verify per request
 //   latch-open      — the Latch app (manager running, endpoints mounted) serving the route unguarded:
 //                     the demo's open `/api/health`, so latch ÷ latch-open is the guard alone
+//   floor           — the same app with the least any cookie-token check does in an express
+//                     middleware: find the access cookie, SHA-256 it, set `req.session` (no lookup,
+//                     no expiry or revocation check; accepts any value). A lower bound, not a guard
 //   bare-node       — no express, no auth: plain node:http (the limit of the `handle` path)
 //   handle          — no express: node:http → Web `Request` → `sessions.verify(request)`
 //   express-session — what a user would pick instead: express-session + connect-redis, a Redis
 //                     lookup (and a TTL touch) per request
 // Every variant also serves `POST /login` so the load generator gets a real session the way a
 // browser would, through HTTP. Listens on 127.0.0.1 only.
+import { hash } from 'node:crypto'
 import { createServer } from 'node:http'
 import express from 'express'
 import { childConfig } from '../lib/child.mjs'
@@ -39,7 +43,21 @@ async function bareApp() {
   return { listener: app, close: async () => {} }
 }
 
-async function latchApp(managerOptions, { guarded = true } = {}) {
+/** See `floor` above: what every token check pays before it knows anything. */
+function floorGuard(name) {
+  const prefix = `${name}=`
+  return (req, _res, next) => {
+    const cookie = req.headers.cookie ?? ''
+    const at = cookie.indexOf(prefix)
+    const end = cookie.indexOf(';', at)
+    const token = cookie.slice(at + prefix.length, end === -1 ? undefined : end)
+    const key = hash('sha256', token, 'binary')
+    req.session = { userId: 'alice', sessionId: key.length === 32 ? 'floor' : '', claims: {} }
+    next()
+  }
+}
+
+async function latchApp(managerOptions, { guarded = true, floor = false } = {}) {
   const { sessions, close } = await createLatch(managerOptions)
   const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
   const app = express()
@@ -53,7 +71,8 @@ async function latchApp(managerOptions, { guarded = true } = {}) {
       next(err)
     }
   })
-  if (guarded) app.get('/api/me', guard, (req, res) => res.json(handler(sessionOf(req))))
+  if (floor) app.get('/api/me', floorGuard('latch-access'), (req, res) => res.json(handler(req.session)))
+  else if (guarded) app.get('/api/me', guard, (req, res) => res.json(handler(sessionOf(req))))
   else app.get('/api/me', (_req, res) => res.json(handler(ANONYMOUS)))
   return { listener: app, close, sessions }
 }
@@ -144,6 +163,7 @@ const variants = {
   latch: () => latchApp({}),
   'latch-nocache': () => latchApp({ verifyCacheSize: 0 }),
   'latch-open': () => latchApp({}, { guarded: false }),
+  floor: () => latchApp({}, { floor: true }),
   'bare-node': bareNodeServer,
   handle: handleServer,
   'express-session': expressSessionApp,
@@ -169,7 +189,7 @@ process.on('message', async (message) => {
     const cpu = process.cpuUsage()
     process.send({
       type: 'reply',
-      data: { rss: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system, requests },
+      data: { rss: process.memoryUsage().rss, cpuUs: cpu.user + cpu.system, userUs: cpu.user, requests },
     })
   } else if (message?.type === 'stop') {
     server.closeAllConnections?.()

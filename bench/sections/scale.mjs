@@ -24,6 +24,12 @@ export const SCALE_VARIANTS = [
     warm: true,
   },
   {
+    id: 'latch-sqlite',
+    label: 'Latch requireSession (SQLite store)',
+    protected: true,
+    warm: true,
+  },
+  {
     id: 'latch-open',
     label: 'Latch app, the route unguarded',
     // Holds the same sessions as `latch` (its own manager and memory store), without the guard.

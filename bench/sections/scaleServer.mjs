@@ -3,6 +3,8 @@
 // JSON handler on `GET /api/me`:
 //   bare              — nothing (the limit)
 //   latch             — Latch `requireSession`, default options, memory store
+//   latch-sqlite      — the same with the SQLite store (the embedded one, as better-auth's here):
+//                       the sessions live outside the JS heap
 //   latch-open        — the same app (and sessions) with the route unguarded: what holding the
 //                       sessions costs the process, so latch ÷ latch-open is the guard alone
 //   express-session   — express-session + connect-redis: a Redis GET (and a TTL touch) per request
@@ -14,12 +16,12 @@
 // and the store's own footprint; `revoke` revokes one session the way an operator would.
 // Listens on 127.0.0.1 only.
 import { createHmac, randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import express from 'express'
 import { childConfig } from '../lib/child.mjs'
-import { createLatch, latchExpress, ORIGIN } from '../lib/latch.mjs'
+import { createLatch, latchExpress, ORIGIN, openStore } from '../lib/latch.mjs'
 
 const config = childConfig()
 const SECRET = randomBytes(32).toString('hex')
@@ -40,8 +42,15 @@ async function bareApp() {
   return { app, populate: null }
 }
 
-async function latchApp({ guarded = true } = {}) {
-  const { sessions, close } = await createLatch({})
+async function latchApp({ guarded = true, sqlite = false } = {}) {
+  const sqlitePath = join(config.dir, 'latch.sqlite')
+  const opened = sqlite ? await openStore('sqlite', { sqlitePath }) : null
+  const latch = await createLatch({}, opened?.store)
+  const { sessions } = latch
+  const close = async () => {
+    await latch.close()
+    await opened?.close(opened.store)
+  }
   const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
   const app = express()
   app.use(sessions.basePath, middleware)
@@ -83,6 +92,14 @@ async function latchApp({ guarded = true } = {}) {
     },
     revokeLast: () => sessions.revokeSession(lastId),
     stats: () => (typeof sessions.stats === 'function' ? sessions.stats() : null),
+    // The database file and its write-ahead log, as for better-auth's.
+    storeBytes: sqlite
+      ? () =>
+          [sqlitePath, `${sqlitePath}-wal`].reduce(
+            (sum, f) => sum + (statSync(f, { throwIfNoEntry: false })?.size ?? 0),
+            0,
+          )
+      : undefined,
   }
 }
 
@@ -328,6 +345,7 @@ const variants = {
   bare: bareApp,
   latch: latchApp,
   'latch-open': () => latchApp({ guarded: false }),
+  'latch-sqlite': () => latchApp({ sqlite: true }),
   'express-session': expressSessionApp,
   'better-auth': () => betterAuthApp(false),
   'better-auth-cache': () => betterAuthApp(true),
