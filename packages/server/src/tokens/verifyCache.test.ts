@@ -141,6 +141,15 @@ describe('verify cache', () => {
     // `iat` keeps its milliseconds (stale marks are finer than a second).
     cache.add(keyOf('f'), entry(6, { iat: NOW + 0.123 }), NOW)
     expect(cache.iat(cache.find(keyOf('f')))).toBe(NOW + 0.123)
+    // Times past 2038 (above int32) come back whole: the record keeps them as 32 unsigned bits.
+    const late = 2 ** 32 - 1_000
+    cache.add(keyOf('g'), entry(7, { iat: late + 0.5, exp: late + 600 }), late)
+    const slot = cache.find(keyOf('g'))
+    expect([cache.iat(slot), cache.exp(slot), cache.validUntil(slot)]).toEqual([
+      late + 0.5,
+      late + 600,
+      late + 600,
+    ])
     const off = new VerifyCache(0)
     off.add(keyOf('e'), entry(5), NOW)
     expect(off.size).toBe(0)
