@@ -172,8 +172,9 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
    * the message's reason (theft included) once the write has arrived. Storage events alone change
    * nothing: a write that comes first is adopted on its message, with that message's reason.
+   * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
    */
-  let waiting: SignedOutReason | 0 | undefined
+  let waiting: SignedOutReason | 0 = 0
   const onStorage = () => {
     if (waiting && syncFrom('other_tab', waiting)) waiting = 0
   }

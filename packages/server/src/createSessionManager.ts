@@ -10,7 +10,7 @@ import { TryRefreshError, UnauthorizedError } from './errors.js'
 import { answer, handle } from './http/handle.js'
 import { type LatchAnswer, toHeaders, toWebResponse } from './http/LatchAnswer.js'
 import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
-import type { RequestLike } from './http/requestLike.js'
+import { parseRequestUrl, type RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
 import { type KeyRevocationResult, KeyRing, KeyRingMisuse } from './keys/keyRing.js'
 import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
@@ -256,7 +256,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       checkInput(input)
       // Before anything is stored: an unparsable Host or URL is the client's fault (401), and a
       // session stored for it would be one nobody holds.
-      const url = URL.canParse(request.url) ? new URL(request.url) : null
+      const url = parseRequestUrl(request)
       if (url === null) throw new UnauthorizedError('Malformed request.')
       const transport = input.transport ?? requestedTransport(request)
       const tokens = await withStore(started)

@@ -10,15 +10,7 @@ import { LatchError, MethodNotAllowedError, toAnswer, UnauthorizedError } from '
 import type { ManagerCore, RequestContext } from '../ManagerCore.js'
 import { refreshSession, signOutSession } from '../refreshSession.js'
 import { type LatchAnswer, toWebResponse } from './LatchAnswer.js'
-import type { RequestLike } from './requestLike.js'
-
-function parseUrl(url: string): URL | null {
-  try {
-    return new URL(url)
-  } catch {
-    return null
-  }
-}
+import { parseRequestUrl, type RequestLike } from './requestLike.js'
 
 const JWKS_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -31,7 +23,7 @@ export async function answer(
   request: RequestLike,
   context: RequestContext = {},
 ): Promise<LatchAnswer | null> {
-  const url = parseUrl(request.url)
+  const url = parseRequestUrl(request)
   const base = core.options.basePath
   if (url === null || !url.pathname.startsWith(`${base}/`)) return null
   const route = url.pathname.slice(base.length + 1)

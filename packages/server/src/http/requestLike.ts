@@ -13,3 +13,12 @@ export interface RequestLike {
   /** Header lookup, case-insensitive, `null` when absent. */
   readonly headers: { get(name: string): string | null }
 }
+
+/** The request's URL parsed, or `null` when it cannot be (a bogus `Host` header, for instance). */
+export function parseRequestUrl(request: RequestLike): URL | null {
+  try {
+    return new URL(request.url)
+  } catch {
+    return null
+  }
+}
