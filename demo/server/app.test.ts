@@ -2,7 +2,7 @@
  * The demo API against a real session manager on the memory store, over real HTTP.
  */
 
-import type { Server } from 'node:http'
+import { request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createSessionManager, memoryStore, type SessionManager } from '@latch/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -98,6 +98,36 @@ describe('demo API', () => {
     const response = await post('/api/login', body)
     expect(response.status).toBe(status)
     expect((await response.json()).error).toBe(code)
+  })
+
+  it('answers a sign-in with an unparsable Host 401 unauthorized, and makes no session', async () => {
+    const { port } = server.address() as AddressInfo
+    const body = JSON.stringify({ username: 'bob', password: 'builder' })
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/login',
+          method: 'POST',
+          headers: {
+            host: 'a b',
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk) => (text += chunk))
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }))
+        },
+      )
+      request.on('error', reject)
+      request.end(body)
+    })
+    expect([answer.status, JSON.parse(answer.body).error]).toEqual([401, 'unauthorized'])
+    expect(await sessions.listUserSessions('bob')).toEqual([])
   })
 
   it('refuses a form post (not JSON) as bad input', async () => {

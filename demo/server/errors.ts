@@ -4,6 +4,7 @@
  * password must not sign anyone out).
  * @module
  */
+import { isLatchError } from '@latch/server'
 import type { ErrorRequestHandler, Response } from 'express'
 
 export function sendError(res: Response, status: number, error: string, message: string): void {
@@ -24,6 +25,8 @@ export function errorHandler(log: (line: string) => void = console.error): Error
       case 'charset.unsupported':
         return sendError(res, 415, 'unsupported_media_type', 'Send UTF-8 JSON.')
     }
+    // A Latch error from a route's own call (createSession with a bogus Host): its stable code.
+    if (isLatchError(err)) return sendError(res, err.status, err.code, err.message)
     if (status >= 400 && status < 500) return sendError(res, status, 'bad_request', 'Malformed request.')
     // Only the message: a stack is noise here, and no Latch error message carries a token.
     log(`unexpected error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
