@@ -1,6 +1,7 @@
 // Runs a benchmark step in its own Node process (fresh heap and JIT state, no interference with
 // the orchestrator) and collects its result over IPC. Every child is bounded by a timeout.
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const here = (file) => fileURLToPath(new URL(`../${file}`, import.meta.url))
@@ -38,11 +39,39 @@ export function runChild(file, config, { timeoutMs, execArgv = [], env } = {}) {
 }
 
 /**
+ * The cores a load test's two sides get: the load generator the first, the servers the last, so
+ * neither is moved around by the scheduler or shares a core with the other. On a 2-core VM whose
+ * host speed drifts, unpinned rounds of the same server varied by ±20 %; pinned, with short
+ * interleaved rounds, two processes of the same server agree within a few per cent (the control
+ * row of section 1 shows by how much in each run). `null` without `taskset` or a second core.
+ */
+export const LOAD_CORES = (() => {
+  const count = cpus().length
+  if (count < 2 || process.env.LATCH_BENCH_PIN === '0') return null
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
+  } catch {
+    return null
+  }
+  return { loader: '0', server: String(count - 1) }
+})()
+
+/** Pins every thread of process `pid` to `cores` (a taskset list); false when it could not be. */
+export function pin(pid, cores) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
  * Forks a long-running child (an HTTP server) and resolves once it sends `{ type: 'ready', … }`.
  * The handle's `request(message)` sends a message and resolves the next `{ type: 'reply' }`;
  * `stop()` asks it to exit, then kills it after a grace period.
  */
-export function startChild(file, config, { timeoutMs = 30_000, execArgv = [] } = {}) {
+export function startChild(file, config, { timeoutMs = 30_000, execArgv = [], cores } = {}) {
   return new Promise((resolve, reject) => {
     const child = fork(here(file), [JSON.stringify(config ?? {})], {
       execArgv,
@@ -56,7 +85,9 @@ export function startChild(file, config, { timeoutMs = 30_000, execArgv = [] } =
     child.on('message', (message) => {
       if (message?.type === 'ready') {
         clearTimeout(timer)
-        resolve(handle(child, message, pending))
+        // After `ready`: the threads Node starts with exist by then, and later ones inherit it.
+        const pinned = cores !== undefined && cores !== null && pin(child.pid, cores)
+        resolve({ ...handle(child, message, pending), pinned })
       } else if (message?.type === 'reply') pending.shift()?.resolve(message.data)
       else if (message?.type === 'error') {
         const err = new Error(`${file}: ${message.message}`)

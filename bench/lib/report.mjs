@@ -232,6 +232,9 @@ function httpSection(r) {
       `${http.warmupSec} s warm-up + ${http.durationSec} s measured, loopback only. The variants are **interleaved**: ` +
       `${http.rounds} rounds, each running every variant once (order rotated per round), and each ratio is the median of the ` +
       'per-round ratios to the unprotected route of the same stack, so every comparison is made under the same machine conditions. ' +
+      (http.pinned
+        ? `The load generator runs pinned to core ${http.cores.loader} and every server to core ${http.cores.server} (\`taskset\`), so neither migrates nor shares a core with the other. `
+        : 'The processes were not pinned to cores in this run (no `taskset` or one core). ') +
       'Before loading, the harness checks each protected variant answers 200 with the session and 401 without it; ' +
       'any non-2xx answer under load fails the run.',
     '',
@@ -256,6 +259,11 @@ function httpSection(r) {
       'moves when other processes compete for the cores, so it is the steadier of the two on a shared machine.',
     '- Every variant receives the same `Cookie` header (≈ the Latch cookies), as a browser would send them to an unprotected route too; ' +
       'only the express-session row sends its own, smaller `sid` cookie.',
+    ...(byId['bare-2']
+      ? [
+          `- *control* is the bare server once more, in a second process: no code differs, so its ratio, **${fixed(byId['bare-2'].ratio)}** by req/s and **${fixed(byId['bare-2'].cpuRatio)}** by CPU (rounds ${fixed(byId['bare-2'].ratioSpread.min)}–${fixed(byId['bare-2'].ratioSpread.max)}), is how far a ratio of this run moves on its own: read the other rows within that.`,
+        ]
+      : []),
     ...(byId.latch?.other
       ? [
           `- *the guard alone*: the Latch app's protected route ÷ its own unguarded route (\`latch-open\`: the manager running, the endpoints mounted, no \`requireSession\`; the demo's \`/api/me\` ÷ \`/api/health\`, as the issue measured it) = **${fixed(byId.latch.other.ratio)}** by req/s (rounds ${fixed(byId.latch.other.ratioSpread.min)}–${fixed(byId.latch.other.ratioSpread.max)}), **${fixed(byId.latch.other.cpuRatio)}** by CPU; the row above it is the stricter comparison with an express app that has no Latch at all.`,
@@ -772,7 +780,11 @@ function scaleSection(r) {
       'the least favourable order for a bounded cache). For each count: fresh server processes, every protected variant checked to answer 200 with ' +
       `a first, middle and last session and 401 without; then ${sc.rounds} interleaved round${sc.rounds === 1 ? '' : 's'} (order rotated per round) of ` +
       `${sc.warmupSec} s warm-up (2 s in the first round) + ${sc.durationSec} s measured per variant; each ratio is the median of the per-round ratios to the ` +
-      'bare route of the same round. Any non-2xx answer under load fails the run.',
+      'bare route of the same round. ' +
+      (sc.cores
+        ? `Once populated, every server runs pinned to core ${sc.cores.server} and the load generator to core ${sc.cores.loader} (\`taskset\`). `
+        : '') +
+      'Any non-2xx answer under load fails the run.',
     '',
     `![Cost as work grows](bench/scale.svg)`,
     '',

@@ -4,13 +4,21 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startChild } from '../lib/child.mjs'
+import { LOAD_CORES, startChild } from '../lib/child.mjs'
 import { readProfileDir, selfTimeByCategory } from '../lib/cpuProfile.mjs'
 import { median, spread } from '../lib/stats.mjs'
 
 /** `baseline`: the unprotected variant each ratio is taken against (same stack, no auth). */
 export const HTTP_VARIANTS = [
   { id: 'bare', label: 'express, no auth (limit)', baseline: 'bare' },
+  {
+    // The same server in a second process: its ratio to the first is what a ratio moves with no
+    // code difference at all, the resolution of this run.
+    id: 'bare-2',
+    server: 'bare',
+    label: 'control: express, no auth, a second process',
+    baseline: 'bare',
+  },
   {
     id: 'latch',
     label: 'express + Latch requireSession (cache)',
@@ -96,7 +104,7 @@ async function profileGuard({ loader, cookie, connections, durationSec }) {
       const server = await startChild(
         'sections/httpServer.mjs',
         { variant },
-        { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
+        { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`], cores: LOAD_CORES?.server },
       )
       let requests
       try {
@@ -146,9 +154,13 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
   const servers = new Map()
   let loader = null
   try {
-    loader = await startChild('sections/httpLoad.mjs', {})
+    loader = await startChild('sections/httpLoad.mjs', {}, { cores: LOAD_CORES?.loader })
     for (const variant of HTTP_VARIANTS) {
-      servers.set(variant.id, await startChild('sections/httpServer.mjs', { variant: variant.id, redisUrl }))
+      const config = { variant: variant.server ?? variant.id, redisUrl }
+      servers.set(
+        variant.id,
+        await startChild('sections/httpServer.mjs', config, { cores: LOAD_CORES?.server }),
+      )
     }
     const cookies = new Map()
     for (const variant of HTTP_VARIANTS) {
@@ -243,7 +255,8 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
     } catch (err) {
       guardProfile = { error: String(err?.message ?? err).split('\n', 1)[0] }
     }
-    return { rounds, durationSec, warmupSec, connections, variants, guardProfile }
+    const pinned = loader.pinned && [...servers.values()].every((server) => server.pinned)
+    return { rounds, durationSec, warmupSec, connections, pinned, cores: LOAD_CORES, variants, guardProfile }
   } finally {
     await Promise.all([...servers.values(), ...(loader ? [loader] : [])].map((s) => s.stop()))
   }

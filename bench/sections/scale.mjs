@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startChild } from '../lib/child.mjs'
+import { LOAD_CORES, pin, startChild } from '../lib/child.mjs'
 import { applySetCookie } from '../lib/cookies.mjs'
 import { median, spread } from '../lib/stats.mjs'
 
@@ -190,6 +190,8 @@ async function measureCount({
       }),
     )
     log(`  ${count} sessions: populated in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+    // Pinned only now: populating runs in every server at once and may use both cores.
+    if (LOAD_CORES) for (const server of servers.values()) pin(server.pid, LOAD_CORES.server)
 
     const probeCookies = new Map()
     for (const v of SCALE_VARIANTS) {
@@ -394,7 +396,7 @@ export async function runScale({
   log,
 }) {
   const lingering = []
-  const loader = await startChild('sections/httpLoad.mjs', {})
+  const loader = await startChild('sections/httpLoad.mjs', {}, { cores: LOAD_CORES?.loader })
   const started = performance.now()
   try {
     const largest = Math.max(...counts)
@@ -427,6 +429,7 @@ export async function runScale({
       warmupSec,
       connections,
       cookieCacheMaxAgeSec,
+      cores: loader.pinned ? LOAD_CORES : null,
       wallSec: (performance.now() - started) / 1000,
       byCount: results.sort((a, b) => a.count - b.count),
     }
