@@ -421,6 +421,52 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
     expect(anonymous.session).toBeUndefined()
   })
 
+  test('req.session is not an own property of the request, survives a sub-app, and leaves other req.session users alone', async () => {
+    const { base, login } = await serve((app, sessions) => {
+      const guard = requireSession(sessions)
+      const seen = (req: express.Request) => ({
+        userId: (req.session as { userId?: string } | undefined)?.userId ?? null,
+        own: Object.hasOwn(req, 'session'),
+      })
+      // Guarded inside a mounted sub-app, read by the parent once the sub-app hands the request back.
+      const sub = express()
+      sub.get('/me', guard, (_req, _res, next) => next())
+      app.use('/sub', sub)
+      app.get('/sub/me', (req, res) => res.json(seen(req)))
+      // Another library's own `req.session` before the guard: replaced, as it always was.
+      app.get(
+        '/shadowed',
+        (req, _res, next) => {
+          ;(req as { session?: unknown }).session = { userId: 'someone else' }
+          next()
+        },
+        guard,
+        (req, res) => res.json(seen(req)),
+      )
+      // An unguarded route where something else sets and deletes `req.session`: plain own-property behaviour.
+      app.get('/other-library', (req, res) => {
+        const r = req as { session?: unknown }
+        r.session = { userId: 'legacy' }
+        const set = seen(req)
+        delete r.session
+        res.json({ set, after: seen(req) })
+      })
+    })
+    const { accessToken } = await login()
+    const get = async (path: string) =>
+      (await fetch(`${base}${path}`, { headers: { cookie: `latch-access=${accessToken}` } })).json()
+    for (let i = 0; i < 2; i++) {
+      // Twice: a miss (the asynchronous path), then a hit.
+      expect(await get('/api/me')).toEqual({ userId: 'alice' })
+      expect(await get('/sub/me')).toEqual({ userId: 'alice', own: false })
+      expect(await get('/shadowed')).toEqual({ userId: 'alice', own: true })
+    }
+    expect(await get('/other-library')).toEqual({
+      set: { userId: 'legacy', own: true },
+      after: { userId: null, own: false },
+    })
+  })
+
   test('behind a trusted proxy, X-Forwarded-Proto: https picks the __Host- cookie; untrusted, it is ignored', async () => {
     const trusted = await serve((app) => app.set('trust proxy', true))
     const { accessToken } = await trusted.login('https://app.example.com')

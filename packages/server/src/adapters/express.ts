@@ -16,13 +16,19 @@ import { isLatchError, type LatchError, toAnswer, UnauthorizedError } from '../e
 import type { LatchAnswer } from '../http/LatchAnswer.js'
 import type { RequestLike } from '../http/requestLike.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
+import { setRequestSession } from './requestSession.js'
 
 const SLASH = 0x2f
 
 declare global {
   namespace Express {
     interface Request {
-      /** Set by `requireSession`: the verified session of the request. */
+      /**
+       * Set by `requireSession`: the verified session of the request. An accessor on express's
+       * request prototype (not an own property, which costs more per request): it is not among
+       * `Object.keys(req)`, and `'session' in req` is true once a guard has run. Assigning it
+       * yourself sets an own property, as usual.
+       */
       session?: VerifiedSession
     }
   }
@@ -185,13 +191,13 @@ export function requireSession(sessions: SessionManager): RequestHandler {
     }
     shared.release()
     if (session) {
-      req.session = session
+      setRequestSession(req, session)
       next()
       return
     }
     sessions.verify(new RequestView().of(req)).then(
       (verified) => {
-        req.session = verified
+        setRequestSession(req, verified)
         next()
       },
       (error) => refuse(res, next, error),
