@@ -19,7 +19,7 @@ import { refreshSession, signOutSession } from './refreshSession.js'
 import { RevocationList } from './revocation/revocationList.js'
 import { listedSession, type SessionListing } from './sessionListing.js'
 import type { SessionRecord } from './stores/SessionStore.js'
-import { AccessTokens, type VerifiedSession } from './tokens/accessToken.js'
+import { AccessTokens, type TokenKeyMemo, type VerifiedSession } from './tokens/accessToken.js'
 import { toBase64Url } from './tokens/encoding.js'
 import {
   createRefreshTokens,
@@ -95,9 +95,11 @@ export interface SessionManager {
   /**
    * `verify` without waiting, for adapters' hot paths: the session when the request's token is in
    * the verify cache (expiry and revocation checked), `undefined` when only `verify` can tell.
-   * Throws the `LatchError` that `verify` would reject with.
+   * Throws the `LatchError` that `verify` would reject with. `memo`: an adapter's per-connection
+   * record (start it as `{ token: '', key: '' }`), so the same token sent again on that connection
+   * is not hashed again; everything else is checked as without it. Defaults to none.
    */
-  verifyCached(request: RequestLike): VerifiedSession | undefined
+  verifyCached(request: RequestLike, memo?: TokenKeyMemo): VerifiedSession | undefined
   /** Verifies a bare access token. Rejects a `LatchError`. */
   verifyAccessToken(token: string): Promise<VerifiedSession>
   /**
@@ -324,11 +326,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       throw refusal(errors)
     },
-    verifyCached(request) {
+    verifyCached(request, memo) {
       const copies = accessTokensOf(request)
       // Before the first start nothing was verified, and the revocation list is not loaded yet.
       if (!refreshTokens) return undefined
-      if (copies.length === 1) return accessTokens.verifyCached(copies[0]!)
+      if (copies.length === 1) return accessTokens.verifyCached(copies[0]!, memo)
       const errors: unknown[] = []
       for (const copy of copies) {
         try {

@@ -50,7 +50,7 @@ export {
 } from './stores/SessionStore.js'
 export { isStoreError, StoreError, type StoreErrorCode } from './stores/StoreError.js'
 export type { SweepOptions } from './stores/Sweeper.js'
-export { ACCESS_TOKEN_TYPE, type VerifiedSession } from './tokens/accessToken.js'
+export { ACCESS_TOKEN_TYPE, type TokenKeyMemo, type VerifiedSession } from './tokens/accessToken.js'
 export type { LegacyCookieLocation } from './transport/cookies.js'
 export type { FrontToken } from './transport/frontToken.js'
 export {

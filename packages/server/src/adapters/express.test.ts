@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import fc from 'fast-check'
@@ -346,6 +346,53 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
     await sessions.revokeSession(session.sessionId)
     const refused = await me()
     expect([refused.status, refused.headers.get('x-latch-error')]).toEqual([401, 'unauthorized'])
+  })
+
+  test('one keep-alive connection carrying several sessions (a proxy’s): each its own, revocation at once', async () => {
+    const { base, login, sessions } = await serve(() => {})
+    const alice = await login()
+    const bob = await sessions.create(new Request('http://127.0.0.1/login', { method: 'POST' }), {
+      userId: 'bob',
+    })
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const me = (accessToken: string) =>
+      new Promise<{ status: number; code: string | undefined; body: string; reused: boolean }>(
+        (resolve, reject) => {
+          const request = httpRequest(
+            `${base}/api/me`,
+            { agent, headers: { cookie: `latch-access=${accessToken}` } },
+            (res) => {
+              let body = ''
+              res.setEncoding('utf8')
+              res.on('data', (chunk) => (body += chunk))
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode!,
+                  code: res.headers['x-latch-error'] as string | undefined,
+                  body,
+                  reused: request.reusedSocket,
+                }),
+              )
+            },
+          )
+          request.on('error', reject)
+          request.end()
+        },
+      )
+    try {
+      const answers = []
+      for (const token of [alice, alice, bob, bob, alice].map((s) => s.accessToken))
+        answers.push(await me(token))
+      expect(answers.map((a) => JSON.parse(a.body).userId)).toEqual(['alice', 'alice', 'bob', 'bob', 'alice'])
+      expect(answers.slice(1).every((a) => a.reused)).toBe(true)
+      // The connection last carried Alice's token; her revocation applies to the next request.
+      await sessions.revokeSession(alice.session.sessionId)
+      const refused = await me(alice.accessToken)
+      expect([refused.status, refused.code, refused.reused]).toEqual([401, 'unauthorized', true])
+      expect(JSON.parse((await me(bob.accessToken)).body).userId).toBe('bob')
+    } finally {
+      agent.destroy()
+    }
   })
 
   test('requireSession calls next() in the same tick on a cache hit, and answers errors the same way', async () => {

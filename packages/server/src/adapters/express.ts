@@ -15,10 +15,26 @@ import type { CreatedSession, CreateSessionInput, SessionManager } from '../crea
 import { isLatchError, type LatchError, toAnswer, UnauthorizedError } from '../errors.js'
 import type { LatchAnswer } from '../http/LatchAnswer.js'
 import type { RequestLike } from '../http/requestLike.js'
-import type { VerifiedSession } from '../tokens/accessToken.js'
+import type { TokenKeyMemo, VerifiedSession } from '../tokens/accessToken.js'
 import { setRequestSession } from './requestSession.js'
 
 const SLASH = 0x2f
+
+/**
+ * Each connection's {@link TokenKeyMemo}: one property per connection (set on its first guarded
+ * request), not per request. A symbol, so it shows in no enumeration of the socket.
+ */
+const MEMO = Symbol('latch.tokenKey')
+type MemoSocket = { [MEMO]?: TokenKeyMemo }
+
+function memoOf(req: ExpressRequest): TokenKeyMemo | undefined {
+  const socket = req.socket as (object & MemoSocket) | undefined
+  // No socket: a hand-made request (a test double); nothing to remember it by.
+  if (socket == null) return undefined
+  let memo = socket[MEMO]
+  if (memo === undefined) socket[MEMO] = memo = { token: '', key: '' }
+  return memo
+}
 
 declare global {
   namespace Express {
@@ -183,7 +199,7 @@ export function requireSession(sessions: SessionManager): RequestHandler {
     // A token already verified goes on in the same tick; only a cache miss waits for `verify`.
     let session: VerifiedSession | undefined
     try {
-      session = sessions.verifyCached(shared.of(req))
+      session = sessions.verifyCached(shared.of(req), memoOf(req))
     } catch (error) {
       shared.release()
       refuse(res, next, error)

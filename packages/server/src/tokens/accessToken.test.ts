@@ -87,6 +87,40 @@ describe('access tokens', () => {
     )
   })
 
+  test('verifyCached with a per-connection memo: the same answers, every check still made', async () => {
+    const cookieRequest = (token: string) =>
+      new Request('http://localhost/api', { headers: { cookie: `latch-access=${token}` } })
+    const memo = { token: '', key: '' }
+    const grace = await login('grace')
+    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)).toBeUndefined()
+    expect(memo.token).toBe(grace.accessToken) // the key is kept even for a miss: a pure function
+    await sessions.verify(cookieRequest(grace.accessToken))
+    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
+    // One character off the remembered token is another token: hashed anew, never verified.
+    // (Not the last character: it carries padding bits, so some changes there decode the same.)
+    const at = grace.accessToken.length - 10
+    const swapped = grace.accessToken[at] === 'A' ? 'B' : 'A'
+    const tampered = `${grace.accessToken.slice(0, at)}${swapped}${grace.accessToken.slice(at + 1)}`
+    expect(sessions.verifyCached(cookieRequest(tampered), memo)).toBeUndefined()
+    await expect(sessions.verify(cookieRequest(tampered))).rejects.toMatchObject({ code: 'try_refresh' })
+    // Another user on the same connection (a proxy's): their own session, then back.
+    const heidi = await login('heidi')
+    await sessions.verify(cookieRequest(heidi.accessToken))
+    expect(sessions.verifyCached(cookieRequest(heidi.accessToken), memo)?.userId).toBe('heidi')
+    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
+    // A remembered key is only a key: revocation and a cleared cache still apply.
+    expect(sessions.verifyCached(cookieRequest(heidi.accessToken), memo)?.userId).toBe('heidi')
+    await sessions.revokeSession(heidi.session.sessionId)
+    expect(memo.token).toBe(heidi.accessToken)
+    expect(() => sessions.verifyCached(cookieRequest(heidi.accessToken), memo)).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    )
+    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
+    await sessions.revokeCurrentKey()
+    expect(memo.token).toBe(grace.accessToken)
+    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)).toBeUndefined()
+  })
+
   test('reserved claims are refused at creation', async () => {
     const request = new Request('http://localhost/login', { method: 'POST' })
     await expect(sessions.create(request, { userId: 'x', claims: { sub: 'admin' } })).rejects.toThrow(

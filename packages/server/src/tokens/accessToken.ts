@@ -69,6 +69,17 @@ function cacheKeyOf(token: string): string {
   return oneShotSha256(token)
 }
 
+/**
+ * The cache key last computed on one connection, so a keep-alive connection sending the same
+ * token again (a browser does, request after request) skips the hash: the token is compared in
+ * full, then looked up and checked as any other. Holds that connection's last token until the
+ * next request or the connection's end.
+ */
+export interface TokenKeyMemo {
+  token: string
+  key: string
+}
+
 /** Signs and verifies access tokens. */
 export class AccessTokens {
   /** Verified tokens; its counters feed `sessions.stats()`. */
@@ -146,8 +157,15 @@ export class AccessTokens {
    * and revocation checked, throwing what `verify` would reject with), `undefined` when only the
    * full `verify` can tell. Lets a request that hits the cache go on in the same tick.
    */
-  verifyCached(token: string): VerifiedSession | undefined {
-    return this.cached(cacheKeyOf(token))
+  verifyCached(token: string, memo?: TokenKeyMemo): VerifiedSession | undefined {
+    if (memo === undefined) return this.cached(cacheKeyOf(token))
+    // The key is a pure function of the whole token: reusing it for an identical string is the
+    // same lookup, never a looser one.
+    if (token !== memo.token) {
+      memo.key = cacheKeyOf(token)
+      memo.token = token
+    }
+    return this.cached(memo.key)
   }
 
   /** Forgets every verified token (after a key is withdrawn, for instance). */
