@@ -30,13 +30,17 @@ export const HTTP_VARIANTS = [
   },
   { id: 'latch-nocache', label: 'express + Latch, cache off', protected: true, baseline: 'bare' },
   {
+    // A route of the `latch` server, not a process of its own: the guard alone, free of the
+    // difference between two processes (which the control row shows).
     id: 'latch-open',
-    label: 'express + Latch mounted, the route unguarded (the demo’s /api/health)',
+    of: 'latch',
+    path: '/api/open',
+    label: 'the same Latch server, an unguarded route (the demo’s /api/health)',
     baseline: 'bare',
   },
   {
     id: 'floor',
-    label: 'floor: find the cookie, SHA-256 it, set req.session (no lookup; not a guard)',
+    label: 'floor: find the cookie, SHA-256 it, keep a session (no lookup; not a guard)',
     baseline: 'bare',
   },
   { id: 'express-session', label: 'express-session + connect-redis', protected: true, baseline: 'bare' },
@@ -69,8 +73,12 @@ async function login(port) {
   return cookies.join('; ')
 }
 
-async function status(port, cookie) {
-  const response = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: cookie ? { cookie } : {} })
+/** The server a variant loads (a route variant shares another's) and the path it requests. */
+const serverOf = (servers, variant) => servers.get(variant.of ?? variant.id)
+const pathOf = (variant) => variant.path ?? '/api/me'
+
+async function status(port, cookie, path = '/api/me') {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: cookie ? { cookie } : {} })
   await response.arrayBuffer()
   return response.status
 }
@@ -156,6 +164,7 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
   try {
     loader = await startChild('sections/httpLoad.mjs', {}, { cores: LOAD_CORES?.loader })
     for (const variant of HTTP_VARIANTS) {
+      if (variant.of) continue
       const config = { variant: variant.server ?? variant.id, redisUrl }
       servers.set(
         variant.id,
@@ -164,10 +173,10 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
     }
     const cookies = new Map()
     for (const variant of HTTP_VARIANTS) {
-      const { port } = servers.get(variant.id)
+      const { port } = serverOf(servers, variant)
       const cookie = variant.protected ? await login(port) : ''
       // The guard must really guard: 200 with the session, 401 without. Otherwise the figure lies.
-      const withSession = await status(port, cookie)
+      const withSession = await status(port, cookie, pathOf(variant))
       if (withSession !== 200)
         throw new Error(`${variant.id}: /api/me with a session answered ${withSession}`)
       if (variant.protected) {
@@ -186,7 +195,7 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
     for (let round = 0; round < rounds; round++) {
       const order = HTTP_VARIANTS.map((_, i) => HTTP_VARIANTS[(i + round) % HTTP_VARIANTS.length])
       for (const variant of order) {
-        const server = servers.get(variant.id)
+        const server = serverOf(servers, variant)
         const { port } = server
         const cookie = cookies.get(variant.id)
         const before = await server.request({ type: 'stats' })
@@ -194,7 +203,7 @@ export async function runHttp({ redisUrl, rounds, durationSec, warmupSec, connec
           {
             type: 'load',
             job: {
-              url: `http://127.0.0.1:${port}/api/me`,
+              url: `http://127.0.0.1:${port}${pathOf(variant)}`,
               headers: cookie ? { cookie } : {},
               connections,
               durationSec,

@@ -32,8 +32,10 @@ export const SCALE_VARIANTS = [
   {
     id: 'latch-open',
     label: 'Latch app, the route unguarded',
-    // Holds the same sessions as `latch` (its own manager and memory store), without the guard.
-    populate: true,
+    // A route of the `latch` server (the same process, holding the same sessions), without the
+    // guard: latch ÷ latch-open is the guard alone, free of the difference between two processes.
+    of: 'latch',
+    path: '/api/open',
   },
   { id: 'express-session', label: 'express-session + connect-redis', protected: true },
   { id: 'better-auth', label: 'better-auth getSession (SQLite)', protected: true },
@@ -63,8 +65,11 @@ function ratiosTo(list, others) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function status(port, cookie) {
-  const response = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: cookie ? { cookie } : {} })
+/** The variants that are a process of their own (a route variant shares another's). */
+const PROCESSES = SCALE_VARIANTS.filter((v) => !v.of)
+
+async function status(port, cookie, path = '/api/me') {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: cookie ? { cookie } : {} })
   await response.arrayBuffer()
   return { status: response.status, setCookie: response.headers.getSetCookie() }
 }
@@ -161,10 +166,11 @@ async function measureCount({
 }) {
   const dir = mkdtempSync(join(tmpdir(), `latch-bench-scale-${count}-`))
   const servers = new Map()
+  const serverOf = (v) => servers.get(v.of ?? v.id)
   const keep = new Set()
   try {
     await Promise.all(
-      SCALE_VARIANTS.map(async (v) => {
+      PROCESSES.map(async (v) => {
         servers.set(
           v.id,
           await startChild(
@@ -176,14 +182,13 @@ async function measureCount({
       }),
     )
     const memoryBefore = new Map()
-    for (const v of SCALE_VARIANTS)
-      memoryBefore.set(v.id, await servers.get(v.id).request({ type: 'memory' }))
+    for (const v of PROCESSES) memoryBefore.set(v.id, await servers.get(v.id).request({ type: 'memory' }))
 
     // One extra session per variant, kept out of the load: the revocation probe's.
     const populated = new Map()
     const t = performance.now()
     await Promise.all(
-      SCALE_VARIANTS.filter((v) => v.protected || v.populate).map(async (v) => {
+      SCALE_VARIANTS.filter((v) => v.protected).map(async (v) => {
         const file = join(dir, `${v.id}.cookies`)
         const p = await servers.get(v.id).request({ type: 'populate', count: count + 1, file }, 600_000)
         populated.set(v.id, { ...p, file })
@@ -195,16 +200,17 @@ async function measureCount({
 
     const probeCookies = new Map()
     for (const v of SCALE_VARIANTS) {
-      const source = populated.get(v.protected || v.populate ? v.id : 'latch')
-      // The unprotected route gets Latch's cookies: a browser sends them there too, and the
+      const source = populated.get(v.protected ? v.id : 'latch')
+      // The unprotected routes get Latch's cookies: a browser sends them there too, and the
       // comparison then isolates the guard, not header parsing.
       await loader.request({ type: 'cookies', name: `${count}:${v.id}`, file: source.file, limit: count })
       const lines = readFileSync(source.file, 'utf8').split('\n').filter(Boolean)
       probeCookies.set(v.id, lines[count])
       // The guard must really guard: 200 with a session (first, middle, last), 401 without.
       for (const cookie of new Set([lines[0], lines[count >> 1], lines[count - 1]])) {
-        const r = await status(servers.get(v.id).port, cookie)
-        if (r.status !== 200) throw new Error(`${v.id}: /api/me with a session answered ${r.status}`)
+        const r = await status(serverOf(v).port, cookie, v.path)
+        if (r.status !== 200)
+          throw new Error(`${v.id}: ${v.path ?? '/api/me'} with a session answered ${r.status}`)
       }
       if (v.protected) {
         const r = await status(servers.get(v.id).port, '')
@@ -216,7 +222,7 @@ async function measureCount({
     const job = (v, extra) => ({
       type: 'load',
       job: {
-        url: `http://127.0.0.1:${servers.get(v.id).port}/api/me`,
+        url: `http://127.0.0.1:${serverOf(v).port}${v.path ?? '/api/me'}`,
         cookieList: `${count}:${v.id}`,
         jar: v.jar,
         connections,
@@ -277,7 +283,7 @@ async function measureCount({
     for (let round = 0; round < rounds; round++) {
       const order = SCALE_VARIANTS.map((_, i) => SCALE_VARIANTS[(i + round) % SCALE_VARIANTS.length])
       for (const v of order) {
-        const server = servers.get(v.id)
+        const server = serverOf(v)
         const before = await server.request({ type: 'stats' })
         const w = round === 0 ? Math.max(warmupSec, 2) : warmupSec
         const loading = loader.request(
@@ -317,7 +323,7 @@ async function measureCount({
     }
 
     const memoryAfter = new Map()
-    for (const v of SCALE_VARIANTS) memoryAfter.set(v.id, await servers.get(v.id).request({ type: 'memory' }))
+    for (const v of PROCESSES) memoryAfter.set(v.id, await servers.get(v.id).request({ type: 'memory' }))
     const latchStats = (await servers.get('latch').request({ type: 'stats' })).latch ?? null
 
     const sessions = count + 1
@@ -378,7 +384,7 @@ async function measureCount({
     await Promise.all(
       SCALE_VARIANTS.map(async (v) => {
         await loader.request({ type: 'drop', name: `${count}:${v.id}` }).catch(() => {})
-        if (!keep.has(v.id)) await servers.get(v.id)?.stop()
+        if (!v.of && !keep.has(v.id)) await servers.get(v.id)?.stop()
       }),
     )
     if (keep.size === 0) rmSync(dir, { recursive: true, force: true })

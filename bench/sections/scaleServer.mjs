@@ -5,8 +5,8 @@
 //   latch             — Latch `requireSession`, default options, memory store
 //   latch-sqlite      — the same with the SQLite store (the embedded one, as better-auth's here):
 //                       the sessions live outside the JS heap
-//   latch-open        — the same app (and sessions) with the route unguarded: what holding the
-//                       sessions costs the process, so latch ÷ latch-open is the guard alone
+//   (latch-open)      — not a process: the `latch` server's `GET /api/open`, the same handler
+//                       unguarded, holding the same sessions, so latch ÷ latch-open is the guard alone
 //   express-session   — express-session + connect-redis: a Redis GET (and a TTL touch) per request
 //   better-auth       — better-auth, email + password, SQLite (better-sqlite3), `auth.api.getSession` per request
 //   better-auth-cache — the same with `session.cookieCache` enabled (signed session data in a cookie)
@@ -42,7 +42,7 @@ async function bareApp() {
   return { app, populate: null }
 }
 
-async function latchApp({ guarded = true, sqlite = false } = {}) {
+async function latchApp({ sqlite = false } = {}) {
   const sqlitePath = join(config.dir, 'latch.sqlite')
   const opened = sqlite ? await openStore('sqlite', { sqlitePath }) : null
   const latch = await createLatch({}, opened?.store)
@@ -62,12 +62,12 @@ async function latchApp({ guarded = true, sqlite = false } = {}) {
       next(err)
     }
   })
-  if (guarded)
-    app.get('/api/me', guard, (req, res) => {
-      const s = sessionOf(req)
-      res.json(handler(s.userId, s.sessionId))
-    })
-  else app.get('/api/me', (_req, res) => res.json(handler('anonymous', 'none')))
+  app.get('/api/me', guard, (req, res) => {
+    const s = sessionOf(req)
+    res.json(handler(s.userId, s.sessionId))
+  })
+  // The same handler unguarded, in the same process and with the same sessions held.
+  app.get('/api/open', (_req, res) => res.json(handler('anonymous', 'none')))
   // Only the last session's id is kept (the revocation probe's); a list of every id would
   // count against the per-session memory figure.
   let lastId = null
@@ -344,7 +344,6 @@ async function betterAuthApp(cookieCache) {
 const variants = {
   bare: bareApp,
   latch: latchApp,
-  'latch-open': () => latchApp({ guarded: false }),
   'latch-sqlite': () => latchApp({ sqlite: true }),
   'express-session': expressSessionApp,
   'better-auth': () => betterAuthApp(false),
