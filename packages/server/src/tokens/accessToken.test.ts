@@ -88,6 +88,11 @@ describe('access tokens', () => {
   })
 
   test('verifyCached with a per-connection memo: the same answers, every check still made', async () => {
+    const bearer = (token: string) => ({
+      method: 'GET',
+      url: 'http://localhost/api',
+      headers: { get: (name: string) => (name === 'authorization' ? `Bearer ${token}` : null) },
+    })
     const cookieRequest = (token: string) =>
       new Request('http://localhost/api', { headers: { cookie: `latch-access=${token}` } })
     const memo = { token: '', key: '' }
@@ -103,6 +108,9 @@ describe('access tokens', () => {
     const tampered = `${grace.accessToken.slice(0, at)}${swapped}${grace.accessToken.slice(at + 1)}`
     expect(sessions.verifyCached(cookieRequest(tampered), memo)).toBeUndefined()
     await expect(sessions.verify(cookieRequest(tampered))).rejects.toMatchObject({ code: 'try_refresh' })
+    // A token the memo cannot copy exactly (beyond Latin-1) is checked, not remembered.
+    expect(sessions.verifyCached(bearer(`${grace.accessToken}\u0161`), memo)).toBeUndefined()
+    expect(memo.token).toBe(tampered)
     // Another user on the same connection (a proxy's): their own session, then back.
     const heidi = await login('heidi')
     await sessions.verify(cookieRequest(heidi.accessToken))

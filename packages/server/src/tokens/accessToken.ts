@@ -72,8 +72,8 @@ function cacheKeyOf(token: string): string {
 /**
  * The cache key last computed on one connection, so a keep-alive connection sending the same
  * token again (a browser does, request after request) skips the hash: the token is compared in
- * full, then looked up and checked as any other. Holds that connection's last token until the
- * next request or the connection's end.
+ * full, then looked up and checked as any other. Holds a copy of that connection's last token
+ * (not the header it came in) until its next request or its end.
  */
 export interface TokenKeyMemo {
   token: string
@@ -162,8 +162,14 @@ export class AccessTokens {
     // The key is a pure function of the whole token: reusing it for an identical string is the
     // same lookup, never a looser one.
     if (token !== memo.token) {
-      memo.key = cacheKeyOf(token)
-      memo.token = token
+      const key = cacheKeyOf(token)
+      // A copy: the token is a slice of its Cookie header, which it would otherwise keep alive
+      // (every cookie in it) for as long as the connection stays open. Exact for any token Latch
+      // issues; a string it does not copy exactly is not remembered.
+      const copy = Buffer.from(token, 'latin1').toString('latin1')
+      if (copy !== token) return this.cached(key)
+      memo.token = copy
+      memo.key = key
     }
     return this.cached(memo.key)
   }
