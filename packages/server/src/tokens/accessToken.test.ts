@@ -96,6 +96,10 @@ describe('access tokens', () => {
     const cookieRequest = (token: string) =>
       new Request('http://localhost/api', { headers: { cookie: `latch-access=${token}` } })
     const memo = { token: '', key: '' }
+    // A fresh memo remembers nothing: an empty token (`Authorization: Bearer`) is refused as ever.
+    expect(() => sessions.verifyCached(bearer(''), memo)).toThrow(
+      expect.objectContaining({ code: 'try_refresh' }),
+    )
     const grace = await login('grace')
     expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)).toBeUndefined()
     expect(memo.token).toBe(grace.accessToken) // the key is kept even for a miss: a pure function

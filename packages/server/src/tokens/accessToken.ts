@@ -160,8 +160,8 @@ export class AccessTokens {
   verifyCached(token: string, memo?: TokenKeyMemo): VerifiedSession | undefined {
     if (memo === undefined) return this.cached(cacheKeyOf(token))
     // The key is a pure function of the whole token: reusing it for an identical string is the
-    // same lookup, never a looser one.
-    if (token !== memo.token) {
+    // same lookup, never a looser one. A fresh memo (no key) remembers nothing, not even ''.
+    if (token !== memo.token || memo.key === '') {
       const key = cacheKeyOf(token)
       // A copy: the token is a slice of its Cookie header, which it would otherwise keep alive
       // (every cookie in it) for as long as the connection stays open. Exact for any token Latch
