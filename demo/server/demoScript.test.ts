@@ -15,6 +15,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs'
@@ -32,6 +33,9 @@ const lock = resolve(demoDir, '.build-lock')
 
 const children: ChildProcess[] = []
 let shimDir: string
+/** The stamp's time before the test, put back after: the stand-in build rebuilt nothing, so a
+ * stale build must stay stale for the next real `pnpm demo` or e2e run. */
+let stampTime: Date | null = null
 
 /** Waits for the demo build lock the e2e setup and the script share, then runs `fn` holding it. */
 async function withBuildLock(fn: () => void): Promise<void> {
@@ -109,6 +113,7 @@ beforeAll(async () => {
       writeFileSync(stamp, `${new Date().toISOString()}\n`)
     })
   }
+  stampTime = statSync(stamp).mtime
   shimDir = mkdtempSync(join(tmpdir(), 'latch-demo-script-'))
   // Records each build with the instance's port, and takes long enough for the others to arrive.
   writeFileSync(join(shimDir, 'pnpm'), '#!/usr/bin/env bash\necho "$PORT $*" >>"$SHIM_LOG"\nsleep 1.5\n')
@@ -119,6 +124,7 @@ afterAll(() => {
   for (const child of children)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   if (shimDir) rmSync(shimDir, { recursive: true, force: true })
+  if (stampTime) utimesSync(stamp, stampTime, stampTime)
 })
 
 describe('scripts/demo.sh', () => {
