@@ -20,10 +20,11 @@ async function main(): Promise<void> {
   const stats = config.testMode ? createStatsRecorder() : undefined
   const sessions = createSessionManager({
     store: stores.sessions,
-    accessTokenTtl: config.accessTokenTtl,
-    sessionTtl: config.sessionTtl,
-    reuseGrace: config.reuseGrace,
-    clockTolerance: config.clockTolerance,
+    // The config holds milliseconds; Latch takes durations with their unit.
+    accessTokenTtl: `${config.accessTokenTtl}ms`,
+    sessionTtl: `${config.sessionTtl}ms`,
+    reuseGrace: `${config.reuseGrace}ms`,
+    clockTolerance: `${config.clockTolerance}ms`,
     // The display name shows in the SPA (useSession) without an API call.
     publicClaims: ['name'],
     onTheftDetected(event) {

@@ -45,6 +45,11 @@ describe('device list and revocation', () => {
     const laptopRow = desktopPage.locator(`[data-session-id="${laptopSession}"]`)
     expect(await laptopRow.textContent()).toContain('Safari on macOS')
     expect(await deviceRows(desktopPage).filter({ hasText: 'This device' }).count()).toBe(1)
+    // Each row says when it signed in, when it was last active, and a tag of its session, so
+    // two sessions of one browser on one system are told apart.
+    const texts = await deviceRows(desktopPage).allTextContents()
+    for (const text of texts) expect(text).toMatch(/Signed in .+ · Last active .+ · Session [\w-]{6}/)
+    expect(new Set(texts).size).toBe(2)
   })
 
   it('revoking the laptop from the desktop signs the laptop out at its next request', async () => {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { type Device, listDevices, revokeDevice, revokeOtherDevices } from '../api'
-import { describeUserAgent, formatAgo } from '../format'
+import { deviceDetails, sortDevices } from '../deviceDetails'
 import { latch } from '../latch'
 import { useNow } from '../useNow'
 
@@ -65,32 +65,36 @@ export function DevicesPanel() {
         </p>
       ) : null}
       <ul className="devices" data-testid="devices">
-        {devices?.map((device) => (
-          <li key={device.id} data-session-id={device.id}>
-            <span className="device-icon" aria-hidden="true">
-              {device.current ? '●' : '○'}
-            </span>
-            <div className="device-main">
-              <div className="device-name">
-                {describeUserAgent(device.userAgent)}
-                {device.current ? <span className="badge badge-success">This device</span> : null}
-              </div>
-              <div className="muted small">
-                Signed in {formatAgo(device.createdAt, now)} · active {formatAgo(device.lastRefreshedAt, now)}
-              </div>
-            </div>
-            {device.current ? null : (
-              <button
-                type="button"
-                className="button ghost danger"
-                disabled={pending !== null}
-                onClick={() => act(device.id, () => revokeDevice(device.id))}
-              >
-                Revoke
-              </button>
-            )}
-          </li>
-        ))}
+        {devices &&
+          sortDevices(devices).map((device) => {
+            const details = deviceDetails(device, now)
+            return (
+              <li key={device.id} data-session-id={device.id}>
+                <span className="device-icon" aria-hidden="true">
+                  {device.current ? '●' : '○'}
+                </span>
+                <div className="device-main">
+                  <div className="device-name">
+                    {details.name}
+                    {device.current ? <span className="badge badge-success">This device</span> : null}
+                  </div>
+                  <div className="muted small">
+                    {details.signedIn} · {details.lastActive} · <span className="mono">{details.tag}</span>
+                  </div>
+                </div>
+                {device.current ? null : (
+                  <button
+                    type="button"
+                    className="button ghost danger"
+                    disabled={pending !== null}
+                    onClick={() => act(device.id, () => revokeDevice(device.id))}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </li>
+            )
+          })}
       </ul>
     </section>
   )

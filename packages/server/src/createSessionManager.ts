@@ -10,7 +10,7 @@ import { TryRefreshError, UnauthorizedError } from './errors.js'
 import { answer, handle } from './http/handle.js'
 import { type LatchAnswer, toHeaders, toWebResponse } from './http/LatchAnswer.js'
 import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
-import { parseRequestUrl, type RequestLike } from './http/requestLike.js'
+import { assertRequestLike, parseRequestUrl, type RequestLike } from './http/requestLike.js'
 import { sessionHeaders } from './http/sessionHeaders.js'
 import { type KeyRevocationResult, KeyRing, KeyRingMisuse } from './keys/keyRing.js'
 import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
@@ -27,7 +27,7 @@ import {
   REFRESH_MAC_SECRET_NAME,
   type RefreshTokens,
 } from './tokens/refreshToken.js'
-import { cookieContext, cookieNames, readCookies } from './transport/cookies.js'
+import { cookieContext, cookieNames, isLoopbackHost, readCookies } from './transport/cookies.js'
 import { assertCsrf, needsCsrf } from './transport/csrf.js'
 import { type FrontToken, frontTokenFor } from './transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
@@ -234,7 +234,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
    * three, in header order; a cookie needs the CSRF header). Throws `TryRefreshError` when there
    * is none.
    */
-  const accessTokensOf = (request: RequestLike): readonly string[] => {
+  const accessTokensOf = (request: RequestLike, method: string): readonly string[] => {
+    assertRequestLike(request, method)
     const bearer = readBearer(request)
     if (bearer !== null) return [bearer]
     const name = cookieNames({ https: request.url.startsWith('https:') }).access
@@ -248,6 +249,24 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
    * Why none of the copies could be used: a revocation (the session is over) only when no copy
    * merely needs a refresh, since a copy that needs one may belong to the live session.
    */
+  let warnedPlainHttp = false
+  /**
+   * Warns once when a cookie session is created over plain HTTP on a host that is not loopback:
+   * its cookies carry `Secure`, which the browser drops there, so the user stays signed out
+   * with no error anywhere. Names the host only, never a token.
+   */
+  const warnPlainHttp = (url: URL): void => {
+    if (warnedPlainHttp || url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return
+    warnedPlainHttp = true
+    try {
+      resolved.warn(
+        `Latch: a session was created over plain HTTP for host ${url.hostname.slice(0, 253)}. Its cookies are Secure (only loopback hosts may do without), so browsers drop them and the user stays signed out. Serve HTTPS; behind a TLS-terminating proxy, give Latch the https URL the browser used (express: app.set('trust proxy', …)). This warning is shown once.`,
+      )
+    } catch {
+      // A failing logger must not fail the sign-in.
+    }
+  }
+
   const refusal = (errors: unknown[]): unknown =>
     errors.find((error) => error instanceof TryRefreshError) ?? errors[0]
 
@@ -255,12 +274,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     ready,
     basePath: resolved.basePath,
     async create(request, input) {
+      assertRequestLike(request, 'create()')
       checkInput(input)
       // Before anything is stored: an unparsable Host or URL is the client's fault (401), and a
       // session stored for it would be one nobody holds.
       const url = parseRequestUrl(request)
       if (url === null) throw new UnauthorizedError('Malformed request.')
       const transport = input.transport ?? requestedTransport(request)
+      if (transport === 'cookie') warnPlainHttp(url)
       const tokens = await withStore(started)
       await withStore(() => keys.ensureFresh())
       const now = resolved.now()
@@ -313,7 +334,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
     },
     async verify(request) {
-      const copies = accessTokensOf(request)
+      const copies = accessTokensOf(request, 'verify()')
       if (copies.length === 1) return verifyAccessToken(copies[0]!)
       // A duplicated cookie (an old copy at another Path or Domain): the first copy that verifies wins.
       const errors: unknown[] = []
@@ -327,7 +348,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       throw refusal(errors)
     },
     verifyCached(request, memo) {
-      const copies = accessTokensOf(request)
+      const copies = accessTokensOf(request, 'verifyCached()')
       // Before the first start nothing was verified, and the revocation list is not loaded yet.
       if (!refreshTokens) return undefined
       if (copies.length === 1) return accessTokens.verifyCached(copies[0]!, memo)
@@ -349,7 +370,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return readSession((request) => this.verify(request), input)
     },
     handle: (request, context) => handle(core, request, context),
-    answer: (request, context) => answer(core, request, context),
+    answer: (request, context) => {
+      // A programming error rejects; what the client sent is answered (a bad Host: `null`/401).
+      try {
+        assertRequestLike(request, 'answer()')
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return answer(core, request, context)
+    },
     refresh: async (request, context) => toWebResponse(await refreshSession(core, request, context)),
     signOut: async (request, context) => toWebResponse(await signOutSession(core, request, context)),
     async listUserSessions(userId, currentSessionId = null) {

@@ -152,7 +152,7 @@ describe('key revocation with explicit keys', () => {
   })
   const explicitKey = async (kid: string) => {
     const { privateKey } = await generateKeyPair('EdDSA', { extractable: true })
-    return { kid, privateJwk: (await exportJWK(privateKey)) as JsonWebKey }
+    return { kid, privateJwk: await exportJWK(privateKey) }
   }
 
   test('revokeCurrentKey is a TypeError; revokeKey refuses the last unrevoked key, and otherwise revokes everywhere', async () => {

@@ -8,11 +8,12 @@ describe('parseDuration', () => {
     expect(parseDuration('10m', 'x')).toBe(600_000)
     expect(parseDuration('30d', 'x')).toBe(2_592_000_000)
     expect(parseDuration('1.5s', 'x')).toBe(1500)
-    expect(parseDuration(250, 'x')).toBe(250)
+    expect(parseDuration('250ms', 'x')).toBe(250)
+    expect(parseDuration(0, 'x')).toBe(0)
   })
 
   test('names the option on bad values', () => {
-    for (const bad of ['10', '10 minutes', '-5s', -1, Number.NaN, Number.POSITIVE_INFINITY, null, {}]) {
+    for (const bad of ['10', '10 minutes', '-5s', -1, 250, Number.NaN, Number.POSITIVE_INFINITY, null, {}]) {
       expect(() => parseDuration(bad, 'accessTokenTtl')).toThrow(/`accessTokenTtl`/)
     }
   })

@@ -3,6 +3,7 @@
  * `TypeError` naming it, thrown before any request is served.
  * @module
  */
+import type { JWK } from 'jose'
 import { type Duration, parseDuration } from './durations.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { pooledRandomBytes } from './tokens/encoding.js'
@@ -22,7 +23,7 @@ export interface ExplicitKey {
   /** Key id put in the token header; unique among the keys. */
   kid: string
   /** The private key as a JWK (with its public members). */
-  privateJwk: JsonWebKey
+  privateJwk: JWK
   /** Its algorithm. Defaults to the `alg` member of the JWK, then to the `algorithm` option. */
   alg?: SigningAlgorithm
 }
@@ -100,6 +101,12 @@ export interface SessionManagerOptions {
   publicClaims?: string[]
   /** Called after a reused refresh token revoked a session. Errors it throws are ignored. Defaults to none. */
   onTheftDetected?: (event: TheftEvent) => void | Promise<void>
+  /**
+   * Where Latch's configuration warnings go, each at most once per manager (today one: a
+   * session created over plain HTTP on a host that is not loopback, whose `Secure` cookies the
+   * browser drops). Never given a token. Defaults to `console.warn`.
+   */
+  warn?: (message: string) => void
 }
 
 /** Options after validation, durations in milliseconds. */
@@ -125,6 +132,37 @@ export interface ResolvedOptions {
   random: (size: number) => Uint8Array
   onTheftDetected: ((event: TheftEvent) => void | Promise<void>) | null
   publicClaims: readonly string[]
+  warn: (message: string) => void
+}
+
+/**
+ * Every option name, so a misspelled one is refused instead of silently ignored. Typed as a
+ * record over the interface's keys: an option added to {@link SessionManagerOptions} and not
+ * here fails the typecheck.
+ */
+const KNOWN_OPTIONS: Record<keyof SessionManagerOptions, true> = {
+  store: true,
+  accessTokenTtl: true,
+  sessionTtl: true,
+  absoluteSessionTtl: true,
+  reuseGrace: true,
+  issuer: true,
+  audience: true,
+  algorithm: true,
+  keyRotationInterval: true,
+  keySyncInterval: true,
+  keys: true,
+  keyEncryptionSecret: true,
+  clockTolerance: true,
+  maxTokenAge: true,
+  basePath: true,
+  legacyCookies: true,
+  verifyCacheSize: true,
+  now: true,
+  random: true,
+  publicClaims: true,
+  onTheftDetected: true,
+  warn: true,
 }
 
 /** Latch's own claim names (kept here so options.ts needs no token module). */
@@ -147,6 +185,36 @@ function fail(option: string, expectation: string): never {
   throw new TypeError(`The \`${option}\` option must be ${expectation}.`)
 }
 
+/** Levenshtein distance, small strings only (option names). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = row
+  }
+  return previous[b.length]!
+}
+
+/** Refuses an option name Latch does not know, suggesting the closest known one. */
+function checkNames(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(KNOWN_OPTIONS, name)) continue
+    const lower = name.toLowerCase()
+    let best: string | null = null
+    let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1
+    for (const known of Object.keys(KNOWN_OPTIONS)) {
+      const d = distance(lower, known.toLowerCase())
+      if (d < bestDistance) [best, bestDistance] = [known, d]
+    }
+    throw new TypeError(
+      `Unknown option \`${name.slice(0, 64)}\`${best ? `: did you mean \`${best}\`?` : '.'} Known options: ${Object.keys(KNOWN_OPTIONS).join(', ')}.`,
+    )
+  }
+}
+
 function positive(value: unknown, option: string, fallback: Duration): number {
   const ms = parseDuration(value ?? fallback, option)
   if (ms <= 0) fail(option, 'a positive duration')
@@ -156,6 +224,7 @@ function positive(value: unknown, option: string, fallback: Duration): number {
 /** Validates options, applying the documented defaults. Throws a `TypeError` naming the bad option. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an object')
+  checkNames(options)
   const store = options.store
   if (
     typeof store !== 'object' ||
@@ -168,6 +237,15 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   const sessionTtl = positive(options.sessionTtl, 'sessionTtl', '30d')
   const absoluteSessionTtl =
     options.absoluteSessionTtl == null ? null : positive(options.absoluteSessionTtl, 'absoluteSessionTtl', 0)
+  // A token outliving its session would keep a signed-out-by-expiry user in until it expires.
+  for (const [name, ttl] of [
+    ['sessionTtl', sessionTtl],
+    ['absoluteSessionTtl', absoluteSessionTtl],
+  ] as const) {
+    if (ttl !== null && accessTokenTtl > ttl) {
+      fail('accessTokenTtl', `at most \`${name}\` (${ttl} ms): an access token must not outlive its session`)
+    }
+  }
   const reuseGrace = parseDuration(options.reuseGrace ?? '10s', 'reuseGrace')
   if (reuseGrace > 300_000) fail('reuseGrace', 'between 0 and 300 seconds')
   const issuer = options.issuer ?? 'latch'
@@ -209,7 +287,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   }
   const clockTolerance = parseDuration(options.clockTolerance ?? '5s', 'clockTolerance')
   if (clockTolerance > 300_000) fail('clockTolerance', 'at most 5 minutes')
-  const maxTokenAge = positive(options.maxTokenAge ?? accessTokenTtl, 'maxTokenAge', accessTokenTtl)
+  const maxTokenAge =
+    options.maxTokenAge == null ? accessTokenTtl : positive(options.maxTokenAge, 'maxTokenAge', '10m')
   const basePath = options.basePath ?? '/auth/session'
   if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)+$/.test(basePath)) {
     fail('basePath', "a path such as '/auth/session' (leading slash, no trailing slash)")
@@ -231,7 +310,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
       "an array of at most 32 distinct application claim names (1–64 of [A-Za-z0-9_.:-], none of Latch's own: sub, sid, iat, exp, nbf, iss, aud, typ, jti)",
     )
   }
-  for (const name of ['now', 'random', 'onTheftDetected'] as const) {
+  for (const name of ['now', 'random', 'onTheftDetected', 'warn'] as const) {
     if (options[name] != null && typeof options[name] !== 'function') fail(name, 'a function')
   }
   return {
@@ -257,5 +336,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     random: options.random ?? pooledRandomBytes,
     onTheftDetected: options.onTheftDetected ?? null,
     publicClaims: Object.freeze([...publicClaims]),
+    // Looked up at each call, like `now`, so a spy installed later is honoured.
+    warn: options.warn ?? ((message) => console.warn(message)),
   }
 }

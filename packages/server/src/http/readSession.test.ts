@@ -77,8 +77,13 @@ describe('readSession', () => {
       })
     }
     const untyped = sessions.readSession as (input: unknown) => Promise<ReadSessionResult>
-    for (const input of [undefined, null, 42, 'cookie', { cookie: 7, authorization: ['x'], https: 'yes' }]) {
+    for (const input of [undefined, null]) {
       expect((await untyped(input)).status).toBe('unauthenticated')
+    }
+    // Input of the wrong shape is a programming error (misuse.test.ts has the messages): read as
+    // "no cookies", it would sign every user out without a word.
+    for (const input of [42, 'cookie', { cookie: 7 }, { authorization: ['x'] }, { https: 'yes' }]) {
+      await expect(untyped(input)).rejects.toThrow(TypeError)
     }
   })
 

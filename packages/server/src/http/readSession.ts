@@ -48,7 +48,7 @@ export type ReadSessionResult =
       session: VerifiedSession
       /**
        * The front-token cookie as the browser sent it (what the browser's session client reads:
-       * not secret, not verified), or `null`. `@latch/react/server`'s `initialSessionOf` turns it
+       * not secret, not verified), or `null`. `@latch/client`'s `initialSessionOf` turns it
        * into the provider's `initialSession`, so the first client render matches the server HTML.
        */
       frontToken: string | null
@@ -83,11 +83,45 @@ function firstCookie(header: string, name: string): string | null {
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null)
 
+const INPUT_KEYS = new Set(['cookie', 'authorization', 'https'])
+
+/**
+ * Throws a `TypeError` for input that is not a {@link ReadSessionInput}: a `Headers` object, a
+ * Node `req.headers`, a cookie jar, a misspelled key. Those are programming errors; read as
+ * "no cookies", they would sign every user out without a word. Never quotes a value.
+ */
+function checkInput(input: unknown): void {
+  if (input == null) return
+  const need =
+    "readSession() takes { cookie, authorization, https? } with the headers' values, e.g. readSession({ cookie: headers.get('cookie'), authorization: headers.get('authorization') })"
+  if (typeof input !== 'object') throw new TypeError(`${need}.`)
+  if (typeof (input as { get?: unknown }).get === 'function') {
+    throw new TypeError(`${need}; it was given a Headers-like object.`)
+  }
+  for (const key of Object.keys(input)) {
+    if (!INPUT_KEYS.has(key)) throw new TypeError(`${need}; \`${key.slice(0, 64)}\` is not one of them.`)
+  }
+  const { cookie, authorization, https } = input as Record<string, unknown>
+  for (const [name, value] of [
+    ['cookie', cookie],
+    ['authorization', authorization],
+  ] as const) {
+    if (value != null && typeof value !== 'string') {
+      throw new TypeError(`${need}; \`${name}\` must be the header's string value or null.`)
+    }
+  }
+  if (https !== undefined && typeof https !== 'boolean') {
+    throw new TypeError(`${need}; \`https\` must be a boolean.`)
+  }
+}
+
 /**
  * Reads the session from a request's headers without a store read and without writing anything.
- * Never throws for bad input (garbage, oversized or duplicated cookies give `refresh` or
+ * Never rejects for bad request data (garbage, oversized or duplicated cookies give `refresh` or
  * `unauthenticated`, exactly as a protected route would answer `try_refresh` or `unauthorized`);
- * rejects only when the manager cannot start (store down before the keys were ever loaded).
+ * rejects when the manager cannot start (store down before the keys were ever loaded), and
+ * with a `TypeError` when `input` is not a {@link ReadSessionInput} (a `Headers` object, Node's
+ * `req.headers`, a cookie jar: programming errors, not "signed out").
  *
  * @param verify the manager's `verify`, which owns token and cookie reading.
  */
@@ -95,6 +129,7 @@ export async function readSession(
   verify: (request: RequestLike) => Promise<VerifiedSession>,
   input: ReadSessionInput | null | undefined,
 ): Promise<ReadSessionResult> {
+  checkInput(input)
   const cookie = stringOrNull(input?.cookie) ?? ''
   const authorization = stringOrNull(input?.authorization)
   const https = typeof input?.https === 'boolean' ? input.https : /(?:^|;)\s*__Host-latch-/.test(cookie)

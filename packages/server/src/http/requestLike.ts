@@ -22,3 +22,30 @@ export function parseRequestUrl(request: RequestLike): URL | null {
     return null
   }
 }
+
+/** A URL with a scheme (`https://…`); a relative one (`/auth/session/refresh`) has none. */
+const ABSOLUTE = /^[a-z][a-z\d+.-]*:/i
+
+/**
+ * Throws a `TypeError` saying what `method` needs when `request` is not a {@link RequestLike}: a
+ * relative URL (Fastify's or Node's `req.url`) or a plain header object (Node's `req.headers`).
+ * These are programming errors, so they are not answered as a 401 or a "not mine" `null`, which
+ * would hide them. A URL that has a scheme but does not parse (a bogus `Host` header) is the
+ * client's doing and is left to the callers' own handling. Never quotes the URL or a header,
+ * which may carry a token.
+ */
+export function assertRequestLike(request: RequestLike, method: string): void {
+  const need = `${method} needs a Web Request or a { method, url, headers: { get(name) } } object`
+  if (typeof request !== 'object' || request === null) throw new TypeError(`${need}.`)
+  if (typeof request.method !== 'string') throw new TypeError(`${need}; \`method\` is not a string.`)
+  if (typeof request.url !== 'string' || !ABSOLUTE.test(request.url)) {
+    throw new TypeError(
+      `${need} whose \`url\` is absolute, with the scheme and host the browser used (e.g. \`https://\${host}\${req.url}\`): \`url\` is ${typeof request.url === 'string' ? 'relative' : 'not a string'}. The scheme decides the cookies' names and Secure attribute. The express, Fastify and Hono adapters build it for you.`,
+    )
+  }
+  if (typeof request.headers?.get !== 'function') {
+    throw new TypeError(
+      `${need}: \`headers\` has no get(name) method${typeof request.headers === 'object' && request.headers !== null ? " (Node's plain req.headers object? Wrap it: { get: (name) => … } returning the header as a string or null)" : ''}.`,
+    )
+  }
+}

@@ -27,7 +27,7 @@ const MIN_UNKNOWN_KID_SYNC_GAP_MS = 5_000
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
 /** A copy of a JWK without private members. */
-export function publicJwkOf(jwk: JWK | JsonWebKey): JWK {
+export function publicJwkOf(jwk: JWK): JWK {
   const copy: Record<string, unknown> = { ...jwk }
   for (const member of PRIVATE_MEMBERS) delete copy[member]
   delete copy.key_ops
