@@ -41,6 +41,48 @@ describe('redisStore', () => {
     await store.close()
   })
 
+  it('reads sessions and stale marks written before claims versions as version 0; the first update makes 1', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('cv')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const raw = new Redis(redisUrl())
+    const now = Date.now()
+    const record = makeRecord({ userId: 'u-cv', expiresAt: now + 60_000 })
+    await store.createSession(record)
+    const key = `${keyPrefix}session:{${record.id}}`
+    // As the previous release stored them: no claimsVersion field, a mark without a version.
+    await raw.hdel(key, 'claimsVersion')
+    const legacy = { sessionId: record.id, userId: 'u-cv', markedAt: now - 1234, expiresAt: now + 60_000 }
+    await raw.zadd(`${keyPrefix}{stale}:index`, legacy.expiresAt, record.id)
+    await raw.hset(`${keyPrefix}{stale}:data`, record.id, JSON.stringify(legacy))
+    expect(await store.getSession(record.id)).toEqual(record)
+    expect(await store.listStaleMarks(now)).toEqual([{ ...legacy, version: 0 }])
+    // rotateIfCurrent (a Lua script reading every field) takes a missing version as 0 too.
+    const rotation = {
+      currentHash: 'next-hash',
+      previousHash: record.currentHash,
+      rotatedAt: now,
+      successorSealed: 'sealed',
+      lastRefreshedAt: now,
+      idleExpiresAt: now + 60_000,
+    }
+    await store.getSession(record.id) // the store now knows the owner: the one-script path
+    const done = await store.rotateIfCurrent!(record.id, record.currentHash, rotation, now)
+    expect(done).toMatchObject({ rotated: true, before: { claimsVersion: 0 } })
+    await raw.hdel(key, 'claimsVersion')
+    const [mark] = await store.updateUserClaims('u-cv', { role: 'new' }, (r) => ({
+      sessionId: r.id,
+      userId: r.userId,
+      version: r.claimsVersion,
+      markedAt: now,
+      expiresAt: now + 60_000,
+    }))
+    expect(mark?.version).toBe(1)
+    expect(await store.getSession(record.id)).toMatchObject({ claims: { role: 'new' }, claimsVersion: 1 })
+    expect(await store.listStaleMarks(now)).toEqual([mark])
+    raw.disconnect()
+    await store.close()
+  })
+
   it('rotateIfCurrent in one step: TTL follows the rotation; a record missing a field is corrupt, not absent', async () => {
     const keyPrefix = `${filePrefix}${uniqueName('once')}:`
     const store = redisStore({ url: redisUrl(), keyPrefix })

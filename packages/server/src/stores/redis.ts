@@ -228,14 +228,21 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     make: (record: SessionRecord) => StaleMark,
   ): Promise<StaleMark[]> => {
     const records = (await Promise.all([...new Set(ids)].map(readSession))).filter((r) => r !== null)
-    // Every mark first, so a throwing `make` changes nothing.
-    const entries = records.map((record) => ({ record, mark: { ...make(record) } }))
+    // Every mark first, so a throwing `make` changes nothing; the version is the store's (below).
+    const entries = records.map((record) => ({
+      record,
+      mark: { ...make({ ...record, claims, claimsVersion: record.claimsVersion + 1 }) },
+    }))
     const encoded = JSON.stringify(claims)
     const made = await Promise.all(
       entries.map(async ({ record, mark }) => {
-        // Cross-slot, so claims first, then the mark: a token refreshed in between already
-        // carries the new claims; the reverse order could let one with old claims pass the mark.
-        if ((await setClaimsScript.run(client, [keys.session(record.id)], [encoded])) !== 1) return null
+        // Claims and version in one script on the session's slot, so every read (and every
+        // rotation, which reads them in its own script) sees both or neither. The mark is on
+        // the `{stale}` slot, so it follows: claims first, then the mark naming the version the
+        // script made; a token refreshed in between already carries the new claims and version.
+        const version = Number(await setClaimsScript.run(client, [keys.session(record.id)], [encoded]))
+        if (!(version > 0)) return null
+        mark.version = version
         await putRevocationScript.run(
           client,
           [keys.staleIndex, keys.staleData],
@@ -270,7 +277,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       if (record !== null) remember(record.id, record.userId)
       return record
     },
-    async rotateSession(id, expectedHash, update) {
+    async rotateSession(id, expectedHash, update, expectedClaimsVersion) {
       open()
       const fields = pickRotation(update)
       // The user index must not expire before the session it lists. It is made long enough
@@ -291,7 +298,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       const userId = await rotateSessionScript.run(
         client,
         [keys.session(id)],
-        [JSON.stringify(expectedHash), needed, EXPIRED_RETENTION_MS, ...encodeFields(fields)],
+        [
+          JSON.stringify(expectedHash),
+          needed,
+          EXPIRED_RETENTION_MS,
+          expectedClaimsVersion === undefined ? '' : String(expectedClaimsVersion),
+          ...encodeFields(fields),
+        ],
       )
       return typeof userId === 'string'
     },

@@ -23,7 +23,7 @@ describe('access tokens', () => {
     expect(short.length).toBeLessThan(300)
   })
 
-  test('header and claims: EdDSA, kid, typ latch+jwt, sub/sid/iat/exp/iss, nothing else', async () => {
+  test('header and claims: EdDSA, kid, typ latch+jwt, sub/sid/cv/iat/exp/iss, nothing else; whole-second times', async () => {
     const { accessToken, session } = await login('alice')
     const [header, payload] = accessToken
       .split('.')
@@ -34,10 +34,13 @@ describe('access tokens', () => {
     expect(payload).toEqual({
       sub: 'alice',
       sid: session.sessionId,
+      cv: 0,
       iss: 'latch',
       iat: expect.any(Number),
-      exp: Math.floor(payload.iat) + 600,
+      exp: payload.iat + 600,
     })
+    // Whole seconds: PyJWT and jsonwebtoken refuse a fractional `iat` as "not yet valid".
+    expect(Number.isInteger(payload.iat)).toBe(true)
   })
 
   test('the cache does not outlive exp, and revocation applies to cached tokens', async () => {
