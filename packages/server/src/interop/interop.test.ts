@@ -81,10 +81,12 @@ beforeAll(() => {
 })
 afterAll(() => python?.close())
 
-// One server per algorithm, one after another (side by side measured slower: key generation blocks the others' second-boundary checks).
+// One server per algorithm, one after another (side by side measured slower: key generation
+// blocks the others' second-boundary checks).
 describe('tokens verified by other libraries against the live JWKS', () => {
   test.for(SIGNING_ALGORITHMS)(
     '%s: after issue (same second), refresh, key rotation and key revocation',
+    { timeout: 60_000 },
     async (alg, { expect, onTestFinished }) => {
       const sessions = createSessionManager({
         store: memoryStore(),
@@ -175,7 +177,6 @@ describe('tokens verified by other libraries against the live JWKS', () => {
       const refused = await verifyAll('revoked refused', rotated)
       refused.forEach((outcome, i) => expect.soft(outcome.ok, verifiers[i]!.name).toBe(false))
     },
-    60_000,
   )
 })
 

@@ -255,7 +255,11 @@ export interface SessionStore {
     make: (record: SessionRecord) => StaleMark,
   ): Promise<StaleMark[]>
 
-  /** Like `updateSessionClaims` for every session of `userId`. */
+  /**
+   * Like `updateSessionClaims` for every session of `userId`, including one whose creation
+   * overlaps this call: either this call updates it, or its `createSession` stores these claims
+   * (one version up) and a mark for it is pushed. Resolves the marks of the sessions updated.
+   */
   updateUserClaims(
     userId: string,
     claims: Record<string, unknown>,

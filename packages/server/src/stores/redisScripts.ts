@@ -28,12 +28,22 @@ export class RedisScript {
 
 // Every script touches keys of one hash slot only, so it runs on Redis Cluster unchanged.
 
-/** KEYS: session. ARGV: expire-at ms, then field/value pairs. Creates only if absent. */
+/**
+ * KEYS: session, its pending claims. ARGV: expire-at ms, encoded userId, then field/value pairs.
+ * Creates only if absent. Claims a user-wide update left for this session while it was being
+ * created (its id already in the user's index) replace the given ones, one version up, in the
+ * same step. Returns 0 (exists), 1 (created), 2 (created with the pending claims).
+ */
 export const createSessionScript = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-return 1`)
+local pending = redis.call('HMGET', KEYS[2], 'userId', 'claims')
+redis.call('DEL', KEYS[2])
+if pending[1] ~= ARGV[2] or not pending[2] then return 1 end
+redis.call('HSET', KEYS[1], 'claims', pending[2])
+redis.call('HINCRBY', KEYS[1], 'claimsVersion', 1)
+return 2`)
 
 /**
  * KEYS: session. ARGV: expected currentHash (encoded), new expiry + retention, retention,
@@ -143,3 +153,19 @@ export const setClaimsScript = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'claims', ARGV[1])
 return redis.call('HINCRBY', KEYS[1], 'claimsVersion', 1)`)
+
+/**
+ * KEYS: session, its pending claims. ARGV: claims (encoded), encoded userId, pending TTL ms. For
+ * a session id in the user's index: updates the session as `setClaimsScript` when it is stored
+ * (returns the new version); otherwise leaves the claims for its create (returns -1), which
+ * applies them as version 1. The session's slot decides: the create is before or after this.
+ */
+export const setOrLeaveClaimsScript = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'userId') ~= ARGV[2] then return 0 end
+  redis.call('HSET', KEYS[1], 'claims', ARGV[1])
+  return redis.call('HINCRBY', KEYS[1], 'claimsVersion', 1)
+end
+redis.call('HSET', KEYS[2], 'userId', ARGV[2], 'claims', ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return -1`)
