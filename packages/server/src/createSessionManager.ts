@@ -293,7 +293,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       // Signed before the record is stored, so claims too large for a token store nothing.
       checkTokenSize(core, input.userId, sessionId, claims)
-      const access = accessTokens.sign(input.userId, sessionId, claims, 0)
+      const access = accessTokens.issue(input.userId, sessionId, claims, 0)
       await withStore(() => store.createSession(record))
       const front = frontTokenFor(record, access.expiresAt, 0, resolved.publicClaims)
       const headers = sessionHeaders(

@@ -164,7 +164,7 @@ async function issueFor(
   // already loaded: the rotation is stored by now, and a 503 here would burn its successor (on a
   // Redis Cluster the key ring can live on a master that is down while the session's is up).
   if (core.keys.syncDue()) await core.keys.ensureFresh().catch(() => {})
-  const access = core.accessTokens.sign(record.userId, record.id, record.claims, record.claimsVersion)
+  const access = core.accessTokens.issue(record.userId, record.id, record.claims, record.claimsVersion)
   const front = frontTokenFor(record, access.expiresAt, generation, core.options.publicClaims)
   const maxAgeSeconds = (expiresAt - core.options.now()) / 1000
   const headers = sessionHeaders(presented.transport, presented.context, {

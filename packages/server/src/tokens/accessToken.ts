@@ -137,7 +137,36 @@ export class AccessTokens {
       exp,
     }
     if (this.options.audience !== null) payload.aud = this.options.audience
-    return { token: signCompactJws(signer, ACCESS_TOKEN_TYPE, payload), expiresAt: exp * 1000 }
+    return {
+      token: signCompactJws(signer, ACCESS_TOKEN_TYPE, payload),
+      expiresAt: exp * 1000,
+      issuedAt: iat * 1000,
+    }
+  }
+
+  /**
+   * `sign`, for a token handed to a client: it also enters this instance's verify cache, so the
+   * first request after a sign-in or refresh is a hit (the cache checks revocation, stale marks
+   * and expiry on every hit, and a key revocation clears it). One SHA-256 per issue.
+   */
+  issue(userId: string, sessionId: string, claims: Record<string, unknown>, claimsVersion: number) {
+    const signed = this.sign(userId, sessionId, claims, claimsVersion)
+    const exp = signed.expiresAt / 1000
+    const nowSeconds = Math.floor(this.options.now() / 1000)
+    this.cache.add(
+      cacheKeyOf(signed.token),
+      {
+        userId,
+        sessionId,
+        // A copy: a hit hands these out, and the caller's object may change after issue.
+        claims: Object.keys(claims).length === 0 ? null : structuredClone(claims),
+        version: claimsVersion,
+        iat: signed.issuedAt / 1000,
+        exp,
+      },
+      nowSeconds,
+    )
+    return signed
   }
 
   /**
