@@ -20,6 +20,8 @@ ensure_debian_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # Debian's PyJWT for the interop tests, importable by the system interpreter only.
+  /usr/bin/python3 -c 'import jwt, cryptography' >/dev/null 2>&1 || missing+=(python3-jwt python3-cryptography)
   [ ${#missing[@]} -eq 0 ] && return
   echo "› installing Debian packages: ${missing[*]}"
   local sudo=""

@@ -8,7 +8,7 @@
 import { type ManagerCore, withStore } from './ManagerCore.js'
 import type { ResolvedOptions } from './options.js'
 import type { SessionRecord, StaleMark } from './stores/SessionStore.js'
-import { MAX_TOKEN_LENGTH, RESERVED_CLAIMS } from './tokens/accessToken.js'
+import { MAX_CLAIMS_VERSION, MAX_TOKEN_LENGTH, RESERVED_CLAIMS } from './tokens/accessToken.js'
 import { newSessionId } from './tokens/refreshToken.js'
 
 /** Claim names an application may not set (Latch's own, plus `typ`, which some verifiers read). */
@@ -71,7 +71,13 @@ export function checkClaims(claims: unknown, label = 'claims'): asserts claims i
 
 /** Throws a `TypeError` when an access token of `userId`'s session with `claims` would exceed its bound. */
 export function checkTokenSize(core: ManagerCore, userId: string, sessionId: string, claims: object): void {
-  const { token } = core.accessTokens.sign(userId, sessionId, claims as Record<string, unknown>)
+  // The largest version a token may carry, so no later update can push it over the bound.
+  const { token } = core.accessTokens.sign(
+    userId,
+    sessionId,
+    claims as Record<string, unknown>,
+    MAX_CLAIMS_VERSION,
+  )
   if (token.length > MAX_TOKEN_LENGTH) {
     throw new TypeError(
       `These claims make the access token ${token.length} characters long, over its ${MAX_TOKEN_LENGTH}-character bound; keep claims small (ids and roles, not documents).`,
@@ -79,11 +85,21 @@ export function checkTokenSize(core: ManagerCore, userId: string, sessionId: str
   }
 }
 
-/** Builds the stale mark for a record: it lasts as long as an access token issued before it can. */
+/**
+ * Builds the stale mark for a record as the store updated it: it names the record's new claims
+ * version, and lasts as long as an access token issued before it can (plus the clock tolerance
+ * twice: once for this instance's clock, once for the one that checks the mark).
+ */
 export function staleMarkFor(options: ResolvedOptions): (record: SessionRecord) => StaleMark {
   const now = options.now()
-  const ttl = Math.max(options.accessTokenTtl, options.maxTokenAge) + options.clockTolerance
-  return (record) => ({ sessionId: record.id, userId: record.userId, markedAt: now, expiresAt: now + ttl })
+  const ttl = Math.max(options.accessTokenTtl, options.maxTokenAge) + 2 * options.clockTolerance
+  return (record) => ({
+    sessionId: record.id,
+    userId: record.userId,
+    version: record.claimsVersion,
+    markedAt: now,
+    expiresAt: now + ttl,
+  })
 }
 
 /** `updateSessionClaims`: resolves whether the session exists. */

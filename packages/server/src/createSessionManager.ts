@@ -304,6 +304,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         rotatedAt: null,
         successorSealed: null,
         claims,
+        claimsVersion: 0,
         userAgent:
           (input.userAgent === undefined ? request.headers.get('user-agent') : input.userAgent)?.slice(
             0,
@@ -313,7 +314,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       // Signed before the record is stored, so claims too large for a token store nothing.
       checkTokenSize(core, input.userId, sessionId, claims)
-      const access = accessTokens.sign(input.userId, sessionId, claims)
+      const access = accessTokens.issue(input.userId, sessionId, claims, 0)
       await withStore(() => store.createSession(record))
       const front = frontTokenFor(record, access.expiresAt, 0, resolved.publicClaims)
       const headers = sessionHeaders(

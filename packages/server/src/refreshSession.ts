@@ -164,7 +164,7 @@ async function issueFor(
   // already loaded: the rotation is stored by now, and a 503 here would burn its successor (on a
   // Redis Cluster the key ring can live on a master that is down while the session's is up).
   if (core.keys.syncDue()) await core.keys.ensureFresh().catch(() => {})
-  const access = core.accessTokens.sign(record.userId, record.id, record.claims)
+  const access = core.accessTokens.issue(record.userId, record.id, record.claims, record.claimsVersion)
   const front = frontTokenFor(record, access.expiresAt, generation, core.options.publicClaims)
   const maxAgeSeconds = (expiresAt - core.options.now()) / 1000
   const headers = sessionHeaders(presented.transport, presented.context, {
@@ -258,7 +258,9 @@ export async function refreshSession(
             expiresAt: slidExpiry(options, current, now),
           }
           const rotated = await withStore(() =>
-            options.store.rotateSession(current.id, current.currentHash, update),
+            // The claims version too: a claims update since `current` was read fails the swap, and
+            // the retry reads the new claims, so this refresh never issues the ones it replaced.
+            options.store.rotateSession(current.id, current.currentHash, update, current.claimsVersion),
           )
           // Lost the race: another request rotated this token a moment ago; decide again on its result.
           if (!rotated) continue

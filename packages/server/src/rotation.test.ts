@@ -21,6 +21,7 @@ function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
     rotatedAt: NOW - 5000,
     successorSealed: 'sealed',
     claims: {},
+    claimsVersion: 0,
     userAgent: null,
     ip: null,
     ...overrides,

@@ -31,12 +31,13 @@ describe('sessions.stats()', () => {
     })
     expect(other.stats().verifyCache.maxEntries).toBe(DEFAULT_VERIFY_CACHE_SIZE)
 
-    const a = await login(sessions, 'a')
+    // Issued by `other`: `sessions` has not seen them (a token it issues is cached at issue).
+    const a = await login(other, 'a')
     await sessions.verifyAccessToken(a.accessToken) // miss
     await sessions.verifyAccessToken(a.accessToken) // hit
     await sessions.verifyAccessToken(a.accessToken) // hit
-    const b = await login(sessions, 'b')
-    const c = await login(sessions, 'c')
+    const b = await login(other, 'b')
+    const c = await login(other, 'c')
     await sessions.verifyAccessToken(b.accessToken) // miss
     await sessions.verifyAccessToken(c.accessToken) // miss: full, `b` (never hit) is evicted
     expect(sessions.stats().verifyCache).toEqual({

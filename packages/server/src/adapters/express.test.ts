@@ -2,7 +2,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import fc from 'fast-check'
-import { afterEach, describe, expect, test, vi } from 'vitest'
+import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
 import { CookieJar, fakeClock, STORES } from '../testing/harness.js'
@@ -214,7 +214,7 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
     }
     const login = async (origin = 'http://127.0.0.1') =>
       sessions.create(new Request(`${origin}/login`, { method: 'POST' }), { userId: 'alice' })
-    return { sessions, base, login }
+    return { sessions, base, login, store }
   }
 
   test('latchMiddleware mounted at the base path answers its endpoints; other routes skip it', async () => {
@@ -396,8 +396,14 @@ describe('express adapter: mounting, the synchronous hit path, proxies', () => {
   })
 
   test('requireSession calls next() in the same tick on a cache hit, and answers errors the same way', async () => {
-    const { sessions, login } = await serve(() => {})
-    const { accessToken } = await login()
+    const { sessions, store } = await serve(() => {})
+    // Issued by another instance on the store: this one has not verified it yet (a token it
+    // issues itself enters its cache at issue, so its first request is a hit already).
+    const issuer = createSessionManager({ store })
+    onTestFinished(() => issuer.close())
+    const { accessToken } = await issuer.create(new Request('http://127.0.0.1/login', { method: 'POST' }), {
+      userId: 'alice',
+    })
     const guard = requireSession(sessions)
     const fakeRequest = (cookie: string) =>
       ({

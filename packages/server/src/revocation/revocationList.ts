@@ -26,10 +26,35 @@ export interface RevocationListHooks {
   onResync?(): void
 }
 
+/** What a stale check reads from an access token. */
+export interface TokenFacts {
+  /** The token's claims version (`cv`); `null` for a token issued before claims versions existed. */
+  version: number | null
+  /** The token's `iat` in epoch ms: read only against a mark written before claims versions. */
+  issuedAt: number
+}
+
+/**
+ * Whether a token is older than its session's mark. By version: no clock is compared, so
+ * instances whose clocks differ agree. A token without a version (issued before the upgrade)
+ * counts as version 0, so any mark written since stales it: one refresh, nobody signed out. A
+ * mark without a version (written before the upgrade, or pushed by an instance not yet
+ * upgraded) is judged by time as that release did; a whole-second token counts from the end of
+ * its second, so a token issued in the same second as such a mark is not refused again and
+ * again (no refresh loop).
+ */
+function isStale(mark: { version: number; legacyAt: number }, token: TokenFacts): boolean {
+  if ((token.version ?? 0) < mark.version) return true
+  if (mark.legacyAt === 0) return false
+  const issued = token.version === null ? token.issuedAt : token.issuedAt + 999
+  return issued < mark.legacyAt
+}
+
 /** See the module description. Checks are O(1). */
 export class RevocationList {
   private readonly entries = new Map<string, { reason: RevocationReason; expiresAt: number }>()
-  private readonly stale = new Map<string, { markedAt: number; expiresAt: number }>()
+  /** By session: the claims version a token must have reached, and a pre-version mark's time (0: none). */
+  private readonly stale = new Map<string, { version: number; legacyAt: number; expiresAt: number }>()
   private unsubscribe: (() => Promise<void>) | null = null
   private additions = 0
   /** Push messages received from the store: revocations, stale marks, key revocations (for `sessions.stats()`). */
@@ -95,7 +120,8 @@ export class RevocationList {
     for (const mark of marks) {
       const existing = this.stale.get(mark.sessionId)
       this.stale.set(mark.sessionId, {
-        markedAt: Math.max(existing?.markedAt ?? 0, mark.markedAt),
+        version: Math.max(existing?.version ?? 0, mark.version),
+        legacyAt: Math.max(existing?.legacyAt ?? 0, mark.version === 0 ? mark.markedAt : 0),
         expiresAt: Math.max(existing?.expiresAt ?? 0, mark.expiresAt),
       })
     }
@@ -103,10 +129,11 @@ export class RevocationList {
   }
 
   /**
-   * Why `sessionId` was revoked; `stale` when its claims changed after `issuedAt` (ms) — a token
-   * issued then carries old claims; or `null` when neither (or the entries have lapsed).
+   * Why `sessionId` was revoked; `stale` when `token` carries a claims version older than the
+   * session's mark (its claims are old); or `null` when neither (or the entries have lapsed).
+   * Without `token` (a refresh asking about theft), never `stale`.
    */
-  check(sessionId: string, issuedAt = Number.POSITIVE_INFINITY): SessionCheck {
+  check(sessionId: string, token?: TokenFacts): SessionCheck {
     // Every protected request asks; most lists are empty most of the time.
     if (this.entries.size === 0 && this.stale.size === 0) return null
     const entry = this.entries.get(sessionId)
@@ -120,7 +147,7 @@ export class RevocationList {
       this.stale.delete(sessionId)
       return null
     }
-    return issuedAt < mark.markedAt ? 'stale' : null
+    return token !== undefined && isStale(mark, token) ? 'stale' : null
   }
 
   /** Number of live entries, revocations and stale marks (for tests and metrics). */

@@ -85,7 +85,9 @@ export class RevocationHub {
     const batch: Required<PushBatch> = { revocations: [], stale: [], keys: [] }
     for (const entry of parsed) {
       if (entry?.t === 'stale') {
-        if (isStaleMark(entry)) batch.stale.push(pick(entry, STALE_FIELDS) as unknown as StaleMark)
+        // A mark from an instance older than claims versions has none: 0, judged by time.
+        if (isStaleMark(entry))
+          batch.stale.push({ ...pick(entry, STALE_FIELDS), version: markVersion(entry.version) } as StaleMark)
       } else if (entry?.t === 'key') {
         if (isKeyRevocation(entry)) batch.keys.push(pick(entry, KEY_FIELDS) as unknown as KeyRevocation)
       } else if (isRevocation(entry)) batch.revocations.push(entry)
@@ -109,6 +111,12 @@ export class RevocationHub {
 
 const STALE_FIELDS = ['sessionId', 'userId', 'markedAt', 'expiresAt'] as const
 const KEY_FIELDS = ['kid', 'revokedAt'] as const
+
+/** A mark's claims version as read from the wire or a store; 0 (a pre-version mark) when absent or invalid. */
+export function markVersion(value: unknown): number {
+  const n = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= 0x7fff_ffff ? n : 0
+}
 
 /** Only the named fields, so the tag (and anything else on the wire) stays out of memory. */
 function pick(entry: any, fields: readonly string[]): Record<string, unknown> {

@@ -46,6 +46,12 @@ export interface SessionRecord {
   successorSealed: string | null
   /** Application claims copied into every access token of the session. */
   claims: Record<string, unknown>
+  /**
+   * Claims version: 0 at creation, +1 by the store on every claims update, in the same atomic step
+   * that writes the claims. Access tokens carry it (`cv`); a stale mark names the version a token
+   * must have reached, so staleness never compares clocks.
+   */
+  claimsVersion: number
   userAgent: string | null
   ip: string | null
 }
@@ -102,13 +108,20 @@ export interface StoredKey {
 }
 
 /**
- * A "stale" mark: the session's claims changed at `markedAt`, so its access tokens issued before
- * then carry old claims and are answered `try_refresh` (the refresh issues the new claims).
+ * A "stale" mark: the session's claims changed to version `version`, so its access tokens that
+ * carry an older claims version carry old claims and are answered `try_refresh` (the refresh
+ * issues the new claims).
  */
 export interface StaleMark {
   sessionId: string
   userId: string
-  /** When the claims changed (epoch ms): tokens issued before it are stale. */
+  /**
+   * The claims version a token must have reached (the session's `claimsVersion` after the
+   * update). `0` only on a mark written before claims versions existed: such a mark is judged
+   * by `markedAt` against the token's `iat`, as that release did.
+   */
+  version: number
+  /** When the claims changed (epoch ms, the updating instance's clock): bookkeeping only, except for a `version` 0 mark. */
   markedAt: number
   /** When the mark may be forgotten: `markedAt` + access-token lifetime + clock tolerance. */
   expiresAt: number
@@ -155,10 +168,17 @@ export interface SessionStore {
 
   /**
    * Applies `update` only if the session exists and its `currentHash` still equals
-   * `expectedHash`, in one atomic step. Resolves `true` when this call rotated, `false` when
-   * another caller got there first (or the session is gone).
+   * `expectedHash` (and, when `expectedClaimsVersion` is given, its `claimsVersion` still equals
+   * it: the claims the caller read are still current), in one atomic step. Resolves `true` when
+   * this call rotated, `false` when another caller got there first, the claims changed, or the
+   * session is gone.
    */
-  rotateSession(id: string, expectedHash: string, update: RotationUpdate): Promise<boolean>
+  rotateSession(
+    id: string,
+    expectedHash: string,
+    update: RotationUpdate,
+    expectedClaimsVersion?: number,
+  ): Promise<boolean>
 
   /**
    * Optional: the common refresh in one step, one round trip on a networked store. Reads the
@@ -224,9 +244,10 @@ export interface SessionStore {
   listRevokedKeys(): Promise<KeyRevocation[]>
 
   /**
-   * Replaces the application claims of the given sessions and records a stale mark for each
-   * one that exists (atomically per session: claims and mark together), then pushes the marks.
-   * `make` builds the mark for an existing session. Resolves the marks made.
+   * Replaces the application claims of the given sessions, adds 1 to each one's `claimsVersion`
+   * and records a stale mark for each one that exists (atomically per session: claims, version
+   * and mark together), then pushes the marks. `make` builds the mark from the record as
+   * updated (new claims and version). Resolves the marks made.
    */
   updateSessionClaims(
     ids: string[],
@@ -234,7 +255,11 @@ export interface SessionStore {
     make: (record: SessionRecord) => StaleMark,
   ): Promise<StaleMark[]>
 
-  /** Like `updateSessionClaims` for every session of `userId`. */
+  /**
+   * Like `updateSessionClaims` for every session of `userId`, including one whose creation
+   * overlaps this call: either this call updates it, or its `createSession` stores these claims
+   * (one version up) and a mark for it is pushed. Resolves the marks of the sessions updated.
+   */
   updateUserClaims(
     userId: string,
     claims: Record<string, unknown>,

@@ -1,5 +1,5 @@
 import { expect, it, vi } from 'vitest'
-import { type ConformanceContext, HOUR, makeRecord, revokeWith } from './conformanceFixtures.js'
+import { type ConformanceContext, HOUR, makeRecord, revokeWith, rotation } from './conformanceFixtures.js'
 import type { KeyRevocation, RevocationSubscriber, SessionRecord, StaleMark } from './SessionStore.js'
 
 const markWith =
@@ -7,6 +7,7 @@ const markWith =
   (record: SessionRecord): StaleMark => ({
     sessionId: record.id,
     userId: record.userId,
+    version: record.claimsVersion,
     markedAt,
     expiresAt: markedAt + 10 * 60 * 1000,
   })
@@ -58,16 +59,55 @@ export function claimsConformanceTests(ctx: ConformanceContext): void {
     for (const r of [a, b]) await store.createSession(r)
     const claims = { name: 'Zoë', roles: ['admin'], n: 1.5 }
     const made = await store.updateSessionClaims([a.id, a.id, 'unknown-id'], claims, markWith())
-    expect(made).toEqual([markWith(made[0]?.markedAt)(a)])
-    expect((await other.getSession(a.id))?.claims).toEqual(claims)
+    // The store raises the version and the mark names the version it made.
+    expect(made).toEqual([markWith(made[0]?.markedAt)({ ...a, claimsVersion: 1 })])
+    expect(await other.getSession(a.id)).toEqual({ ...a, claims, claimsVersion: 1 })
     expect(await other.getSession(b.id)).toEqual(b)
     await vi.waitFor(() => expect(there.stale).toEqual(made), { timeout: 5000 })
     expect(await other.listStaleMarks(Date.now())).toEqual(made)
     expect(await store.updateSessionClaims([], claims, markWith())).toEqual([])
     // A later mark of the same session wins.
     const later = await store.updateSessionClaims([a.id], {}, markWith(Date.now() + 1000))
+    expect(later.map((m) => m.version)).toEqual([2])
     expect(await store.listStaleMarks(Date.now())).toEqual(later)
-    expect((await store.getSession(a.id))?.claims).toEqual({})
+    expect(await store.getSession(a.id)).toMatchObject({ claims: {}, claimsVersion: 2 })
+  })
+
+  it('rotateSession with an expected claims version refuses once the claims changed (read and rotation atomic)', async () => {
+    const { store } = await ctx.setup()
+    const a = makeRecord()
+    await store.createSession(a)
+    await store.updateSessionClaims([a.id], { role: 'new' }, markWith())
+    // Read at version 0, then the update: the swap must fail, so the retry reads the new claims.
+    expect(await store.rotateSession(a.id, a.currentHash, rotation(a), 0)).toBe(false)
+    expect(await store.getSession(a.id)).toMatchObject({ generation: 0, claimsVersion: 1 })
+    expect(await store.rotateSession(a.id, a.currentHash, rotation(a), 1)).toBe(true)
+    // Without the expectation it is the plain compare-and-swap on the hash.
+    const b = makeRecord()
+    await store.createSession(b)
+    await store.updateSessionClaims([b.id], { role: 'new' }, markWith())
+    expect(await store.rotateSession(b.id, b.currentHash, rotation(b))).toBe(true)
+    if (!store.rotateIfCurrent) return
+    // rotateIfCurrent reads and rotates in one step: what it hands back is the newest claims and version.
+    const c = makeRecord()
+    await store.createSession(c)
+    await store.updateSessionClaims([c.id], { role: 'c' }, markWith())
+    const now = Date.now()
+    const { before, rotated } = await store.rotateIfCurrent(
+      c.id,
+      c.currentHash,
+      {
+        currentHash: 'next-hash',
+        previousHash: c.currentHash,
+        rotatedAt: now,
+        successorSealed: 'sealed',
+        lastRefreshedAt: now,
+        idleExpiresAt: now + HOUR,
+      },
+      now,
+    )
+    expect(rotated).toBe(true)
+    expect(before).toMatchObject({ claims: { role: 'c' }, claimsVersion: 1 })
   })
 
   it("updates every session of a user and no one else's; a throwing make changes nothing", async () => {
@@ -84,7 +124,9 @@ export function claimsConformanceTests(ctx: ConformanceContext): void {
     expect(await store.listStaleMarks(0)).toEqual([])
     const made = await store.updateUserClaims('u-claims', { role: 'editor' }, markWith())
     expect(made.map((m) => m.sessionId).sort()).toEqual(mine.map((r) => r.id).sort())
-    for (const r of mine) expect((await store.getSession(r.id))?.claims).toEqual({ role: 'editor' })
+    for (const r of mine)
+      expect(await store.getSession(r.id)).toMatchObject({ claims: { role: 'editor' }, claimsVersion: 1 })
+    expect(made.map((m) => m.version)).toEqual([1, 1])
     expect(await store.getSession(theirs.id)).toEqual(theirs)
     expect(await store.updateUserClaims('nobody', { role: 'x' }, markWith())).toEqual([])
     // A revoked session is gone: nothing to update.

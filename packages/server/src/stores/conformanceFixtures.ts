@@ -45,6 +45,7 @@ export function makeRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     rotatedAt: null,
     successorSealed: null,
     claims: { role: 'admin', nested: { a: [1, 'two', null, true] }, unicode: 'zoë ☃' },
+    claimsVersion: 0,
     userAgent: 'Mozilla/5.0 (test)',
     ip: '2001:db8::1',
     ...overrides,

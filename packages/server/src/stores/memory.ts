@@ -69,10 +69,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     claims: Record<string, unknown>,
     make: (record: SessionRecord) => StaleMark,
   ): StaleMark[] => {
+    const updated = records.map((record) => ({
+      ...record,
+      claims: structuredClone(claims),
+      claimsVersion: (record.claimsVersion ?? 0) + 1,
+    }))
     // As in `revoke`: every mark first, so a throwing `make` changes nothing.
-    const made = records.map((record) => structuredClone(make(structuredClone(record))))
-    for (const [i, record] of records.entries()) {
-      sessions.set(record.id, { ...record, claims: structuredClone(claims) })
+    const made = updated.map((record) => structuredClone(make(structuredClone(record))))
+    for (const [i, record] of updated.entries()) {
+      sessions.set(record.id, record)
       staleMarks.set(record.id, made[i]!)
     }
     hub.publishBatch({ stale: made })
@@ -95,10 +100,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       return record ? structuredClone(record) : null
     },
 
-    async rotateSession(id, expectedHash, update: RotationUpdate) {
+    async rotateSession(id, expectedHash, update: RotationUpdate, expectedClaimsVersion?: number) {
       open()
       const record = sessions.get(id)
       if (!record || record.currentHash !== expectedHash) return false
+      if (expectedClaimsVersion !== undefined && (record.claimsVersion ?? 0) !== expectedClaimsVersion)
+        return false
       sessions.set(id, { ...record, ...pickRotation(update) })
       return true
     },

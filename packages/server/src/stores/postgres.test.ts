@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { databaseUrl, dropPostgresSchema, uniqueName } from '../../test/namespaces.js'
 import { describeStoreConformance, makeRecord } from './conformance.js'
 import { postgresStore } from './postgres.js'
-import { notifyPayloads, postgresNames } from './postgresSchema.js'
+import { notifyPayloads, postgresMigrations, postgresNames } from './postgresSchema.js'
 
 const schemas: string[] = []
 const freshSchema = () => {
@@ -53,7 +53,7 @@ describe('postgresStore', () => {
     const client = new pg.Client({ connectionString: databaseUrl() })
     await client.connect()
     const { rows } = await client.query(`SELECT value FROM "${schema}".app_meta WHERE key = 'schema_version'`)
-    expect(rows).toEqual([{ value: '2' }])
+    expect(rows).toEqual([{ value: '3' }])
     const tables = await client.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
@@ -92,6 +92,75 @@ describe('postgresStore', () => {
     await store.close()
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
     await pool.end()
+  })
+
+  it('migration 3 (claims versions): sessions and stale marks of a version-2 schema read as version 0, marks keep their time', async () => {
+    const schema = freshSchema()
+    const n = postgresNames(schema, 'latch_')
+    const admin = new pg.Client({ connectionString: databaseUrl() })
+    await admin.connect()
+    const now = Date.now()
+    const HOUR = 3_600_000
+    try {
+      await admin.query(`CREATE SCHEMA "${schema}"`)
+      const [v1, v2] = postgresMigrations(n)
+      await admin.query(v1!)
+      await admin.query(v2!)
+      await admin.query(`CREATE TABLE ${n.meta} (key text PRIMARY KEY, value text NOT NULL)`)
+      await admin.query(`INSERT INTO ${n.meta} VALUES ('schema_version', '2')`)
+      // Rows as the previous release wrote them: no claims_version, a time-based stale mark.
+      await admin.query(
+        `INSERT INTO ${n.sessions} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, ends_at,
+           generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
+         VALUES ('s1', 'u1', $1, $1, $2, NULL, $2, 3, 'h', NULL, NULL, NULL, '{"role":"old"}', NULL, NULL)`,
+        [now, now + HOUR],
+      )
+      await admin.query(
+        `INSERT INTO ${n.staleMarks} (session_id, user_id, marked_at, expires_at) VALUES ('s1', 'u1', $1, $2)`,
+        [now - 1234, now + HOUR],
+      )
+      const stores = [0, 1].map(() => postgresStore({ connectionString: databaseUrl(), schema }))
+      const [store] = stores as [ReturnType<typeof postgresStore>]
+      // Two instances start at once: one migrates, the other finds it done.
+      await Promise.all(stores.map((s) => s.listKeys()))
+      expect((await admin.query(`SELECT value FROM ${n.meta} WHERE key = 'schema_version'`)).rows).toEqual([
+        { value: '3' },
+      ])
+      expect(await store.getSession('s1')).toMatchObject({
+        generation: 3,
+        claims: { role: 'old' },
+        claimsVersion: 0,
+      })
+      expect(await store.listStaleMarks(now)).toEqual([
+        { sessionId: 's1', userId: 'u1', version: 0, markedAt: now - 1234, expiresAt: now + HOUR },
+      ])
+      const [mark] = await store.updateUserClaims('u1', { role: 'new' }, (r) => ({
+        sessionId: r.id,
+        userId: r.userId,
+        version: r.claimsVersion,
+        markedAt: now,
+        expiresAt: now + HOUR,
+      }))
+      expect(mark).toMatchObject({ version: 1 })
+      expect(await store.listStaleMarks(now)).toEqual([mark])
+      const rotated = await store.rotateIfCurrent!(
+        's1',
+        'h',
+        {
+          currentHash: 'h2',
+          previousHash: 'h',
+          rotatedAt: now,
+          successorSealed: 's',
+          lastRefreshedAt: now,
+          idleExpiresAt: now + HOUR,
+        },
+        now,
+      )
+      expect(rotated).toMatchObject({ rotated: true, before: { claims: { role: 'new' }, claimsVersion: 1 } })
+      for (const s of stores) await s.close()
+    } finally {
+      await admin.end()
+    }
   })
 
   it('keeps its prepared refresh statements working after a later migration adds a column, and beside another store on one pool', async () => {

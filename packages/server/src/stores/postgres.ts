@@ -22,7 +22,7 @@ import {
 } from './postgresSchema.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
-import { StoreError } from './StoreError.js'
+import { parseStoredClaims, StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
 import { sessionEndsAt } from './sessionEndsAt.js'
 
@@ -179,16 +179,18 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
     make: (record: SessionRecord) => StaleMark,
   ) =>
     transaction(async (client) => {
-      const { rows } = await client.query(`UPDATE ${n.sessions} SET claims = $1 WHERE ${where} RETURNING *`, [
-        JSON.stringify(claims),
-        ...values,
-      ])
+      // The version goes up in the same statement that writes the claims: no read can see one without the other.
+      const { rows } = await client.query(
+        `UPDATE ${n.sessions} SET claims = $1, claims_version = claims_version + 1 WHERE ${where} RETURNING *`,
+        [JSON.stringify(claims), ...values],
+      )
       const made = rows.map((row) => ({ ...make(rowToSession(row)) }))
       if (made.length === 0) return made
       await client.query(
-        `INSERT INTO ${n.staleMarks} (session_id, user_id, marked_at, expires_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+        `INSERT INTO ${n.staleMarks} (session_id, user_id, marked_at, expires_at, version)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::integer[])
          ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id,
+           version = GREATEST(${n.staleMarks}.version, excluded.version),
            marked_at = GREATEST(${n.staleMarks}.marked_at, excluded.marked_at),
            expires_at = GREATEST(${n.staleMarks}.expires_at, excluded.expires_at)`,
         [
@@ -196,6 +198,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
           made.map((m) => m.userId),
           made.map((m) => m.markedAt),
           made.map((m) => m.expiresAt),
+          made.map((m) => m.version),
         ],
       )
       for (const payload of notifyPayloads(encodePush({ stale: made })))
@@ -209,8 +212,9 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
       try {
         await query(
           `INSERT INTO ${n.sessions} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at,
-             ends_at, generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+             ends_at, generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip,
+             claims_version)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
           [
             r.id,
             r.userId,
@@ -227,6 +231,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
             JSON.stringify(r.claims),
             r.userAgent,
             r.ip,
+            r.claimsVersion ?? 0,
           ],
         )
       } catch (error) {
@@ -244,13 +249,14 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
       )
       return rows[0] ? rowToSession(rows[0]) : null
     },
-    async rotateSession(id, expectedHash, update) {
+    async rotateSession(id, expectedHash, update, expectedClaimsVersion) {
       const u = pickRotation(update)
       const { rows } = await query(
         `UPDATE ${n.sessions} SET generation = $3, current_hash = $4, previous_hash = $5, rotated_at = $6,
            successor_sealed = $7, last_refreshed_at = $8, expires_at = $9,
            ends_at = LEAST($9, COALESCE(absolute_expires_at, $9))
-         WHERE id = $1 AND current_hash = $2 RETURNING id`,
+         WHERE id = $1 AND current_hash = $2 AND ($10::integer IS NULL OR claims_version = $10::integer)
+         RETURNING id`,
         [
           id,
           expectedHash,
@@ -261,6 +267,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
           u.successorSealed,
           u.lastRefreshedAt,
           u.expiresAt,
+          expectedClaimsVersion ?? null,
         ],
         'rotate_session',
       )
@@ -281,9 +288,11 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
              ends_at = LEAST($8::bigint, COALESCE(absolute_expires_at, $8::bigint))
            WHERE id = $1 AND current_hash = $2 AND $9::float8 < expires_at
              AND (absolute_expires_at IS NULL OR $9::float8 < absolute_expires_at)
-           RETURNING id
+           RETURNING claims, claims_version
          )
-         SELECT b.*, EXISTS (SELECT 1 FROM rotated) AS rotated FROM before b`,
+         SELECT b.*, r.claims AS rotated_claims, r.claims_version AS rotated_claims_version,
+           r.claims_version IS NOT NULL AS rotated
+         FROM before b LEFT JOIN rotated r ON true`,
         [
           id,
           presentedHash,
@@ -298,9 +307,15 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
         'rotate_if_current',
       )
       const row = rows[0]
-      return row
-        ? { before: rowToSession(row), rotated: row.rotated === true }
-        : { before: null, rotated: false }
+      if (!row) return { before: null, rotated: false }
+      const before = rowToSession(row)
+      // `before` is the statement's snapshot; the UPDATE applied to the newest row version. A
+      // claims update committed in between is in that version: its claims and version are what
+      // this rotation's token must carry, so they come from the row the UPDATE wrote.
+      if (row.rotated !== true) return { before, rotated: false }
+      before.claims = parseStoredClaims(row.rotated_claims)
+      before.claimsVersion = Number(row.rotated_claims_version)
+      return { before, rotated: true }
     },
     async listUserSessions(userId, now) {
       const { rows } = await query(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
+import { markVersion } from './RevocationHub.js'
 import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
 
@@ -44,9 +45,9 @@ export function postgresNames(schema: string, prefix: string): PostgresNames {
 
 /**
  * Schema migrations, in order; the schema version is the number applied. Never edit a shipped
- * entry: append a new one.
+ * entry: append a new one. Exported for the migration tests.
  */
-function migrations(n: PostgresNames): string[] {
+export function postgresMigrations(n: PostgresNames): string[] {
   const p = n.prefix
   return [
     `CREATE TABLE ${n.sessions} (
@@ -94,6 +95,11 @@ function migrations(n: PostgresNames): string[] {
      );
      CREATE INDEX "${p}stale_marks_expires" ON ${n.staleMarks} (expires_at);
      CREATE TABLE ${n.revokedKeys} (kid text PRIMARY KEY, revoked_at bigint NOT NULL);`,
+    // 3: claims versions (issue #22). Existing sessions are at version 0, as are the tokens
+    // issued before it (they carry none); existing marks keep version 0 and their time, which
+    // is how they are judged, so nothing pending is lost and nobody is signed out.
+    `ALTER TABLE ${n.sessions} ADD COLUMN claims_version integer NOT NULL DEFAULT 0;
+     ALTER TABLE ${n.staleMarks} ADD COLUMN version integer NOT NULL DEFAULT 0;`,
   ]
 }
 
@@ -102,7 +108,7 @@ function migrations(n: PostgresNames): string[] {
  * at once serialise and all but the first find the work done.
  */
 export async function migratePostgres(client: pg.PoolClient, n: PostgresNames): Promise<number> {
-  const list = migrations(n)
+  const list = postgresMigrations(n)
   await client.query('BEGIN')
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, n.lockKey])
@@ -141,7 +147,7 @@ const num = (v: string | number | null): number | null => (v === null ? null : N
  */
 export const SESSION_COLUMNS =
   'id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, generation, current_hash, ' +
-  'previous_hash, rotated_at, successor_sealed, claims, user_agent, ip'
+  'previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip'
 
 export function rowToSession(row: any): SessionRecord {
   const claims = parseStoredClaims(row.claims)
@@ -158,6 +164,8 @@ export function rowToSession(row: any): SessionRecord {
     rotatedAt: num(row.rotated_at),
     successorSealed: row.successor_sealed,
     claims,
+    // Absent only from a row read before migration 3 ran (never, once the store has started).
+    claimsVersion: row.claims_version === undefined ? 0 : Number(row.claims_version),
     userAgent: row.user_agent,
     ip: row.ip,
   }
@@ -187,6 +195,7 @@ export function rowToStaleMark(row: any): StaleMark {
   return {
     sessionId: row.session_id,
     userId: row.user_id,
+    version: markVersion(row.version),
     markedAt: Number(row.marked_at),
     expiresAt: Number(row.expires_at),
   }

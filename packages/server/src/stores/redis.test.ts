@@ -4,7 +4,7 @@ import { dropRedisPrefix, redisUrl, uniqueName } from '../../test/namespaces.js'
 import { startRedis } from '../../test/services.js'
 import { describeStoreConformance, makeRecord } from './conformance.js'
 import { redisStore } from './redis.js'
-import { EXPIRED_RETENTION_MS } from './SessionStore.js'
+import { EXPIRED_RETENTION_MS, type SessionRecord, type StaleMark } from './SessionStore.js'
 
 const filePrefix = `latch-test:${uniqueName('redis')}:`
 afterAll(() => dropRedisPrefix(filePrefix))
@@ -38,6 +38,97 @@ describe('redisStore', () => {
     expect(pttl).toBeLessThanOrEqual(EXPIRED_RETENTION_MS + 30_000)
     expect(await raw.ttl(`${keyPrefix}user:${record.userId}`)).toBeGreaterThan(EXPIRED_RETENTION_MS / 1000)
     raw.disconnect()
+    await store.close()
+  })
+
+  it('reads sessions and stale marks written before claims versions as version 0; the first update makes 1', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('cv')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const raw = new Redis(redisUrl())
+    const now = Date.now()
+    const record = makeRecord({ userId: 'u-cv', expiresAt: now + 60_000 })
+    await store.createSession(record)
+    const key = `${keyPrefix}session:{${record.id}}`
+    // As the previous release stored them: no claimsVersion field, a mark without a version.
+    await raw.hdel(key, 'claimsVersion')
+    const legacy = { sessionId: record.id, userId: 'u-cv', markedAt: now - 1234, expiresAt: now + 60_000 }
+    await raw.zadd(`${keyPrefix}{stale}:index`, legacy.expiresAt, record.id)
+    await raw.hset(`${keyPrefix}{stale}:data`, record.id, JSON.stringify(legacy))
+    expect(await store.getSession(record.id)).toEqual(record)
+    expect(await store.listStaleMarks(now)).toEqual([{ ...legacy, version: 0 }])
+    // rotateIfCurrent (a Lua script reading every field) takes a missing version as 0 too.
+    const rotation = {
+      currentHash: 'next-hash',
+      previousHash: record.currentHash,
+      rotatedAt: now,
+      successorSealed: 'sealed',
+      lastRefreshedAt: now,
+      idleExpiresAt: now + 60_000,
+    }
+    await store.getSession(record.id) // the store now knows the owner: the one-script path
+    const done = await store.rotateIfCurrent!(record.id, record.currentHash, rotation, now)
+    expect(done).toMatchObject({ rotated: true, before: { claimsVersion: 0 } })
+    await raw.hdel(key, 'claimsVersion')
+    const [mark] = await store.updateUserClaims('u-cv', { role: 'new' }, (r) => ({
+      sessionId: r.id,
+      userId: r.userId,
+      version: r.claimsVersion,
+      markedAt: now,
+      expiresAt: now + 60_000,
+    }))
+    expect(mark?.version).toBe(1)
+    expect(await store.getSession(record.id)).toMatchObject({ claims: { role: 'new' }, claimsVersion: 1 })
+    expect(await store.listStaleMarks(now)).toEqual([mark])
+    raw.disconnect()
+    await store.close()
+  })
+
+  it('updateUserClaims covers a session created at the same moment (listed in the index, not yet stored)', async () => {
+    const keyPrefix = `${filePrefix}${uniqueName('race')}:`
+    const store = redisStore({ url: redisUrl(), keyPrefix })
+    const other = redisStore({ url: redisUrl(), keyPrefix })
+    const raw = new Redis(redisUrl())
+    const pushed: StaleMark[] = []
+    await other.subscribeRevocations({
+      onRevoked: () => {},
+      onResync: () => {},
+      onStale: (m) => pushed.push(...m),
+    })
+    const now = Date.now()
+    const stored = makeRecord({ userId: 'u-race', expiresAt: now + 60_000 })
+    await store.createSession(stored)
+    // A create on another instance, between its index write and its session write.
+    const inFlight = makeRecord({ userId: 'u-race', claims: { role: 'old' }, expiresAt: now + 60_000 })
+    await raw.zadd(`${keyPrefix}user:u-race`, inFlight.createdAt, inFlight.id)
+    const mark = (r: SessionRecord): StaleMark => ({
+      sessionId: r.id,
+      userId: r.userId,
+      version: r.claimsVersion,
+      markedAt: now,
+      expiresAt: now + 60_000,
+    })
+    const made = await store.updateUserClaims('u-race', { role: 'new' }, mark)
+    // Counted: the stored session; the one in flight gets its mark pushed, naming version 1.
+    expect(made.map((m) => m.sessionId)).toEqual([stored.id])
+    await vi.waitFor(() =>
+      expect(pushed.map((m) => [m.sessionId, m.version]).sort()).toEqual(
+        [
+          [inFlight.id, 1],
+          [stored.id, 1],
+        ].sort(),
+      ),
+    )
+    // The create finishes: it stores the update's claims, version 1, so the token it signed
+    // with the old claims (version 0) is stale and its first refresh issues the new ones.
+    await other.createSession(inFlight)
+    expect(await store.getSession(inFlight.id)).toMatchObject({ claims: { role: 'new' }, claimsVersion: 1 })
+    expect(await raw.exists(`${keyPrefix}pending-claims:{${inFlight.id}}`)).toBe(0)
+    // A create after the update has its own claims: nothing was left for it.
+    const later = makeRecord({ userId: 'u-race', claims: { role: 'later' } })
+    await other.createSession(later)
+    expect(await store.getSession(later.id)).toMatchObject({ claims: { role: 'later' }, claimsVersion: 0 })
+    raw.disconnect()
+    await other.close()
     await store.close()
   })
 

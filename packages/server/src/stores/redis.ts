@@ -29,6 +29,7 @@ import {
   rotateIfCurrentScript,
   rotateSessionScript,
   setClaimsScript,
+  setOrLeaveClaimsScript,
   sweepRevocationsScript,
   touchUserIndexScript,
 } from './redisScripts.js'
@@ -50,6 +51,11 @@ const PRUNE_GRACE_MS = 5 * 60 * 1000
 // How many sessions a store remembers from its reads and writes (owner, user-index TTL; see
 // `rotateSession`).
 const OWNER_MEMO_SIZE = 10_000
+/**
+ * How long claims left for a session being created wait for its create (which follows its index
+ * write within a round trip); a leftover index entry's pending claims go after this.
+ */
+const PENDING_CLAIMS_TTL_MS = 60_000
 
 // A user index's TTL is set this much beyond what the session being written needs, so the
 // refreshes that follow (which each slide the session's expiry a little) need no index touch
@@ -228,14 +234,21 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     make: (record: SessionRecord) => StaleMark,
   ): Promise<StaleMark[]> => {
     const records = (await Promise.all([...new Set(ids)].map(readSession))).filter((r) => r !== null)
-    // Every mark first, so a throwing `make` changes nothing.
-    const entries = records.map((record) => ({ record, mark: { ...make(record) } }))
+    // Every mark first, so a throwing `make` changes nothing; the version is the store's (below).
+    const entries = records.map((record) => ({
+      record,
+      mark: { ...make({ ...record, claims, claimsVersion: record.claimsVersion + 1 }) },
+    }))
     const encoded = JSON.stringify(claims)
     const made = await Promise.all(
       entries.map(async ({ record, mark }) => {
-        // Cross-slot, so claims first, then the mark: a token refreshed in between already
-        // carries the new claims; the reverse order could let one with old claims pass the mark.
-        if ((await setClaimsScript.run(client, [keys.session(record.id)], [encoded])) !== 1) return null
+        // Claims and version in one script on the session's slot, so every read (and every
+        // rotation, which reads them in its own script) sees both or neither. The mark is on
+        // the `{stale}` slot, so it follows: claims first, then the mark naming the version the
+        // script made; a token refreshed in between already carries the new claims and version.
+        const version = Number(await setClaimsScript.run(client, [keys.session(record.id)], [encoded]))
+        if (!(version > 0)) return null
+        mark.version = version
         await putRevocationScript.run(
           client,
           [keys.staleIndex, keys.staleData],
@@ -249,6 +262,25 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
     return actual
   }
 
+  /** The record a create in flight will store once it applies a user-wide update's claims. */
+  const pendingStandIn = (id: string, userId: string, claims: Record<string, unknown>): SessionRecord => ({
+    id,
+    userId,
+    createdAt: 0,
+    lastRefreshedAt: 0,
+    expiresAt: 0,
+    absoluteExpiresAt: null,
+    generation: 0,
+    currentHash: '',
+    previousHash: null,
+    rotatedAt: null,
+    successorSealed: null,
+    claims,
+    claimsVersion: 1,
+    userAgent: null,
+    ip: null,
+  })
+
   const store: SessionStore = {
     name: 'redis',
     async createSession(record) {
@@ -259,10 +291,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       await touchUserIndex(record.userId, record.id, record.createdAt, endsAt)
       const created = await createSessionScript.run(
         client,
-        [keys.session(record.id)],
-        [endsAt + EXPIRED_RETENTION_MS, ...encodeFields(record)],
+        [keys.session(record.id), keys.pendingClaims(record.id)],
+        [endsAt + EXPIRED_RETENTION_MS, JSON.stringify(record.userId), ...encodeFields(record)],
       )
-      if (created !== 1) throw new StoreError('session_exists', 'A session with this id already exists.')
+      // 2: a user-wide claims update ran while this session was being created and left its
+      // claims, now stored as version 1; its mark (version 1) stales the token signed with the old ones.
+      if (created !== 1 && created !== 2)
+        throw new StoreError('session_exists', 'A session with this id already exists.')
     },
     async getSession(id) {
       open()
@@ -270,7 +305,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       if (record !== null) remember(record.id, record.userId)
       return record
     },
-    async rotateSession(id, expectedHash, update) {
+    async rotateSession(id, expectedHash, update, expectedClaimsVersion) {
       open()
       const fields = pickRotation(update)
       // The user index must not expire before the session it lists. It is made long enough
@@ -291,7 +326,13 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       const userId = await rotateSessionScript.run(
         client,
         [keys.session(id)],
-        [JSON.stringify(expectedHash), needed, EXPIRED_RETENTION_MS, ...encodeFields(fields)],
+        [
+          JSON.stringify(expectedHash),
+          needed,
+          EXPIRED_RETENTION_MS,
+          expectedClaimsVersion === undefined ? '' : String(expectedClaimsVersion),
+          ...encodeFields(fields),
+        ],
       )
       return typeof userId === 'string'
     },
@@ -415,12 +456,45 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
       open()
       const ids = await client.zrange(keys.user(userId), '0', '-1')
       const records = await Promise.all(ids.map(readSession))
-      // Re-check the owner: an index entry is only a hint.
-      return updateClaims(
-        records.filter((r) => r !== null && r.userId === userId).map((r) => r!.id),
-        claims,
-        make,
+      const encoded = JSON.stringify(claims)
+      const owner = JSON.stringify(userId)
+      // Every mark first, so a throwing `make` changes nothing. An id listed without a session
+      // (a create between its index write and its session write, or a leftover) gets its mark
+      // from a stand-in of the record its create will store: these claims, version 1.
+      const entries = ids.flatMap((id, i) => {
+        const record = records[i]
+        if (record && record.userId !== userId) return [] // an index entry is only a hint
+        const next = record
+          ? { ...record, claims, claimsVersion: record.claimsVersion + 1 }
+          : pendingStandIn(id, userId, claims)
+        return [{ id, mark: { ...make(next) } }]
+      })
+      const made = await Promise.all(
+        entries.map(async ({ id, mark }) => {
+          // One script on the session's slot decides whether the create is before (update it)
+          // or after (leave the claims for it): a session created concurrently is covered.
+          const version = Number(
+            await setOrLeaveClaimsScript.run(
+              client,
+              [keys.session(id), keys.pendingClaims(id)],
+              [encoded, owner, PENDING_CLAIMS_TTL_MS],
+            ),
+          )
+          if (version === 0) return null
+          mark.version = version === -1 ? 1 : version
+          await putRevocationScript.run(
+            client,
+            [keys.staleIndex, keys.staleData],
+            [mark.sessionId, mark.expiresAt, JSON.stringify(mark)],
+          )
+          return { mark, stored: version !== -1 }
+        }),
       )
+      const pushed = made.filter((m) => m !== null).map((m) => m.mark)
+      if (pushed.length > 0) await client.publish(keys.channel, JSON.stringify(encodePush({ stale: pushed })))
+      // Counted: the sessions that were stored. Marks for sessions still being created are
+      // pushed (they stale the token their create signed) but are not sessions yet.
+      return made.filter((m) => m?.stored === true).map((m) => m!.mark)
     },
     async listStaleMarks(now) {
       open()

@@ -1,4 +1,4 @@
-import { isKeyRevocation, isRevocation, isStaleMark } from './RevocationHub.js'
+import { isKeyRevocation, isRevocation, isStaleMark, markVersion } from './RevocationHub.js'
 import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 
@@ -18,7 +18,12 @@ export const SESSION_FIELDS = [
   'claims',
   'userAgent',
   'ip',
+  // Last: a session written before claims versions has none, and reads as version 0.
+  'claimsVersion',
 ] as const satisfies readonly (keyof SessionRecord)[]
+
+/** Fields a session stored by an earlier release may lack, with the JSON they read as. */
+export const FIELD_DEFAULTS: Partial<Record<(typeof SESSION_FIELDS)[number], string>> = { claimsVersion: '0' }
 
 /**
  * Hash field/value pairs for the given fields of a session. Each value is JSON, so `null`, numbers
@@ -39,7 +44,8 @@ export function decodeSessionValues(values: readonly (string | null)[]): Session
   const record: Record<string, unknown> = {}
   try {
     for (let i = 0; i < SESSION_FIELDS.length; i++) {
-      const raw = values[i]
+      const field = SESSION_FIELDS[i]!
+      const raw = values[i] ?? FIELD_DEFAULTS[field]
       if (raw === null || raw === undefined) throw new Error(`missing field ${SESSION_FIELDS[i]}`)
       record[SESSION_FIELDS[i]!] = JSON.parse(raw)
     }
@@ -68,8 +74,10 @@ export function decodeKey(raw: string): StoredKey {
   return parseJson(raw, 'key', (v) => typeof v?.kid === 'string' && typeof v.privateJwk === 'string')
 }
 
+/** A stored mark; one written before claims versions has none and reads as version 0 (judged by time). */
 export function decodeStaleMark(raw: string): StaleMark {
-  return parseJson(raw, 'stale mark', isStaleMark)
+  const mark = parseJson<StaleMark>(raw, 'stale mark', isStaleMark)
+  return { ...mark, version: markVersion(mark.version) }
 }
 
 export function decodeKeyRevocation(raw: string): KeyRevocation {

@@ -13,6 +13,11 @@ export function redisKeys(prefix: string) {
   return {
     /** Hash: one session, fields JSON-encoded. Expires natively `EXPIRED_RETENTION_MS` past its end. */
     session: (id: string) => `${prefix}session:{${id}}`,
+    /**
+     * Hash: claims a user-wide update left for a session listed in its user's index but not yet
+     * stored (a create in flight), on the session's slot; the create applies them. Expires soon.
+     */
+    pendingClaims: (id: string) => `${prefix}pending-claims:{${id}}`,
     /** Sorted set: a user's session ids scored by `createdAt`; its TTL only ever grows. */
     user: (userId: string) => `${prefix}user:${userId}`,
     /** Sorted set: revoked session ids scored by the entry's `expiresAt`. */

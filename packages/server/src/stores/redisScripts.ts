@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { SESSION_FIELDS } from './redisCodec.js'
+import { FIELD_DEFAULTS, SESSION_FIELDS } from './redisCodec.js'
 
 /**
  * A Lua script run by `EVALSHA`, falling back to `EVAL` when the server does not have it cached
@@ -28,21 +28,33 @@ export class RedisScript {
 
 // Every script touches keys of one hash slot only, so it runs on Redis Cluster unchanged.
 
-/** KEYS: session. ARGV: expire-at ms, then field/value pairs. Creates only if absent. */
+/**
+ * KEYS: session, its pending claims. ARGV: expire-at ms, encoded userId, then field/value pairs.
+ * Creates only if absent. Claims a user-wide update left for this session while it was being
+ * created (its id already in the user's index) replace the given ones, one version up, in the
+ * same step. Returns 0 (exists), 1 (created), 2 (created with the pending claims).
+ */
 export const createSessionScript = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-return 1`)
+local pending = redis.call('HMGET', KEYS[2], 'userId', 'claims')
+redis.call('DEL', KEYS[2])
+if pending[1] ~= ARGV[2] or not pending[2] then return 1 end
+redis.call('HSET', KEYS[1], 'claims', pending[2])
+redis.call('HINCRBY', KEYS[1], 'claimsVersion', 1)
+return 2`)
 
 /**
- * KEYS: session. ARGV: expected currentHash (encoded), new expiry + retention, retention, then
- * field/value pairs. Compare-and-swap: applies only if currentHash matches; the key's TTL follows
- * the new idle expiry, capped by the absolute one. Returns the encoded userId, or false.
+ * KEYS: session. ARGV: expected currentHash (encoded), new expiry + retention, retention,
+ * expected claims version ('' for any), then field/value pairs. Compare-and-swap: applies only if
+ * currentHash (and the claims version) match; the key's TTL follows the new idle expiry, capped
+ * by the absolute one. Returns the encoded userId, or false.
  */
 export const rotateSessionScript = new RedisScript(`
 if redis.call('HGET', KEYS[1], 'currentHash') ~= ARGV[1] then return false end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+if ARGV[4] ~= '' and (redis.call('HGET', KEYS[1], 'claimsVersion') or '0') ~= ARGV[4] then return false end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 local at = tonumber(ARGV[2])
 local abs = tonumber(redis.call('HGET', KEYS[1], 'absoluteExpiresAt'))
 if abs and abs + tonumber(ARGV[3]) < at then at = abs + tonumber(ARGV[3]) end
@@ -63,6 +75,12 @@ return redis.call('HGET', KEYS[1], 'userId')`)
 export const rotateIfCurrentScript = new RedisScript(`
 local v = redis.call('HMGET', KEYS[1], ${SESSION_FIELDS.map((f) => `'${f}'`).join(', ')})
 if not v[1] then return {0} end
+${Object.entries(FIELD_DEFAULTS)
+  .map(
+    ([f, d]) =>
+      `if not v[${SESSION_FIELDS.indexOf(f as (typeof SESSION_FIELDS)[number]) + 1}] then v[${SESSION_FIELDS.indexOf(f as (typeof SESSION_FIELDS)[number]) + 1}] = '${d}' end`,
+  )
+  .join('\n')}
 for i = 1, ${SESSION_FIELDS.length} do if not v[i] then return {0, v} end end
 local before = table.concat(v, '\\n')
 local now = tonumber(ARGV[2])
@@ -126,8 +144,28 @@ export const getOrCreateSecretScript = new RedisScript(`
 redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('HGET', KEYS[1], ARGV[1])`)
 
-/** KEYS: session. ARGV: claims (encoded). Replaces the claims of an existing session; 1 if it existed. */
+/**
+ * KEYS: session. ARGV: claims (encoded). Replaces the claims of an existing session and raises its
+ * claims version in the same step (a session from before claims versions starts at 0); returns
+ * the new version, or 0 when there is no session.
+ */
 export const setClaimsScript = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'claims', ARGV[1])
-return 1`)
+return redis.call('HINCRBY', KEYS[1], 'claimsVersion', 1)`)
+
+/**
+ * KEYS: session, its pending claims. ARGV: claims (encoded), encoded userId, pending TTL ms. For
+ * a session id in the user's index: updates the session as `setClaimsScript` when it is stored
+ * (returns the new version); otherwise leaves the claims for its create (returns -1), which
+ * applies them as version 1. The session's slot decides: the create is before or after this.
+ */
+export const setOrLeaveClaimsScript = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'userId') ~= ARGV[2] then return 0 end
+  redis.call('HSET', KEYS[1], 'claims', ARGV[1])
+  return redis.call('HINCRBY', KEYS[1], 'claimsVersion', 1)
+end
+redis.call('HSET', KEYS[2], 'userId', ARGV[2], 'claims', ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return -1`)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { describeStoreConformance, makeRecord } from './conformance.js'
+import { HOUR, rotation } from './conformanceFixtures.js'
 import { EXPIRED_RETENTION_MS } from './SessionStore.js'
 import { sqliteStore } from './sqlite.js'
 import { hasNodeSqlite, openSqliteFile, type SqliteDriverName } from './sqliteDriver.js'
@@ -60,7 +61,7 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     const db = openRaw(path)
     expect(pragma(db, 'journal_mode')).toBe('wal')
     expect(db.prepare(`SELECT value FROM app_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '2',
+      value: '3',
     })
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()
     expect(tables.map((t: any) => t.name).filter((x: string) => x.startsWith('app_'))).toEqual([
@@ -77,7 +78,7 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     await b.close()
   })
 
-  it('upgrades a version-1 database to version 2 (stale marks, revoked keys)', async () => {
+  it('upgrades a version-1 database to the current version (stale marks, revoked keys, claims versions)', async () => {
     const path = freshPath()
     const record = makeRecord()
     const db = openRaw(path)
@@ -92,6 +93,7 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
       await store.updateSessionClaims([record.id], { v: 2 }, (r) => ({
         sessionId: r.id,
         userId: r.userId,
+        version: r.claimsVersion,
         markedAt: 1,
         expiresAt: Date.now() + 60_000,
       })),
@@ -99,7 +101,55 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     await store.close()
     const check = openRaw(path)
     expect(check.prepare(`SELECT value FROM latch_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '2',
+      value: '3',
+    })
+    check.close()
+  })
+
+  it('migration 3 (claims versions): sessions and stale marks of a version-2 database read as version 0, marks keep their time', async () => {
+    const path = freshPath()
+    const db = openRaw(path)
+    const [v1, v2] = sqliteMigrations('latch_')
+    db.exec(v1!)
+    db.exec(v2!)
+    db.exec(`CREATE TABLE latch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO latch_meta VALUES ('schema_version', '2')`)
+    const now = Date.now()
+    // Rows as the previous release wrote them: no claims_version, a time-based stale mark.
+    db.prepare(
+      `INSERT INTO latch_sessions (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, ends_at,
+         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
+       VALUES ('s1', 'u1', ?, ?, ?, NULL, ?, 3, 'h', NULL, NULL, NULL, '{"role":"old"}', NULL, NULL)`,
+    ).run(now, now, now + HOUR, now + HOUR)
+    db.prepare(
+      `INSERT INTO latch_stale_marks (session_id, user_id, marked_at, expires_at) VALUES ('s1', 'u1', ?, ?)`,
+    ).run(now - 1234, now + HOUR)
+    db.close()
+    const store = sqliteStore({ path, driver })
+    expect(await store.getSession('s1')).toMatchObject({
+      generation: 3,
+      claims: { role: 'old' },
+      claimsVersion: 0,
+    })
+    expect(await store.listStaleMarks(now)).toEqual([
+      { sessionId: 's1', userId: 'u1', version: 0, markedAt: now - 1234, expiresAt: now + HOUR },
+    ])
+    // The first update after the upgrade: version 1, and the mark carries it (its time kept, the later one).
+    const [mark] = await store.updateSessionClaims(['s1'], { role: 'new' }, (r) => ({
+      sessionId: r.id,
+      userId: r.userId,
+      version: r.claimsVersion,
+      markedAt: now,
+      expiresAt: now + HOUR,
+    }))
+    expect(mark).toMatchObject({ version: 1 })
+    expect(await store.getSession('s1')).toMatchObject({ claims: { role: 'new' }, claimsVersion: 1 })
+    expect(await store.listStaleMarks(now)).toEqual([{ ...mark, markedAt: now }])
+    expect(await store.rotateSession('s1', 'h', rotation((await store.getSession('s1'))!), 1)).toBe(true)
+    await store.close()
+    const check = openRaw(path)
+    expect(check.prepare(`SELECT value FROM latch_meta WHERE key = 'schema_version'`).get()).toEqual({
+      value: '3',
     })
     check.close()
   })

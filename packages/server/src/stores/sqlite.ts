@@ -141,9 +141,9 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
   const sql = {
     insertSession: db.prepare(
       `INSERT INTO ${t('sessions')} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, ends_at,
-         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
+         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip)
        VALUES (@id, @userId, @createdAt, @lastRefreshedAt, @expiresAt, @absoluteExpiresAt, @endsAt,
-         @generation, @currentHash, @previousHash, @rotatedAt, @successorSealed, @claims, @userAgent, @ip)`,
+         @generation, @currentHash, @previousHash, @rotatedAt, @successorSealed, @claims, @claimsVersion, @userAgent, @ip)`,
     ),
     getSession: db.prepare(`SELECT * FROM ${t('sessions')} WHERE id = ?`),
     rotate: db.prepare(
@@ -151,7 +151,8 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
          previous_hash = @previousHash, rotated_at = @rotatedAt, successor_sealed = @successorSealed,
          last_refreshed_at = @lastRefreshedAt, expires_at = @expiresAt,
          ends_at = min(@expiresAt, coalesce(absolute_expires_at, @expiresAt))
-       WHERE id = @id AND current_hash = @expectedHash`,
+       WHERE id = @id AND current_hash = @expectedHash
+         AND (@expectedClaimsVersion IS NULL OR claims_version = @expectedClaimsVersion)`,
     ),
     listUser: db.prepare(
       `SELECT * FROM ${t('sessions')} WHERE user_id = ? AND ends_at > ? ORDER BY created_at DESC, id ASC`,
@@ -175,13 +176,15 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     sweepSessions: db.prepare(
       `DELETE FROM ${t('sessions')} WHERE id IN (SELECT id FROM ${t('sessions')} WHERE ends_at < ? LIMIT ?)`,
     ),
-    setClaims: db.prepare(`UPDATE ${t('sessions')} SET claims = ? WHERE id = ?`),
+    setClaims: db.prepare(
+      `UPDATE ${t('sessions')} SET claims = ?, claims_version = claims_version + 1 WHERE id = ? RETURNING *`,
+    ),
     userSessionIds: db.prepare(`SELECT id FROM ${t('sessions')} WHERE user_id = ?`),
     putStaleMark: db.prepare(
-      `INSERT INTO ${t('stale_marks')} (session_id, user_id, marked_at, expires_at)
-       VALUES (@sessionId, @userId, @markedAt, @expiresAt)
-       ON CONFLICT (session_id) DO UPDATE SET marked_at = max(marked_at, excluded.marked_at),
-         expires_at = max(expires_at, excluded.expires_at)`,
+      `INSERT INTO ${t('stale_marks')} (session_id, user_id, version, marked_at, expires_at)
+       VALUES (@sessionId, @userId, @version, @markedAt, @expiresAt)
+       ON CONFLICT (session_id) DO UPDATE SET version = max(version, excluded.version),
+         marked_at = max(marked_at, excluded.marked_at), expires_at = max(expires_at, excluded.expires_at)`,
     ),
     listStaleMarks: db.prepare(`SELECT * FROM ${t('stale_marks')} WHERE expires_at > ?`),
     insertRevokedKey: db.prepare(
@@ -212,15 +215,24 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     }
     return made
   })
-  // Like `revokeTx`: claims and mark of each session change together; a throwing `make` rolls back.
+  // Like `revokeTx`: claims, version and mark of each session change together; a throwing `make`
+  // rolls back. `userId` picks the sessions inside the transaction, so a session created at the
+  // same moment is either in it or created after it (SQLite has one writer).
   const claimsTx = db.transaction(
-    (ids: string[], claims: string, make: (record: SessionRecord) => StaleMark): StaleMark[] => {
+    (
+      target: { ids: string[] } | { userId: string },
+      claims: string,
+      make: (record: SessionRecord) => StaleMark,
+    ): StaleMark[] => {
       const made: StaleMark[] = []
-      for (const id of new Set(ids)) {
-        const row = sql.getSession.get(id) as SessionRow | undefined
+      const ids =
+        'ids' in target
+          ? new Set(target.ids)
+          : (sql.userSessionIds.all(target.userId) as { id: string }[]).map((r) => r.id)
+      for (const id of ids) {
+        const row = sql.setClaims.get(claims, id) as SessionRow | undefined
         if (!row) continue
         const mark = make(rowToSession(row))
-        sql.setClaims.run(claims, id)
         sql.putStaleMark.run(mark)
         made.push({ ...mark })
       }
@@ -228,11 +240,11 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     },
   )
   const updateClaims = (
-    ids: string[],
+    target: { ids: string[] } | { userId: string },
     claims: Record<string, unknown>,
     make: (r: SessionRecord) => StaleMark,
   ) => {
-    const made = claimsTx.immediate(ids, JSON.stringify(claims), make)
+    const made = claimsTx.immediate(target, JSON.stringify(claims), make)
     hub.publishBatch({ stale: made })
     return made
   }
@@ -282,9 +294,16 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
       const row = sql.getSession.get(id) as SessionRow | undefined
       return row ? rowToSession(row) : null
     },
-    async rotateSession(id, expectedHash, update) {
+    async rotateSession(id, expectedHash, update, expectedClaimsVersion) {
       open()
-      return sql.rotate.run({ ...pickRotation(update), id, expectedHash }).changes === 1
+      return (
+        sql.rotate.run({
+          ...pickRotation(update),
+          id,
+          expectedHash,
+          expectedClaimsVersion: expectedClaimsVersion ?? null,
+        }).changes === 1
+      )
     },
     async listUserSessions(userId, now) {
       open()
@@ -339,12 +358,11 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     },
     async updateSessionClaims(ids, claims, make) {
       open()
-      return updateClaims(ids, claims, make)
+      return updateClaims({ ids }, claims, make)
     },
     async updateUserClaims(userId, claims, make) {
       open()
-      const ids = (sql.userSessionIds.all(userId) as { id: string }[]).map((r) => r.id)
-      return updateClaims(ids, claims, make)
+      return updateClaims({ userId }, claims, make)
     },
     async listStaleMarks(now) {
       open()

@@ -53,6 +53,11 @@ export function sqliteMigrations(p: string): string[] {
      ) WITHOUT ROWID;
      CREATE INDEX ${p}stale_marks_expires ON ${p}stale_marks (expires_at);
      CREATE TABLE ${p}revoked_keys (kid TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
+    // 3: claims versions (issue #22). Existing sessions are at version 0, as are the tokens
+    // issued before it (they carry none); existing marks keep version 0 and their time, which
+    // is how they are judged, so nothing pending is lost and nobody is signed out.
+    `ALTER TABLE ${p}sessions ADD COLUMN claims_version INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE ${p}stale_marks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
   ]
 }
 
@@ -98,6 +103,7 @@ export interface SessionRow {
   rotated_at: number | null
   successor_sealed: string | null
   claims: string
+  claims_version: number
   user_agent: string | null
   ip: string | null
 }
@@ -118,6 +124,7 @@ export function rowToSession(row: SessionRow): SessionRecord {
     rotatedAt: row.rotated_at,
     successorSealed: row.successor_sealed,
     claims,
+    claimsVersion: Number(row.claims_version),
     userAgent: row.user_agent,
     ip: row.ip,
   }
@@ -165,6 +172,7 @@ export function rowToKey(row: KeyRow): StoredKey {
 export interface StaleMarkRow {
   session_id: string
   user_id: string
+  version: number
   marked_at: number
   expires_at: number
 }
@@ -173,6 +181,7 @@ export function rowToStaleMark(row: StaleMarkRow): StaleMark {
   return {
     sessionId: row.session_id,
     userId: row.user_id,
+    version: Number(row.version),
     markedAt: Number(row.marked_at),
     expiresAt: Number(row.expires_at),
   }

@@ -4,13 +4,21 @@ import { memoryStore } from '../stores/memory.js'
 import { fakeClock } from '../testing/harness.js'
 
 describe('access tokens', () => {
-  // Milliseconds on the clock: `iat` carries them, so the size test measures a real token.
+  // Milliseconds on the clock: `iat` must still come out whole seconds.
   const clock = fakeClock(Date.UTC(2025, 0, 1) + 123)
   const store = memoryStore()
   const sessions = createSessionManager({ store, now: clock.now })
-  afterAll(() => sessions.close())
+  // Another instance on the store: its tokens are new to `sessions` (whose own tokens enter its
+  // verify cache at issue), for the tests that need a first verification to be a miss.
+  const issuer = createSessionManager({ store, now: clock.now })
+  afterAll(async () => {
+    await sessions.close()
+    await issuer.close()
+  })
   const login = (userId: string) =>
     sessions.create(new Request('http://localhost/login', { method: 'POST' }), { userId })
+  const loginElsewhere = (userId: string) =>
+    issuer.create(new Request('http://localhost/login', { method: 'POST' }), { userId })
 
   test('size with no custom claims stays under 300 bytes', async () => {
     // A UUID user id is the common worst case for `sub`.
@@ -23,7 +31,7 @@ describe('access tokens', () => {
     expect(short.length).toBeLessThan(300)
   })
 
-  test('header and claims: EdDSA, kid, typ latch+jwt, sub/sid/iat/exp/iss, nothing else', async () => {
+  test('header and claims: EdDSA, kid, typ latch+jwt, sub/sid/cv/iat/exp/iss, nothing else; whole-second times', async () => {
     const { accessToken, session } = await login('alice')
     const [header, payload] = accessToken
       .split('.')
@@ -34,10 +42,13 @@ describe('access tokens', () => {
     expect(payload).toEqual({
       sub: 'alice',
       sid: session.sessionId,
+      cv: 0,
       iss: 'latch',
       iat: expect.any(Number),
-      exp: Math.floor(payload.iat) + 600,
+      exp: payload.iat + 600,
     })
+    // Whole seconds: PyJWT and jsonwebtoken refuse a fractional `iat` as "not yet valid".
+    expect(Number.isInteger(payload.iat)).toBe(true)
   })
 
   test('the cache does not outlive exp, and revocation applies to cached tokens', async () => {
@@ -54,7 +65,7 @@ describe('access tokens', () => {
   test('verifyCached: synchronous on a hit, undefined on a miss, revocation and expiry still checked', async () => {
     const bearer = (token: string) =>
       new Request('http://localhost/api', { headers: { authorization: `Bearer ${token}` } })
-    const { accessToken, session } = await login('erin')
+    const { accessToken, session } = await loginElsewhere('erin')
     expect(sessions.verifyCached(bearer(accessToken))).toBeUndefined() // never verified: a miss
     await sessions.verify(bearer(accessToken))
     expect(sessions.verifyCached(bearer(accessToken))).toMatchObject({
@@ -100,7 +111,7 @@ describe('access tokens', () => {
     expect(() => sessions.verifyCached(bearer(''), memo)).toThrow(
       expect.objectContaining({ code: 'try_refresh' }),
     )
-    const grace = await login('grace')
+    const grace = await loginElsewhere('grace')
     expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)).toBeUndefined()
     expect(memo.token).toBe(grace.accessToken) // the key is kept even for a miss: a pure function
     await sessions.verify(cookieRequest(grace.accessToken))
@@ -139,5 +150,47 @@ describe('access tokens', () => {
       TypeError,
     )
     await expect(sessions.create(request, { userId: '' })).rejects.toThrow(TypeError)
+  })
+
+  test('a token this instance issues is in its verify cache at once; every check still applies on the hit', async () => {
+    const bearer = (token: string) =>
+      new Request('http://localhost/api', { headers: { authorization: `Bearer ${token}` } })
+    const missesBefore = sessions.stats().verifyCache.misses
+    const { accessToken, session } = await login('ivan')
+    // The first request after the sign-in is a synchronous hit: no signature check.
+    expect(sessions.verifyCached(bearer(accessToken))).toMatchObject({
+      userId: 'ivan',
+      sessionId: session.sessionId,
+      claims: {},
+      claimsVersion: 0,
+    })
+    expect(sessions.stats().verifyCache.misses).toBe(missesBefore)
+    // Claims: a copy of what was signed, so a later change to the caller's object is not seen.
+    const claims = { role: 'reader' }
+    const judy = await sessions.create(new Request('http://localhost/login', { method: 'POST' }), {
+      userId: 'judy',
+      claims,
+    })
+    claims.role = 'admin'
+    expect(sessions.verifyCached(bearer(judy.accessToken))?.claims).toEqual({ role: 'reader' })
+    // Stale marks apply to the cached entry: a claims update refuses it at once…
+    await sessions.updateSessionClaims(judy.session.sessionId, { role: 'editor' })
+    expect(() => sessions.verifyCached(bearer(judy.accessToken))).toThrow(
+      expect.objectContaining({ code: 'try_refresh' }),
+    )
+    // …revocation too…
+    await sessions.revokeSession(session.sessionId)
+    expect(() => sessions.verifyCached(bearer(accessToken))).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    )
+    // …and a key revocation empties the cache, so its tokens are checked (and refused) again.
+    const kept = await login('kate')
+    expect(sessions.verifyCached(bearer(kept.accessToken))?.userId).toBe('kate')
+    await sessions.revokeCurrentKey()
+    expect(sessions.verifyCached(bearer(kept.accessToken))).toBeUndefined()
+    await expect(sessions.verify(bearer(kept.accessToken))).rejects.toMatchObject({ code: 'try_refresh' })
+    // A token issued after it is cached again, with the new key.
+    const fresh = await login('kate')
+    expect(sessions.verifyCached(bearer(fresh.accessToken))?.userId).toBe('kate')
   })
 })

@@ -21,6 +21,15 @@ export const ACCESS_TOKEN_TYPE = 'latch+jwt'
 /** Tokens longer than this are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096
 
+/**
+ * The private claim carrying the session's claims version (a short name: it is in every token).
+ * A stale mark names the version a token must have reached.
+ */
+export const CLAIMS_VERSION_CLAIM = 'cv'
+
+/** The largest claims version a token may carry (it is kept in 31 bits). */
+export const MAX_CLAIMS_VERSION = 0x7fff_ffff
+
 /** Claim names an application may not set: Latch owns them. */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'sub',
@@ -31,6 +40,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'aud',
   'nbf',
   'jti',
+  CLAIMS_VERSION_CLAIM,
 ])
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
@@ -43,7 +53,12 @@ export interface VerifiedSession {
   sessionId: string
   /** Application claims, as they were when the token was issued. */
   claims: Record<string, unknown>
-  /** Epoch milliseconds. */
+  /**
+   * The session's claims version these claims are (`cv`): a claims update raises it. `null`
+   * for a token issued before claims versions existed.
+   */
+  claimsVersion: number | null
+  /** Epoch milliseconds (a whole second for every token this release issues). */
   issuedAt: number
   /** Epoch milliseconds. */
   expiresAt: number
@@ -99,27 +114,59 @@ export class AccessTokens {
   }
 
   /**
-   * Signs a token for the session; returns the token and its expiry (ms). Synchronous
-   * `node:crypto` (`jwsSigner.ts`), byte for byte what jose's `SignJWT` would build: claims in
-   * the order `...claims, sid, sub, iss, iat, exp, aud`, header `{ alg, kid, typ }`.
+   * Signs a token for the session with its claims and their version (read together, in the
+   * same store read); returns the token and its expiry (ms). Synchronous `node:crypto`
+   * (`jwsSigner.ts`), byte for byte what jose's `SignJWT` would build: claims in the order
+   * `...claims, sid, cv, sub, iss, iat, exp, aud`, header `{ alg, kid, typ }`.
    */
-  sign(userId: string, sessionId: string, claims: Record<string, unknown>) {
+  sign(userId: string, sessionId: string, claims: Record<string, unknown>, claimsVersion: number) {
     const signer = this.keys.signer()
     const now = this.options.now()
-    // `iat` keeps milliseconds (a NumericDate may be fractional, RFC 7519 §2): a stale mark set
-    // a moment before must tell this token, with the new claims, from one issued just before it.
-    const iat = Math.floor(now) / 1000
-    const exp = Math.floor(now / 1000) + Math.ceil(this.options.accessTokenTtl / 1000)
+    // Whole seconds: verifiers elsewhere (PyJWT, jsonwebtoken) compare `iat` with a
+    // whole-second clock and refuse a fractional one as "not yet valid". Nothing in Latch reads
+    // sub-second issue times: staleness goes by `cv`.
+    const iat = Math.floor(now / 1000)
+    const exp = iat + Math.ceil(this.options.accessTokenTtl / 1000)
     const payload: Record<string, unknown> = {
       ...claims,
       sid: sessionId,
+      [CLAIMS_VERSION_CLAIM]: claimsVersion,
       sub: userId,
       iss: this.options.issuer,
       iat,
       exp,
     }
     if (this.options.audience !== null) payload.aud = this.options.audience
-    return { token: signCompactJws(signer, ACCESS_TOKEN_TYPE, payload), expiresAt: exp * 1000 }
+    return {
+      token: signCompactJws(signer, ACCESS_TOKEN_TYPE, payload),
+      expiresAt: exp * 1000,
+      issuedAt: iat * 1000,
+    }
+  }
+
+  /**
+   * `sign`, for a token handed to a client: it also enters this instance's verify cache, so the
+   * first request after a sign-in or refresh is a hit (the cache checks revocation, stale marks
+   * and expiry on every hit, and a key revocation clears it). One SHA-256 per issue.
+   */
+  issue(userId: string, sessionId: string, claims: Record<string, unknown>, claimsVersion: number) {
+    const signed = this.sign(userId, sessionId, claims, claimsVersion)
+    const exp = signed.expiresAt / 1000
+    const nowSeconds = Math.floor(this.options.now() / 1000)
+    this.cache.add(
+      cacheKeyOf(signed.token),
+      {
+        userId,
+        sessionId,
+        // A copy: a hit hands these out, and the caller's object may change after issue.
+        claims: Object.keys(claims).length === 0 ? null : structuredClone(claims),
+        version: claimsVersion,
+        iat: signed.issuedAt / 1000,
+        exp,
+      },
+      nowSeconds,
+    )
+    return signed
   }
 
   /**
@@ -137,13 +184,14 @@ export class AccessTokens {
     const session = await this.verifySignature(token)
     // A key was revoked while this signature was being checked: check again against the new ring.
     if (epoch !== this.cacheEpoch) return this.verify(token)
-    this.checkRevocation(session.sessionId, session.issuedAt)
+    this.checkRevocation(session.sessionId, session.claimsVersion, session.issuedAt)
     this.cache.add(
       cacheKey,
       {
         userId: session.userId,
         sessionId: session.sessionId,
         claims: session.claims,
+        version: session.claimsVersion,
         iat: session.issuedAt / 1000,
         exp: session.expiresAt / 1000,
       },
@@ -191,21 +239,26 @@ export class AccessTokens {
     cache.hits++
     const sessionId = cache.sessionId(slot)
     const issuedAt = Math.round(cache.iat(slot) * 1000)
-    this.checkRevocation(sessionId, issuedAt)
+    const claimsVersion = cache.version(slot)
+    this.checkRevocation(sessionId, claimsVersion, issuedAt)
     // A fresh object per hit; claims are shared between hits of one token (as the first
     // verification returned them), except the empty set, which is a new `{}` each time.
     return {
       userId: cache.userId(slot),
       sessionId,
       claims: cache.claims(slot) ?? {},
+      claimsVersion,
       issuedAt,
       expiresAt: cache.exp(slot) * 1000,
     }
   }
 
-  /** The one check both paths make, keyed by session (never by token string); `issuedAt` in ms. */
-  private checkRevocation(sessionId: string, issuedAt: number): void {
-    const reason = this.revocations.check(sessionId, issuedAt)
+  /**
+   * The one check both paths make, keyed by session (never by token string): revocation, then
+   * staleness by claims version; `issuedAt` (ms) is read only against a pre-version mark.
+   */
+  private checkRevocation(sessionId: string, version: number | null, issuedAt: number): void {
+    const reason = this.revocations.check(sessionId, { version, issuedAt })
     if (reason === 'stale') throw new TryRefreshError("The session's claims have changed.")
     if (reason === 'theft') throw new TokenTheftError()
     if (reason !== null) throw new UnauthorizedError('The session has been revoked.')
@@ -253,8 +306,9 @@ export class AccessTokens {
         requiredClaims: ['sub', 'sid', 'iat', 'exp'],
         maxTokenAge,
         clockTolerance: tolerance,
-        // Rounded up to the second: jose compares whole seconds, and `iat` keeps milliseconds, so
-        // a token from earlier in this second would otherwise be "in the future" at zero tolerance.
+        // Rounded up to the second: jose compares whole seconds, and a token issued before the
+        // upgrade to whole-second `iat`s may keep milliseconds; from earlier in this second it
+        // would otherwise be "in the future" at zero tolerance.
         currentDate: new Date(Math.ceil(this.options.now() / 1000) * 1000),
       }))
     } catch (cause) {
@@ -271,12 +325,26 @@ export class AccessTokens {
       // Everything else, jose's own TypeErrors included, is a token we will not accept.
       throw new TryRefreshError('Invalid access token.', { cause })
     }
-    const { sub, sid, iat, exp, iss: _iss, aud: _aud, nbf: _nbf, jti: _jti, ...claims } = payload
+    const { sub, sid, cv, iat, exp, iss: _iss, aud: _aud, nbf: _nbf, jti: _jti, ...claims } = payload
     if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '') {
+      throw new TryRefreshError('Invalid access token claims.')
+    }
+    // Absent only on a token issued before claims versions (it counts as version 0).
+    if (
+      cv !== undefined &&
+      !(Number.isSafeInteger(cv) && (cv as number) >= 0 && (cv as number) <= MAX_CLAIMS_VERSION)
+    ) {
       throw new TryRefreshError('Invalid access token claims.')
     }
     const issuedAt = Math.round((iat as number) * 1000)
     const expiresAt = (exp as number) * 1000
-    return { userId: sub, sessionId: sid, claims, issuedAt, expiresAt }
+    return {
+      userId: sub,
+      sessionId: sid,
+      claims,
+      claimsVersion: cv === undefined ? null : (cv as number),
+      issuedAt,
+      expiresAt,
+    }
   }
 }

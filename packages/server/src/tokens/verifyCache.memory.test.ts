@@ -35,6 +35,7 @@ function bytesPerEntry(maxEntries: number, userIdOf: (i: number) => string) {
         userId: userIdOf(i),
         sessionId: randomBytes(16).toString('base64url'),
         claims: {},
+        version: 0,
         iat: NOW,
         exp: NOW + 600,
       },

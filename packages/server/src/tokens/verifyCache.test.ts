@@ -10,6 +10,7 @@ function entry(i: number, overrides: Partial<CachedToken> = {}): CachedToken {
     userId: `user-${i}`,
     sessionId: randomBytes(16).toString('base64url'),
     claims: null,
+    version: 0,
     iat: NOW,
     exp: NOW + 600,
     ...overrides,
@@ -138,12 +139,21 @@ describe('verify cache', () => {
     cache.add(keyOf('c'), entry(3, { exp: NOW + 600.5 }), NOW)
     cache.add(keyOf('d'), entry(4, { exp: 2 ** 33 }), NOW)
     expect(cache.size).toBe(0)
-    // `iat` keeps its milliseconds (stale marks are finer than a second).
-    cache.add(keyOf('f'), entry(6, { iat: NOW + 0.123 }), NOW)
+    // A token with a claims version has a whole-second `iat`; a finer one is not cached.
+    cache.add(keyOf('e'), entry(5, { iat: NOW + 0.123, version: 3 }), NOW)
+    expect(cache.find(keyOf('e'))).toBe(-1)
+    // A token from before claims versions keeps its `iat` milliseconds (a pre-version stale mark reads them).
+    cache.add(keyOf('f'), entry(6, { iat: NOW + 0.123, version: null }), NOW)
     expect(cache.iat(cache.find(keyOf('f')))).toBe(NOW + 0.123)
+    expect(cache.version(cache.find(keyOf('f')))).toBe(null)
+    cache.add(keyOf('h'), entry(8, { version: 0x7fff_ffff }), NOW)
+    expect(cache.version(cache.find(keyOf('h')))).toBe(0x7fff_ffff)
+    expect(cache.iat(cache.find(keyOf('h')))).toBe(NOW)
+    cache.add(keyOf('i'), entry(9, { version: 2 ** 31 }), NOW)
+    expect(cache.find(keyOf('i'))).toBe(-1)
     // Times past 2038 (above int32) come back whole: the record keeps them as 32 unsigned bits.
     const late = 2 ** 32 - 1_000
-    cache.add(keyOf('g'), entry(7, { iat: late + 0.5, exp: late + 600 }), late)
+    cache.add(keyOf('g'), entry(7, { iat: late + 0.5, exp: late + 600, version: null }), late)
     const slot = cache.find(keyOf('g'))
     expect([cache.iat(slot), cache.exp(slot), cache.validUntil(slot)]).toEqual([
       late + 0.5,

@@ -5,7 +5,7 @@
  *
  * Layout, chosen for bytes per entry rather than elegance: no object and no `Map` entry per
  * token. Entries live in dense slots of one `Int32Array`, a 48-byte record each (16 bytes of the
- * token's SHA-256, the session id's 16 raw bytes, `iat`/`exp` in seconds, `iat`'s milliseconds, a
+ * token's SHA-256, the session id's 16 raw bytes, `iat`/`exp` in seconds, the claims version, a
  * hit counter), plus one JS array of user ids; application claims, absent from most tokens, sit in
  * a side `Map` by slot. One record rather than an array per field because a hit runs between two
  * HTTP requests' worth of work that has pushed the cache out of the CPU's caches: a record is
@@ -22,7 +22,12 @@ export interface CachedToken {
   sessionId: string
   /** Application claims; `null` (or an empty object) for none. */
   claims: Record<string, unknown> | null
-  /** Epoch seconds, with milliseconds (stale marks compare against them). */
+  /**
+   * The token's claims version (`cv`), which stale marks compare against; `null` for a token
+   * issued before claims versions existed.
+   */
+  version: number | null
+  /** Epoch seconds; milliseconds only on a token without a claims version (issued before them). */
   iat: number
   /** Epoch seconds. */
   exp: number
@@ -52,8 +57,12 @@ const STRIDE = 12
 const SESSION_ID = 4
 const IAT = 8
 const EXP = 9
-/** `iat`'s milliseconds (0–999): a claims update's stale mark is finer than a second. */
-const IAT_MILLIS = 10
+/**
+ * The claims version (0 … 2³¹−1) of a token that carries one; for a token issued before claims
+ * versions, −1 − its `iat`'s milliseconds (−1 … −1000), which a pre-version stale mark reads.
+ * One word for both: a token carries a version or sub-second `iat`, never both.
+ */
+const VERSION = 10
 /** Hand passes an entry survives without a hit (see `evictOne`). */
 const CREDIT = 11
 const UINT32_MAX = 0xffff_ffff
@@ -207,10 +216,17 @@ export class VerifyCache implements VerifyCacheCounters {
     return this.claimsBySlot.size === 0 ? null : (this.claimsBySlot.get(slot) ?? null)
   }
 
-  /** `iat` of a slot, epoch seconds with milliseconds. */
+  /** `iat` of a slot, epoch seconds (with milliseconds for a token without a claims version). */
   iat(slot: number): number {
     const at = slot * STRIDE
-    return (this.slots[at + IAT]! >>> 0) + this.slots[at + IAT_MILLIS]! / 1000
+    const version = this.slots[at + VERSION]!
+    return (this.slots[at + IAT]! >>> 0) + (version < 0 ? (-1 - version) / 1000 : 0)
+  }
+
+  /** Claims version of a slot; `null` for a token issued before claims versions. */
+  version(slot: number): number | null {
+    const version = this.slots[slot * STRIDE + VERSION]!
+    return version < 0 ? null : version
   }
 
   /** `exp` of a slot, epoch seconds. */
@@ -235,6 +251,10 @@ export class VerifyCache implements VerifyCacheCounters {
     if (this.maxEntries === 0) return
     const iatMs = Math.round(entry.iat * 1000)
     if (!Number.isSafeInteger(iatMs) || !storable(Math.floor(iatMs / 1000)) || !storable(entry.exp)) return
+    const { version } = entry
+    if (version !== null && !(Number.isSafeInteger(version) && version >= 0 && version <= 0x7fff_ffff)) return
+    // A versioned token's `iat` is whole seconds (Latch issues no other); anything finer is verified each time.
+    if (version !== null && iatMs % 1000 !== 0) return
     if (!decodeSessionId(entry.sessionId, this.scratch)) return
     if (this.find(key) !== -1) return // two misses of one token, verified concurrently
     let slot: number
@@ -254,7 +274,7 @@ export class VerifyCache implements VerifyCacheCounters {
     // Stored as int32 bits; `storable` checked they fit 32 unsigned bits.
     slots[at + IAT] = Math.floor(iatMs / 1000)
     slots[at + EXP] = entry.exp
-    slots[at + IAT_MILLIS] = iatMs % 1000
+    slots[at + VERSION] = version ?? -1 - (iatMs % 1000)
     // A new entry starts with no credit: a token seen once is the first to go, so a stream of
     // one-off tokens cannot push out the ones in use.
     slots[at + CREDIT] = 0
