@@ -12,6 +12,21 @@ export {
 } from './createSessionManager.js'
 export { type Duration, parseDuration } from './durations.js'
 export {
+  type BindingFailureEvent,
+  type PresentedProof,
+} from './binding/binding.js'
+export {
+  MAX_PROOF_LENGTH,
+  PROOF_HEADER,
+  PROOF_TYPE,
+  PROOF_WINDOW_MS,
+  ProofError,
+  type ProofFailure,
+  type ProofTarget,
+  type VerifiedProof,
+  verifyProof,
+} from './binding/proof.js'
+export {
   CsrfError,
   isLatchError,
   LatchError,
@@ -29,6 +44,7 @@ export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
 export type { RequestLike } from './http/requestLike.js'
 export type { RequestContext } from './ManagerCore.js'
 export {
+  type BindingPolicy,
   type ExplicitKey,
   type SessionManagerOptions,
   SIGNING_ALGORITHMS,
@@ -39,6 +55,7 @@ export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from '.
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export {
+  type CurrentRotation,
   EXPIRED_RETENTION_MS,
   type Revocation,
   type RevocationReason,

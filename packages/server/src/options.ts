@@ -6,6 +6,7 @@
 import { type Duration, parseDuration } from './durations.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { pooledRandomBytes } from './tokens/encoding.js'
+import type { BindingFailureEvent } from './binding/binding.js'
 import { type LegacyCookieLocation, resolveLegacyCookies } from './transport/cookies.js'
 
 /** Asymmetric JWS algorithms Latch signs access tokens with (public keys go to the JWKS). */
@@ -100,7 +101,28 @@ export interface SessionManagerOptions {
   publicClaims?: string[]
   /** Called after a reused refresh token revoked a session. Errors it throws are ignored. Defaults to none. */
   onTheftDetected?: (event: TheftEvent) => void | Promise<void>
+  /**
+   * Bound refresh (README "Bound refresh"): a session created with a valid key proof (the `DPoP`
+   * header that `@latch/client/bound` sends with the sign-in) is bound to that key, and its
+   * refresh and sign-out then need a proof by it.
+   * - `'optional'`: bind when the sign-in brings a valid proof; other sessions work unbound.
+   * - `'required'`: `create` without a valid proof rejects `unauthorized`, and an unbound session
+   *   cannot refresh.
+   * - `'off'`: proofs are ignored, and sessions bound earlier refresh without one (the way back).
+   * Needs a store with `claimNonce` (all of Latch's do); with another store, `optional` acts as
+   * `off` and `required` is a `TypeError`. Defaults to `'optional'`.
+   */
+  binding?: BindingPolicy
+  /**
+   * Called when a bound session's refresh or sign-out came without a valid proof by its key (a
+   * copied cookie jar or a stolen token: nothing was rotated or revoked, the owner keeps
+   * working). Errors it throws are ignored. Defaults to none.
+   */
+  onBindingFailure?: (event: BindingFailureEvent) => void | Promise<void>
 }
+
+/** See {@link SessionManagerOptions.binding}. */
+export type BindingPolicy = 'off' | 'optional' | 'required'
 
 /** Options after validation, durations in milliseconds. */
 export interface ResolvedOptions {
@@ -124,6 +146,8 @@ export interface ResolvedOptions {
   now: () => number
   random: (size: number) => Uint8Array
   onTheftDetected: ((event: TheftEvent) => void | Promise<void>) | null
+  binding: BindingPolicy
+  onBindingFailure: ((event: BindingFailureEvent) => void | Promise<void>) | null
   publicClaims: readonly string[]
 }
 
@@ -231,7 +255,12 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
       "an array of at most 32 distinct application claim names (1–64 of [A-Za-z0-9_.:-], none of Latch's own: sub, sid, iat, exp, nbf, iss, aud, typ, jti)",
     )
   }
-  for (const name of ['now', 'random', 'onTheftDetected'] as const) {
+  const binding = options.binding ?? 'optional'
+  if (binding !== 'off' && binding !== 'optional' && binding !== 'required')
+    fail('binding', "'off', 'optional' or 'required'")
+  if (binding === 'required' && typeof store.claimNonce !== 'function')
+    fail('binding', "'off' or 'optional' with a store without `claimNonce` ('required' needs it)")
+  for (const name of ['now', 'random', 'onTheftDetected', 'onBindingFailure'] as const) {
     if (options[name] != null && typeof options[name] !== 'function') fail(name, 'a function')
   }
   return {
@@ -256,6 +285,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     now: options.now ?? (() => Date.now()),
     random: options.random ?? pooledRandomBytes,
     onTheftDetected: options.onTheftDetected ?? null,
+    binding,
+    onBindingFailure: options.onBindingFailure ?? null,
     publicClaims: Object.freeze([...publicClaims]),
   }
 }
