@@ -47,6 +47,7 @@ export function makeRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     claims: { role: 'admin', nested: { a: [1, 'two', null, true] }, unicode: 'zoë ☃' },
     userAgent: 'Mozilla/5.0 (test)',
     ip: '2001:db8::1',
+    binding: null,
     ...overrides,
   }
 }

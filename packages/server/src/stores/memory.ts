@@ -239,7 +239,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
           marksDeleted++
         }
       }
-      return sessionsDeleted + revocationsDeleted + marksDeleted
+      let noncesDeleted = 0
+      for (const [key, until] of nonces) {
+        if (noncesDeleted >= limit) break
+        if (until < revocationsBefore) {
+          nonces.delete(key)
+          noncesDeleted++
+        }
+      }
+      return sessionsDeleted + revocationsDeleted + marksDeleted + noncesDeleted
     },
 
     async close() {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { databaseUrl, dropPostgresSchema, uniqueName } from '../../test/namespaces.js'
 import { describeStoreConformance, makeRecord } from './conformance.js'
 import { postgresStore } from './postgres.js'
-import { notifyPayloads, postgresNames } from './postgresSchema.js'
+import { notifyPayloads, postgresMigrationCount, postgresNames } from './postgresSchema.js'
 
 const schemas: string[] = []
 const freshSchema = () => {
@@ -53,7 +53,7 @@ describe('postgresStore', () => {
     const client = new pg.Client({ connectionString: databaseUrl() })
     await client.connect()
     const { rows } = await client.query(`SELECT value FROM "${schema}".app_meta WHERE key = 'schema_version'`)
-    expect(rows).toEqual([{ value: '2' }])
+    expect(rows).toEqual([{ value: String(postgresMigrationCount()) }])
     const tables = await client.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
@@ -61,6 +61,7 @@ describe('postgresStore', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'app_keys',
       'app_meta',
+      'app_nonces',
       'app_revocations',
       'app_revoked_keys',
       'app_secrets',

@@ -53,6 +53,11 @@ export function sqliteMigrations(p: string): string[] {
      ) WITHOUT ROWID;
      CREATE INDEX ${p}stale_marks_expires ON ${p}stale_marks (expires_at);
      CREATE TABLE ${p}revoked_keys (kid TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL) WITHOUT ROWID;`,
+    // Bound refresh (its own step, so other additions can be numbered around it): the key
+    // thumbprint a session is bound to, and spent proof `jti`s (hashed) until they expire.
+    `ALTER TABLE ${p}sessions ADD COLUMN binding TEXT;
+     CREATE TABLE ${p}nonces (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+     CREATE INDEX ${p}nonces_expires ON ${p}nonces (expires_at);`,
   ]
 }
 
@@ -100,6 +105,8 @@ export interface SessionRow {
   claims: string
   user_agent: string | null
   ip: string | null
+  /** Added by migration 3 (bound refresh); `null` for sessions that are not bound. */
+  binding?: string | null
 }
 
 /** Reads a session row back; a row that does not parse is a {@link StoreError} `corrupt_record`. */
@@ -120,6 +127,7 @@ export function rowToSession(row: SessionRow): SessionRecord {
     claims,
     userAgent: row.user_agent,
     ip: row.ip,
+    binding: row.binding ?? null,
   }
 }
 
