@@ -3,17 +3,10 @@
  * refresh tokens with theft detection, signing-key rotation, pushed revocation.
  * @module
  */
-export {
-  type CreatedSession,
-  type CreateSessionInput,
-  createSessionManager,
-  type SessionManager,
-  type SessionManagerStats,
-} from './createSessionManager.js'
-export { type Duration, parseDuration } from './durations.js'
-export {
-  type BindingFailureEvent,
-  type PresentedProof,
+
+export type {
+  BindingFailureEvent,
+  PresentedProof,
 } from './binding/binding.js'
 export {
   MAX_PROOF_LENGTH,
@@ -26,6 +19,14 @@ export {
   type VerifiedProof,
   verifyProof,
 } from './binding/proof.js'
+export {
+  type CreatedSession,
+  type CreateSessionInput,
+  createSessionManager,
+  type SessionManager,
+  type SessionManagerStats,
+} from './createSessionManager.js'
+export { type Duration, parseDuration } from './durations.js'
 export {
   CsrfError,
   isLatchError,

@@ -3,10 +3,11 @@
  * `TypeError` naming it, thrown before any request is served.
  * @module
  */
+
+import type { BindingFailureEvent } from './binding/binding.js'
 import { type Duration, parseDuration } from './durations.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { pooledRandomBytes } from './tokens/encoding.js'
-import type { BindingFailureEvent } from './binding/binding.js'
 import { type LegacyCookieLocation, resolveLegacyCookies } from './transport/cookies.js'
 
 /** Asymmetric JWS algorithms Latch signs access tokens with (public keys go to the JWKS). */

@@ -6,7 +6,13 @@
  */
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../../test/namespaces.js'
+import {
+  databaseUrl,
+  dropPostgresSchema,
+  dropRedisPrefix,
+  redisUrl,
+  uniqueName,
+} from '../../test/namespaces.js'
 import { bundleInstance, Cluster, type Instance } from '../testing/instance/cluster.js'
 import { type ProofKey, proofKey } from './testProof.js'
 
@@ -61,7 +67,12 @@ async function signIn(instance: Instance, key: ProofKey): Promise<string> {
 }
 
 const KINDS = [
-  { kind: 'redis', url: redisUrl, namespace: () => `latch-test:${uniqueName('bind')}`, drop: (ns: string) => dropRedisPrefix(`${ns}:`) },
+  {
+    kind: 'redis',
+    url: redisUrl,
+    namespace: () => `latch-test:${uniqueName('bind')}`,
+    drop: (ns: string) => dropRedisPrefix(`${ns}:`),
+  },
   { kind: 'postgres', url: databaseUrl, namespace: () => uniqueName('bind'), drop: dropPostgresSchema },
 ] as const
 
@@ -99,7 +110,10 @@ describe.each(KINDS)('$kind: bound refresh on two server processes', (store) => 
     expect(replayed).toMatchObject({ status: 401, error: 'unauthorized', refreshToken: null })
     // And the same proof sent to both at the same moment with the current token: at most one rotates.
     const racing = await key.proof('POST', REFRESH)
-    const both = await Promise.all([refresh(a, first.refreshToken!, racing), refresh(b, first.refreshToken!, racing)])
+    const both = await Promise.all([
+      refresh(a, first.refreshToken!, racing),
+      refresh(b, first.refreshToken!, racing),
+    ])
     expect(both.map((r) => r.status).sort()).toEqual([200, 401])
     const next = both.find((r) => r.status === 200)!.refreshToken!
     expect((await refresh(b, next, await key.proof('POST', REFRESH))).status).toBe(200)
@@ -111,7 +125,9 @@ describe.each(KINDS)('$kind: bound refresh on two server processes', (store) => 
     for (const instance of [a, b]) {
       expect(await refresh(instance, token)).toMatchObject({ status: 401, error: 'unauthorized' })
       const other = await proofKey()
-      expect(await refresh(instance, token, await other.proof('POST', REFRESH))).toMatchObject({ status: 401 })
+      expect(await refresh(instance, token, await other.proof('POST', REFRESH))).toMatchObject({
+        status: 401,
+      })
     }
     expect((await refresh(a, token, await key.proof('POST', REFRESH))).status).toBe(200)
   })

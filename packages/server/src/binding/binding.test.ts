@@ -48,7 +48,9 @@ async function call(sessions: Manager, token: string, proof?: string, url = REFR
     'user-agent': 'thief-agent',
   }
   if (proof !== undefined) headers.dpop = proof
-  const response = (await sessions.handle(new Request(url, { method: 'POST', headers }), { ip: '203.0.113.9' }))!
+  const response = (await sessions.handle(new Request(url, { method: 'POST', headers }), {
+    ip: '203.0.113.9',
+  }))!
   const body = await response.text()
   return {
     status: response.status,
@@ -123,14 +125,31 @@ describe('bound refresh (server)', () => {
       ['malformed (not a JWS)', async () => 'not-a-proof', 'malformed'],
       ['malformed (bad base64 JSON)', async () => 'e30.!!!.abc', 'malformed'],
       ['by another key', async (_key, now) => other.proof('POST', REFRESH, now), 'wrong_key'],
-      ['for another URL', async (key, now) => key.proof('POST', `${ORIGIN}/auth/session/signout`, now), 'wrong_url'],
-      ['for another host', async (key, now) => key.proof('POST', 'http://evil.test/auth/session/refresh', now), 'wrong_url'],
+      [
+        'for another URL',
+        async (key, now) => key.proof('POST', `${ORIGIN}/auth/session/signout`, now),
+        'wrong_url',
+      ],
+      [
+        'for another host',
+        async (key, now) => key.proof('POST', 'http://evil.test/auth/session/refresh', now),
+        'wrong_url',
+      ],
       ['for another method', async (key, now) => key.proof('GET', REFRESH, now), 'wrong_method'],
-      ['iat far in the past', async (key, now) => key.proof('POST', REFRESH, now - 10 * 60_000), 'iat_out_of_window'],
-      ['iat far in the future', async (key, now) => key.proof('POST', REFRESH, now + 10 * 60_000), 'iat_out_of_window'],
+      [
+        'iat far in the past',
+        async (key, now) => key.proof('POST', REFRESH, now - 10 * 60_000),
+        'iat_out_of_window',
+      ],
+      [
+        'iat far in the future',
+        async (key, now) => key.proof('POST', REFRESH, now + 10 * 60_000),
+        'iat_out_of_window',
+      ],
       [
         'oversized',
-        async (key, now) => key.proof('POST', REFRESH, now, { claims: { pad: 'x'.repeat(MAX_PROOF_LENGTH) } }),
+        async (key, now) =>
+          key.proof('POST', REFRESH, now, { claims: { pad: 'x'.repeat(MAX_PROOF_LENGTH) } }),
         'oversized',
       ],
       [
@@ -152,10 +171,26 @@ describe('bound refresh (server)', () => {
         async (key, now) => key.proof('POST', REFRESH, now, { header: { jwk: key.privateJwk } }),
         'bad_key',
       ],
-      ['wrong typ', async (key, now) => key.proof('POST', REFRESH, now, { header: { typ: 'JWT' } }), 'bad_header'],
-      ['a jku pointing elsewhere', async (key, now) => key.proof('POST', REFRESH, now, { header: { jku: 'http://evil.test/' } }), 'bad_header'],
-      ['a jti too short', async (key, now) => key.proof('POST', REFRESH, now, { claims: { jti: 'x' } }), 'bad_claims'],
-      ['no iat', async (key, now) => key.proof('POST', REFRESH, now, { claims: { iat: 'soon' } }), 'bad_claims'],
+      [
+        'wrong typ',
+        async (key, now) => key.proof('POST', REFRESH, now, { header: { typ: 'JWT' } }),
+        'bad_header',
+      ],
+      [
+        'a jku pointing elsewhere',
+        async (key, now) => key.proof('POST', REFRESH, now, { header: { jku: 'http://evil.test/' } }),
+        'bad_header',
+      ],
+      [
+        'a jti too short',
+        async (key, now) => key.proof('POST', REFRESH, now, { claims: { jti: 'x' } }),
+        'bad_claims',
+      ],
+      [
+        'no iat',
+        async (key, now) => key.proof('POST', REFRESH, now, { claims: { iat: 'soon' } }),
+        'bad_claims',
+      ],
       [
         'a signature by another key under this jwk',
         async (key, now) => {
@@ -180,7 +215,9 @@ describe('bound refresh (server)', () => {
         await vi.waitFor(() => expect(failures.map((f) => f.reason)).toEqual([reason]))
         expect(JSON.stringify(failures)).not.toContain(proof.slice(0, 40) || '\u0000')
         // Nothing was revoked: the owner goes on.
-        expect((await call(sessions, created.refreshToken, await key.proof('POST', REFRESH))).status).toBe(200)
+        expect((await call(sessions, created.refreshToken, await key.proof('POST', REFRESH))).status).toBe(
+          200,
+        )
         await sessions.close()
       })
     }
@@ -260,11 +297,13 @@ describe('bound refresh (server)', () => {
     expect(await required.store.listUserSessions('alice', Date.now())).toEqual([])
     const bound = await signIn(required.sessions, key)
     expect(bound.session.bound).toBe(true)
-    expect((await call(required.sessions, bound.refreshToken, await key.proof('POST', REFRESH))).status).toBe(200)
+    expect((await call(required.sessions, bound.refreshToken, await key.proof('POST', REFRESH))).status).toBe(
+      200,
+    )
     await required.sessions.close()
   })
 
-  it("required refuses to refresh a session left unbound from before; off ignores proofs and binding", async () => {
+  it('required refuses to refresh a session left unbound from before; off ignores proofs and binding', async () => {
     const store = memoryStore()
     const optional = setup({}, store)
     const key = await proofKey()
@@ -289,7 +328,9 @@ describe('bound refresh (server)', () => {
   it('validates the options', () => {
     const store = memoryStore()
     expect(() => createSessionManager({ store, binding: 'sometimes' as never })).toThrow(/`binding`/)
-    expect(() => createSessionManager({ store, onBindingFailure: 'yes' as never })).toThrow(/`onBindingFailure`/)
+    expect(() => createSessionManager({ store, onBindingFailure: 'yes' as never })).toThrow(
+      /`onBindingFailure`/,
+    )
     const { claimNonce: _, ...withoutNonces } = store
     expect(() => createSessionManager({ store: withoutNonces as SessionStore, binding: 'required' })).toThrow(
       /`binding`/,

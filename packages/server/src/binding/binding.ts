@@ -24,7 +24,11 @@ export const bindingEnabled = (core: ManagerCore): boolean =>
  * that is missing, malformed, forged, for another request, too old or replayed proves nothing
  * (`thumbprint: null`). A store failure rejects (503 upstream), since then nothing is known.
  */
-export async function presentedProof(core: ManagerCore, request: RequestLike, url: URL): Promise<PresentedProof> {
+export async function presentedProof(
+  core: ManagerCore,
+  request: RequestLike,
+  url: URL,
+): Promise<PresentedProof> {
   if (!bindingEnabled(core)) return MISSING
   const header = request.headers.get(PROOF_HEADER)
   if (header === null) return MISSING

@@ -131,7 +131,8 @@ export async function verifyProof(proof: string, target: ProofTarget, now: numbe
   } catch {
     throw new ProofError('bad_claims')
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ProofError('bad_claims')
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new ProofError('bad_claims')
   const { htm, htu, iat, jti } = payload
   if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) throw new ProofError('bad_claims')
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new ProofError('bad_claims')
@@ -142,7 +143,8 @@ export async function verifyProof(proof: string, target: ProofTarget, now: numbe
   } catch {
     throw new ProofError('wrong_url')
   }
-  if (typeof htu !== 'string' || hostAndPath(htuUrl) !== hostAndPath(target.url)) throw new ProofError('wrong_url')
+  if (typeof htu !== 'string' || hostAndPath(htuUrl) !== hostAndPath(target.url))
+    throw new ProofError('wrong_url')
   if (Math.abs(iat * 1000 - now) > PROOF_WINDOW_MS) throw new ProofError('iat_out_of_window')
   const thumbprint = await calculateJwkThumbprint(jwk, 'sha256')
   const nonceKey = createHash('sha256').update(`${thumbprint}.${jti}`).digest('base64url')

@@ -32,7 +32,13 @@ export async function proofKey(): Promise<ProofKey> {
     privateJwk,
     thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256'),
     proof: (method, url, now = Date.now(), overrides = {}) =>
-      new SignJWT({ htm: method, htu: url, iat: Math.floor(now / 1000), jti: randomUUID(), ...overrides.claims })
+      new SignJWT({
+        htm: method,
+        htu: url,
+        iat: Math.floor(now / 1000),
+        jti: randomUUID(),
+        ...overrides.claims,
+      })
         .setProtectedHeader({ typ: PROOF_TYPE, alg: 'ES256', jwk: publicJwk, ...overrides.header })
         .sign(privateKey),
   }

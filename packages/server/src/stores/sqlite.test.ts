@@ -117,7 +117,15 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
       `INSERT INTO latch_sessions (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at,
          ends_at, generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
        VALUES (?, ?, ?, ?, ?, NULL, ?, 0, ?, NULL, NULL, NULL, '{}', NULL, NULL)`,
-    ).run(old.id, old.userId, old.createdAt, old.lastRefreshedAt, old.expiresAt, old.expiresAt, old.currentHash)
+    ).run(
+      old.id,
+      old.userId,
+      old.createdAt,
+      old.lastRefreshedAt,
+      old.expiresAt,
+      old.expiresAt,
+      old.currentHash,
+    )
     db.close()
     const store = sqliteStore({ path, driver })
     expect((await store.getSession(old.id))?.binding).toBeNull()
