@@ -74,6 +74,11 @@ export function DevicesPanel() {
               <div className="device-name">
                 {describeUserAgent(device.userAgent)}
                 {device.current ? <span className="badge badge-success">This device</span> : null}
+                {device.bound ? (
+                  <span className="badge" data-testid="bound" title="Refresh needs this browser's key">
+                    Key-bound
+                  </span>
+                ) : null}
               </div>
               <div className="muted small">
                 Signed in {formatAgo(device.createdAt, now)} · active {formatAgo(device.lastRefreshedAt, now)}
