@@ -61,6 +61,9 @@ async function call(sessions: Manager, token: string, proof?: string, url = REFR
   }
 }
 
+/** A zero grace still covers the millisecond of the rotation: step past it. */
+const pastTheGrace = () => new Promise((resolve) => setTimeout(resolve, 5))
+
 const frontOf = (encoded: string | null) => JSON.parse(Buffer.from(encoded!, 'base64url').toString('utf8'))
 
 async function generationOf(store: SessionStore, sessionId: string) {
@@ -172,6 +175,22 @@ describe('bound refresh (server)', () => {
         'bad_key',
       ],
       [
+        'a public key that is not a point on the curve',
+        async (key, now) =>
+          key.proof('POST', REFRESH, now, {
+            header: { jwk: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'B'.repeat(43) } },
+          }),
+        'bad_key',
+      ],
+      [
+        'a signature of the wrong length (DER instead of r‖s)',
+        async (key, now) => {
+          const [h, p, sig] = (await key.proof('POST', REFRESH, now)).split('.')
+          return `${h}.${p}.${sig}AAAA`
+        },
+        'bad_signature',
+      ],
+      [
         'wrong typ',
         async (key, now) => key.proof('POST', REFRESH, now, { header: { typ: 'JWT' } }),
         'bad_header',
@@ -247,6 +266,7 @@ describe('bound refresh (server)', () => {
     const created = await signIn(sessions, key)
     const next = await call(sessions, created.refreshToken, await key.proof('POST', REFRESH))
     expect(next.status).toBe(200)
+    await pastTheGrace()
     const stale = await call(sessions, created.refreshToken)
     expect(stale).toMatchObject({ status: 401, code: 'unauthorized' })
     expect(thefts).toEqual([])
@@ -263,6 +283,7 @@ describe('bound refresh (server)', () => {
     const next = await call(sessions, created.refreshToken, await other.proof('POST', REFRESH))
     expect(next.status).toBe(200)
     expect(frontOf(next.front).bnd).toBeUndefined()
+    await pastTheGrace()
     const reused = await call(sessions, created.refreshToken)
     expect(reused).toMatchObject({ status: 401, code: 'token_theft_detected' })
     expect(await store.getSession(created.session.sessionId)).toBeNull()

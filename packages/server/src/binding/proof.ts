@@ -4,8 +4,7 @@
  * whether a session needs one, and the once-only use of its `jti`, are decided by the flows.
  * @module
  */
-import { createHash } from 'node:crypto'
-import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose'
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto'
 
 /** The request header that carries the proof (RFC 9449's name). */
 export const PROOF_HEADER = 'dpop'
@@ -78,8 +77,16 @@ function decodeJson(segment: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
+/** A checked public P-256 JWK. */
+interface PublicJwk {
+  kty: 'EC'
+  crv: 'P-256'
+  x: string
+  y: string
+}
+
 /** The public key of the header, checked: P-256, coordinates of 32 bytes, no private member. */
-function publicJwkOf(header: Record<string, unknown>): JWK {
+function publicJwkOf(header: Record<string, unknown>): PublicJwk {
   const jwk = header.jwk as Record<string, unknown> | undefined
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new ProofError('bad_key')
   for (const member of Object.keys(jwk)) if (!ALLOWED_JWK_MEMBERS.has(member)) throw new ProofError('bad_key')
@@ -87,6 +94,35 @@ function publicJwkOf(header: Record<string, unknown>): JWK {
   const coordinate = (v: unknown) => typeof v === 'string' && /^[\w-]{43}$/.test(v)
   if (kty !== 'EC' || crv !== 'P-256' || !coordinate(x) || !coordinate(y)) throw new ProofError('bad_key')
   return { kty, crv, x: x as string, y: y as string }
+}
+
+/** An imported key and its thumbprint, kept per key: a device proves with the same key each time. */
+interface KnownKey {
+  key: KeyObject
+  thumbprint: string
+}
+
+/**
+ * Keys seen recently, by `x.y`. Importing a JWK costs about as much as the signature check, and
+ * a browser keeps its key for months; bounded, oldest out first, so hostile keys only evict.
+ */
+const knownKeys = new Map<string, KnownKey>()
+const MAX_KNOWN_KEYS = 10_000
+
+/**
+ * The key object and RFC 7638 thumbprint (SHA-256 over the required members in lexicographic
+ * order, no whitespace) of a checked public JWK. Throws when the point is not on the curve.
+ */
+function knownKey(jwk: PublicJwk): KnownKey {
+  const id = `${jwk.x}.${jwk.y}`
+  const known = knownKeys.get(id)
+  if (known) return known
+  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' })
+  const canonical = `{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`
+  const made = { key, thumbprint: createHash('sha256').update(canonical).digest('base64url') }
+  if (knownKeys.size >= MAX_KNOWN_KEYS) knownKeys.delete(knownKeys.keys().next().value!)
+  knownKeys.set(id, made)
+  return made
 }
 
 /**
@@ -118,16 +154,27 @@ export async function verifyProof(proof: string, target: ProofTarget, now: numbe
   if (header.typ !== PROOF_TYPE || header.alg !== 'ES256') throw new ProofError('bad_header')
   if (FORBIDDEN_HEADER_MEMBERS.some((member) => member in header)) throw new ProofError('bad_header')
   const jwk = publicJwkOf(header)
-  let payloadBytes: Uint8Array
+  // ES256 is ECDSA P-256 over SHA-256 with the signature as r‖s (IEEE P1363): 64 bytes.
+  const signature = Buffer.from(parts[2]!, 'base64url')
+  if (signature.length !== 64) throw new ProofError('bad_signature')
+  let known: KnownKey
   try {
-    const key = await importJWK(jwk, 'ES256')
-    ;({ payload: payloadBytes } = await compactVerify(proof, key, { algorithms: ['ES256'] }))
+    known = knownKey(jwk)
   } catch {
-    throw new ProofError('bad_signature')
+    throw new ProofError('bad_key')
   }
+  const signed = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii')
+  const valid = await new Promise<boolean>((resolve) =>
+    // The callback form runs on libuv's pool, off the event loop.
+    verify('sha256', signed, { key: known.key, dsaEncoding: 'ieee-p1363' }, signature, (error, ok) =>
+      resolve(!error && ok),
+    ),
+  )
+  if (!valid) throw new ProofError('bad_signature')
+  const payloadBytes = Buffer.from(parts[1]!, 'base64url')
   let payload: Record<string, unknown>
   try {
-    payload = JSON.parse(Buffer.from(payloadBytes).toString('utf8'))
+    payload = JSON.parse(payloadBytes.toString('utf8'))
   } catch {
     throw new ProofError('bad_claims')
   }
@@ -146,7 +193,7 @@ export async function verifyProof(proof: string, target: ProofTarget, now: numbe
   if (typeof htu !== 'string' || hostAndPath(htuUrl) !== hostAndPath(target.url))
     throw new ProofError('wrong_url')
   if (Math.abs(iat * 1000 - now) > PROOF_WINDOW_MS) throw new ProofError('iat_out_of_window')
-  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256')
+  const thumbprint = known.thumbprint
   const nonceKey = createHash('sha256').update(`${thumbprint}.${jti}`).digest('base64url')
   return { thumbprint, jti, iat, nonceKey }
 }
