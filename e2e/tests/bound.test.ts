@@ -125,7 +125,9 @@ describe('bound refresh', () => {
 
     // Nothing was rotated or revoked: both victim tabs go on, on the same session.
     expect(await refresh(victim)).toBe(1)
-    await expect.poll(() => second.evaluate(() => window.latch.getSnapshot().session?.generation)).toBe(1)
+    await expect
+      .poll(() => second.evaluate(() => window.latch.getSnapshot().session?.generation), { timeout: 5000 })
+      .toBe(1)
     expect(await refresh(second)).toBe(2)
     expect(await me(victim)).toBe(200)
     expect(await me(second)).toBe(200)
@@ -187,7 +189,8 @@ describe('bound refresh', () => {
     expect(await refresh(victim)).toBeNull()
     expect(await reasons(victim)).toEqual(['key_lost'])
     await victim.locator('[data-event="keyLost"]').first().waitFor()
-    await expect.poll(() => reasons(second)).toEqual(['key_lost'])
+    // The other tab learns it from the broadcast and the cleared front cookie (as for any sign-out).
+    await expect.poll(() => reasons(second), { timeout: 5000 }).toEqual(['key_lost'])
     expect(await sessionStatus(second)).toBe('unauthenticated')
     expect((await server.stats()).requests['POST /auth/session/refresh'] ?? {}).toEqual(refreshesBefore)
     // No loop: signing in again makes a new key and a new bound session.

@@ -78,11 +78,11 @@ afterAll(async () => {
   await sessions.close()
 })
 
-function client(signer: ProofSigner | null | undefined, storage: StateStorage = memoryStorage()) {
+function client(signer: ProofSigner | null | undefined, storage: StateStorage | null = memoryStorage()) {
   const latch = createBoundSessionClient({
     apiBase: base,
     transport: 'header',
-    storage,
+    ...(storage ? { storage } : {}),
     lock: processLock(),
     proactiveRefresh: false,
     signer,
@@ -98,7 +98,7 @@ function client(signer: ProofSigner | null | undefined, storage: StateStorage = 
       })
       return (await response.json()) as { bound: boolean }
     })
-  return { latch, reasons, signIn, storage }
+  return { latch, reasons, signIn, storage: storage! }
 }
 
 describe('createBoundSessionClient against @latch/server', () => {
@@ -142,6 +142,19 @@ describe('createBoundSessionClient against @latch/server', () => {
     // Signing in again makes a new key and a new bound session.
     expect(await owner.signIn()).toEqual({ bound: true })
     expect(await owner.latch.refresh()).not.toBeNull()
+    owner.latch.destroy()
+  })
+
+  it("header transport with the core's own memory storage: the binding is read from the answers", async () => {
+    const signer = await memorySigner()
+    const owner = client(signer, null)
+    expect(await owner.signIn()).toEqual({ bound: true })
+    const made = signer.made
+    expect((await owner.latch.refresh())?.generation).toBe(1)
+    expect(signer.made).toBe(made + 1)
+    signer.lose()
+    expect(await owner.latch.refresh()).toBeNull()
+    expect(owner.reasons).toEqual(['key_lost'])
     owner.latch.destroy()
   })
 

@@ -95,7 +95,8 @@ export function createBoundSessionClient(options: BoundSessionClientOptions = {}
     )
 
   const boundFetch: typeof fetch = async (input, init) => {
-    let request = new Request(input, init)
+    // The core hands over a finished Request: taken as it is unless a proof must be added.
+    let request = input instanceof Request && init === undefined ? input : new Request(input, init)
     const api = apiBaseUrl(rest.apiBase)
     const url = new URL(request.url)
     let proof: string | null = null
