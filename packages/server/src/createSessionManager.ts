@@ -96,7 +96,11 @@ export interface SessionManager {
   readonly ready: Promise<void>
   /** The validated base path of the endpoints, e.g. `/auth/session`. */
   readonly basePath: string
-  /** Creates a session for an authenticated user. Rejects `TypeError` on bad input, `LatchError` on store failure. */
+  /**
+   * Creates a session for an authenticated user; a valid key proof in the request's `DPoP` header
+   * binds it (option `binding`). Rejects `TypeError` on bad input, `LatchError` on store failure,
+   * and `unauthorized` under `binding: 'required'` without a valid proof.
+   */
   create(request: RequestLike, input: CreateSessionInput): Promise<CreatedSession>
   /** Verifies the request's access token (Bearer header or cookie + CSRF). Rejects a `LatchError`. No store read. */
   verify(request: RequestLike): Promise<VerifiedSession>

@@ -124,7 +124,8 @@ export function createBoundSessionClient(options: BoundSessionClientOptions = {}
       request = new Request(request, { headers })
     }
     const response = await baseFetch(request)
-    learn(response)
+    // Only the API's answers tell its time and its front token.
+    if (api && url.origin === api.origin) learn(response)
     return response
   }
 
