@@ -7,10 +7,13 @@
  * clearing IndexedDB signs the bound session out with the reason `key_lost`, without a loop.
  * Theft detection of unbound sessions: theft.test.ts.
  */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
+import { repoRoot } from '../src/paths'
 
 let server: DemoServer
 let browser: Browser
@@ -171,6 +174,37 @@ describe('bound refresh', () => {
       expect(new Set(keys.map((k) => k?.x)).size).toBe(1)
       expect((await devices(tabs[0]!)).find((d) => d.current)?.bound).toBe(true)
       expect(await refresh(tabs[0]!)).not.toBeNull()
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('signers racing to make the first key, in one tab and across tabs, all end up with one key', async () => {
+    const fresh = await browser.newContext()
+    // The built `@latch/client` ESM files, served under the demo's origin for `import()` in the page.
+    await fresh.route('**/__latch_client/**', (route) => {
+      const file = new URL(route.request().url()).pathname.split('/__latch_client/')[1]!
+      route.fulfill({
+        contentType: 'text/javascript',
+        body: readFileSync(resolve(repoRoot, 'packages', 'client', 'dist', file.replace(/[^\w.-]/g, ''))),
+      })
+    })
+    try {
+      const tabs = await Promise.all([0, 1, 2].map(() => openApp(fresh, server.url)))
+      // A string, so the test runner does not rewrite the page's dynamic `import()` as its own.
+      // Three signers (three IndexedDB connections) per tab, all making their first key at once.
+      const race = (tab: Page) =>
+        tab.evaluate<string[]>(`(async () => {
+          const bound = await import(location.origin + '/__latch_client/bound.js')
+          const proofs = await Promise.all([0, 1, 2].map(() =>
+            bound.indexedDbProofSigner().sign('POST', location.origin + '/x', { now: Date.now(), create: true })))
+          return proofs.map((proof) =>
+            JSON.parse(atob(proof.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).jwk.x)
+        })()`)
+      const xs = (await Promise.all(tabs.map(race))).flat()
+      expect(xs).toHaveLength(9)
+      const stored = await storedKey(tabs[0]!)
+      expect(new Set(xs)).toEqual(new Set([stored!.x]))
     } finally {
       await fresh.close()
     }
