@@ -4,6 +4,7 @@
 
 import { request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type PublicJwk, signProof } from '@latch/client/bound'
 import { createSessionManager, memoryStore, type SessionManager } from '@latch/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDemoApp } from './app'
@@ -180,6 +181,32 @@ describe('demo API', () => {
     expect(bobNotes.map((n: { id: string }) => n.id)).not.toContain(note.id)
   })
 
+  it('binds a sign-in that proves a key, and the device list says so (bound refresh, policy optional)', async () => {
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign'])
+    const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
+    const jwk = { kty, crv, x, y } as PublicJwk
+    const proof = (method: string, url: string) => signProof(pair.privateKey, jwk, method, url, Date.now())
+    const response = await post(
+      '/api/login',
+      { username: 'alice', password: 'wonderland' },
+      { dpop: await proof('POST', `${base}/api/login`) },
+    )
+    expect(response.status).toBe(200)
+    const cookie = response.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
+    const list = await (await fetch(`${base}/api/sessions`, { headers: { cookie } })).json()
+    expect(list.find((device: { current: boolean }) => device.current).bound).toBe(true)
+    // The copied cookies alone cannot refresh; with a proof by the key they can.
+    const refresh = async (extra: Record<string, string> = {}) =>
+      fetch(`${base}/auth/session/refresh`, { method: 'POST', headers: authed(cookie, extra) })
+    const copy = await refresh()
+    expect([copy.status, copy.headers.get('x-latch-error')]).toEqual([401, 'unauthorized'])
+    const owner = await refresh({ dpop: await proof('POST', `${base}/auth/session/refresh`) })
+    expect(owner.status).toBe(200)
+  })
+
   it('lists, revokes and keeps devices to their owner', async () => {
     const laptop = await signIn('alice', 'wonderland', 'laptop')
     const phone = await signIn('alice', 'wonderland', 'phone')
@@ -189,12 +216,14 @@ describe('demo API', () => {
     const phoneDevice = list.find((device: { userAgent: string }) => device.userAgent === 'phone')
     expect(current.userAgent).toBe('laptop')
     expect(Object.keys(current).sort()).toEqual([
+      'bound',
       'createdAt',
       'current',
       'id',
       'lastRefreshedAt',
       'userAgent',
     ])
+    expect(current.bound).toBe(false)
 
     const foreign = await fetch(`${base}/api/sessions/${phoneDevice.id}`, {
       method: 'DELETE',

@@ -34,6 +34,15 @@ async function main(): Promise<void> {
           `(from ${event.ip ?? 'unknown ip'}, ${event.userAgent ?? 'unknown agent'})`,
       )
     },
+    // Bound refresh (policy `optional`, the default): a key-bound session's refresh or sign-out
+    // without its key. Nothing was rotated or revoked; the owner keeps working.
+    onBindingFailure(event) {
+      stats?.bindingFailure()
+      console.warn(
+        `binding failure: ${event.endpoint} of key-bound session ${event.sessionId} of ${event.userId} ` +
+          `without its key (${event.reason}; from ${event.ip ?? 'unknown ip'}, ${event.userAgent ?? 'unknown agent'})`,
+      )
+    },
   })
   await sessions.ready
 

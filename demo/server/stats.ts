@@ -11,11 +11,14 @@ export interface DemoStats {
   requests: Record<string, Record<string, number>>
   /** Times the session manager reported a reused refresh token. */
   theftDetected: number
+  /** Times a key-bound session's refresh or sign-out came without its key (`onBindingFailure`). */
+  bindingFailures: number
 }
 
 export interface StatsRecorder {
   middleware: RequestHandler
   theftDetected(): void
+  bindingFailure(): void
   snapshot(): DemoStats
 }
 
@@ -25,6 +28,7 @@ const MAX_KEYS = 1000
 export function createStatsRecorder(): StatsRecorder {
   const requests: Record<string, Record<string, number>> = {}
   let thefts = 0
+  let bindingFailures = 0
   return {
     middleware(req, res, next) {
       if (req.path.startsWith('/api/') || req.path.startsWith('/auth/')) {
@@ -41,6 +45,9 @@ export function createStatsRecorder(): StatsRecorder {
     theftDetected() {
       thefts++
     },
-    snapshot: () => ({ requests: structuredClone(requests), theftDetected: thefts }),
+    bindingFailure() {
+      bindingFailures++
+    },
+    snapshot: () => ({ requests: structuredClone(requests), theftDetected: thefts, bindingFailures }),
   }
 }

@@ -16,6 +16,7 @@ export type ActivityKind =
   | 'theftDetected'
   | 'refreshFailed'
   | 'lateAnswer'
+  | 'keyLost'
 
 export type ActivityTone = 'info' | 'success' | 'warning' | 'danger'
 
@@ -55,6 +56,12 @@ const SIGNED_OUT: Record<Exclude<SignedOutReason, 'other_tab'>, Omit<ActivityEnt
     tone: 'danger',
     title: 'Signed out for safety',
     detail: 'A reused refresh token revoked the session.',
+  },
+  key_lost: {
+    kind: 'keyLost',
+    tone: 'warning',
+    title: 'Signed out: this browser lost its key',
+    detail: 'The session was bound to a key this browser no longer has (site data cleared). Sign in again.',
   },
 }
 

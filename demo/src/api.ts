@@ -17,6 +17,8 @@ export interface Device {
   lastRefreshedAt: number
   userAgent: string | null
   current: boolean
+  /** Bound to this browser's key (bound refresh): copied cookies cannot refresh it. */
+  bound: boolean
 }
 
 /** An API answer that was not a success, with the server's error code when it gave one. */

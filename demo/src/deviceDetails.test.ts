@@ -11,6 +11,7 @@ const device = (id: string, createdAt: number, lastRefreshedAt: number, current 
   lastRefreshedAt,
   userAgent: UA,
   current,
+  bound: false,
 })
 
 describe('device rows', () => {

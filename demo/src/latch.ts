@@ -3,7 +3,8 @@
  * `await latch.fetch('/api/me')` from the browser console.
  * @module
  */
-import { createSessionClient, type SessionClient } from '@latch/client'
+import type { SessionClient } from '@latch/client'
+import { createBoundSessionClient } from '@latch/client/bound'
 import { createActivityLog } from './activityLog'
 
 declare global {
@@ -30,13 +31,22 @@ export const apiUrl = (path: string): string => (deployment?.apiBase ? `${deploy
 export const proactiveRefresh = new URLSearchParams(window.location.search).get('proactive') !== 'off'
 
 /**
+ * `?binding=off` makes this page's client unbound (no key proofs), as a browser without
+ * IndexedDB would be: the browser tests show theft detection on unbound sessions with it.
+ */
+const bindingOff = new URLSearchParams(window.location.search).get('binding') === 'off'
+
+/**
  * Same origin as the API by default (cookie mode). Split deployments: the API on another origin,
  * with cookies (one site) or header transport (tokens in localStorage, shared by the tabs).
+ * Bound refresh: sessions signed in here are bound to a non-extractable key in IndexedDB (where
+ * the browser has one), so copied cookies or tokens cannot refresh anywhere else.
  */
-export const latch: SessionClient = createSessionClient({
+export const latch: SessionClient = createBoundSessionClient({
   apiBase,
   ...(deployment?.transport === 'header' ? { transport: 'header', storage: window.localStorage } : {}),
   ...(proactiveRefresh ? {} : { proactiveRefresh: false }),
+  ...(bindingOff ? { signer: null } : {}),
 })
 
 // Created at module load, before React mounts, so no event of the first moments is missed.

@@ -36,15 +36,19 @@ export async function removeWebLocks(context: BrowserContext): Promise<void> {
 
 /**
  * Opens the SPA and waits until the session client has read the front token. `proactive: false`
- * opens it with `?proactive=off`, so tabs meet the expired token instead of refreshing ahead.
+ * opens it with `?proactive=off`, so tabs meet the expired token instead of refreshing ahead;
+ * `binding: 'off'` with `?binding=off`, so its sign-ins make unbound sessions (no key proofs).
  */
 export async function openApp(
   context: BrowserContext,
   url: string,
-  options: { proactive?: boolean } = {},
+  options: { proactive?: boolean; binding?: 'off' } = {},
 ): Promise<Page> {
   const page = await context.newPage()
-  await page.goto(options.proactive === false ? `${url}/?proactive=off` : url)
+  const query = new URLSearchParams()
+  if (options.proactive === false) query.set('proactive', 'off')
+  if (options.binding === 'off') query.set('binding', 'off')
+  await page.goto(query.size > 0 ? `${url}/?${query}` : url)
   await page.waitForFunction(
     () => window.latch !== undefined && window.latch.getSnapshot().status !== 'loading',
   )

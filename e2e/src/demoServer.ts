@@ -16,6 +16,8 @@ export interface DemoStats {
   requests: Record<string, Record<string, number>>
   /** Times the session manager's `onTheftDetected` fired. */
   theftDetected: number
+  /** Times its `onBindingFailure` fired (a key-bound session's refresh without the key). */
+  bindingFailures: number
 }
 
 export interface DemoServer {

@@ -2,7 +2,8 @@
  * A cross-site API in header transport: the page on `http://localhost:P1`, the API on
  * `http://127.0.0.1:P2` (another site, so no cookie would travel), tokens in localStorage sent as
  * `Authorization: Bearer`, the front token read from the exposed `x-latch-front-token` header.
- * Sign-in, the many-tab storm with one rotation per expiry, cross-tab sign-out, theft detection.
+ * Sign-in, the many-tab storm with one rotation per expiry, cross-tab sign-out, bound refresh (a
+ * copied token without the key is refused), theft detection of an unbound session.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -87,9 +88,36 @@ describe('cross-site API, header transport', () => {
     pages = pages.slice(0, 1)
   })
 
-  it('detects theft: a copy of the refresh token used after the victim rotated it', async () => {
-    // One tab, signed out (the test above leaves it so).
+  it('bound: a copy of the stored refresh token cannot refresh without the key; the victim keeps working', async () => {
+    // One tab, signed out (the tests above leave it so).
     const [victim] = pages as [Page]
+    await victim.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signIn(victim, 'alice', 'wonderland')
+    const stolen = (await storedTokens(victim)).refresh!
+    const before = await deployment.api.stats()
+    // The thief replays the copy from elsewhere (XSS read localStorage): no key, so no proof.
+    const thief = await fetch(`${deployment.api.url}/auth/session/refresh`, {
+      method: 'POST',
+      headers: { 'x-latch-transport': 'header', authorization: `Bearer ${stolen}` },
+    })
+    expect([thief.status, thief.headers.get('x-latch-error')]).toEqual([401, 'unauthorized'])
+    const after = await deployment.api.stats()
+    expect(after.bindingFailures).toBe(before.bindingFailures + 1)
+    expect(after.theftDetected).toBe(before.theftDetected)
+    // Nothing rotated or revoked: the victim refreshes with its key, and its device list says bound.
+    expect(await victim.evaluate(async () => (await window.latch.refresh())?.generation)).toBe(1)
+    const devices = await victim.evaluate(
+      async (url) => (await window.latch.fetch(`${url}/api/sessions`)).json(),
+      deployment.apiUrl,
+    )
+    expect(devices.find((d: { current: boolean }) => d.current)?.bound).toBe(true)
+    await victim.evaluate(() => window.latch.signOut())
+  })
+
+  it('detects theft of an unbound session: a copy of the refresh token used after the victim rotated it', async () => {
+    await Promise.all(pages.map((page) => page.close()))
+    const victim = await openApp(context, deployment.appUrl, { proactive: false, binding: 'off' })
+    pages = [victim]
     await victim.getByRole('heading', { name: 'Sign in' }).waitFor()
     await signIn(victim, 'bob', 'builder')
     const stolen = (await storedTokens(victim)).refresh!

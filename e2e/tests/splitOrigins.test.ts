@@ -61,6 +61,12 @@ describe('SPA and API on two origins of one site (cookies + CORS)', () => {
       deployment.apiUrl,
     )
     expect(me).toMatchObject({ userId: 'alice' })
+    // Bound refresh across origins: the key lives with the page's origin, the session on the API.
+    const devices = await first.evaluate(
+      async (url) => (await window.latch.fetch(`${url}/api/sessions`)).json(),
+      deployment.apiUrl,
+    )
+    expect(devices.find((d: { current: boolean }) => d.current)?.bound).toBe(true)
   })
 
   it(

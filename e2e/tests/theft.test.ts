@@ -2,6 +2,8 @@
  * A thief holding a copy of the victim's cookies. Whoever uses the rotated-out refresh token
  * second trips theft detection: the whole session is revoked, both end signed out, and the
  * victim's page says why. The server runs with no reuse grace, so the test need not wait it out.
+ * The sessions are unbound (`?binding=off`, as in a browser without IndexedDB): a key-bound
+ * session's copy cannot refresh at all (tests/bound.test.ts).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -27,12 +29,12 @@ afterAll(async () => {
 
 beforeEach(async () => {
   victimContext = await browser.newContext()
-  victim = await openApp(victimContext, server.url)
+  victim = await openApp(victimContext, server.url, { binding: 'off' })
   await signIn(victim, 'alice', 'wonderland')
   // The thief copies every cookie, the httpOnly refresh token included.
   thiefContext = await browser.newContext()
   await thiefContext.addCookies(await victimContext.cookies())
-  thief = await openApp(thiefContext, server.url)
+  thief = await openApp(thiefContext, server.url, { binding: 'off' })
   expect(await sessionStatus(thief)).toBe('authenticated')
 })
 

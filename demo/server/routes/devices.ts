@@ -20,12 +20,14 @@ export function deviceRoutes(sessions: SessionManager): Router {
       const { userId, sessionId } = req.session!
       const list = await sessions.listUserSessions(userId, sessionId)
       res.json(
-        list.map(({ id, createdAt, lastRefreshedAt, userAgent, current }) => ({
+        list.map(({ id, createdAt, lastRefreshedAt, userAgent, current, bound }) => ({
           id,
           createdAt,
           lastRefreshedAt,
           userAgent,
           current,
+          // Bound refresh: a copy of this session's cookies cannot refresh it elsewhere.
+          bound,
         })),
       )
     } catch (error) {

@@ -77,6 +77,11 @@ export function DevicesPanel() {
                   <div className="device-name">
                     {details.name}
                     {device.current ? <span className="badge badge-success">This device</span> : null}
+                    {device.bound ? (
+                      <span className="badge" data-testid="bound" title="Refresh needs this browser's key">
+                        Key-bound
+                      </span>
+                    ) : null}
                   </div>
                   <div className="muted small">
                     {details.signedIn} · {details.lastActive} · <span className="mono">{details.tag}</span>

@@ -4,6 +4,7 @@
  * or stale message cannot change anyone's state.
  * @module
  */
+import { SESSION_ENDING_CODES } from './refreshRequest'
 import type { SignedOutReason } from './types'
 
 /** What one tab tells the others. */
@@ -24,7 +25,8 @@ export interface Broadcast {
 export type BroadcastFactory = (name: string) => Broadcast
 
 const TYPES = ['signedIn', 'refreshed', 'signedOut']
-const REASONS = ['signout', 'unauthorized', 'session_expired', 'token_theft_detected', 'other_tab']
+// The session-ending codes are reasons too: one list, so a new one (`key_lost`) travels as well.
+const REASONS = ['signout', 'other_tab', ...SESSION_ENDING_CODES]
 
 /** Validates a received message; anything else is dropped. */
 export function parseBroadcastMessage(data: unknown): BroadcastMessage | null {

@@ -12,7 +12,7 @@ import type { SessionInfo } from './types'
 export const FRONT_TOKEN_REMOVE = 'remove'
 
 /** Cookie names of the front token, preferred first (the `__Host-` one exists on HTTPS). */
-const FRONT_COOKIE_NAMES = ['__Host-latch-front', 'latch-front']
+export const FRONT_COOKIE_NAMES = ['__Host-latch-front', 'latch-front']
 
 /**
  * Decodes an encoded front token (`base64url(JSON)`), or a payload object as found in the refresh

@@ -42,7 +42,7 @@ describe('public API types', () => {
     const client = {} as SessionClient
     client.on('signedOut', (payload) => {
       expectTypeOf(payload.reason).toEqualTypeOf<
-        'signout' | 'unauthorized' | 'session_expired' | 'token_theft_detected' | 'other_tab'
+        'signout' | 'unauthorized' | 'session_expired' | 'token_theft_detected' | 'other_tab' | 'key_lost'
       >()
     })
     client.on('refreshFailed', (payload) => expectTypeOf(payload.error).toEqualTypeOf<Error>())

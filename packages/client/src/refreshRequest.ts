@@ -15,6 +15,8 @@ export const SESSION_ENDING_CODES: readonly string[] = [
   'unauthorized',
   'session_expired',
   'token_theft_detected',
+  // Answered by `@latch/client/bound` itself when a bound session's key is gone.
+  'key_lost',
 ]
 
 /** The Latch error code of a response, or `null` for an answer that is not Latch's. */

@@ -34,6 +34,8 @@ export type SignedOutReason =
   | 'session_expired'
   | 'token_theft_detected'
   | 'other_tab'
+  /** `@latch/client/bound`: the session is bound to a key this browser no longer has (storage cleared). */
+  | 'key_lost'
 
 /** Events the client emits; `origin` says whether this tab or another tab caused it. */
 export interface SessionEvents {

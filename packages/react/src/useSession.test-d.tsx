@@ -40,7 +40,9 @@ describe('useSession types', () => {
     expectTypeOf<SessionProviderProps['initialSession']>().toEqualTypeOf<SessionInfo | null | undefined>()
     expectTypeOf<NonNullable<SessionProviderProps['onSignedOut']>>()
       .parameter(0)
-      .toEqualTypeOf<'signout' | 'unauthorized' | 'session_expired' | 'token_theft_detected' | 'other_tab'>()
+      .toEqualTypeOf<
+        'signout' | 'unauthorized' | 'session_expired' | 'token_theft_detected' | 'other_tab' | 'key_lost'
+      >()
     expectTypeOf<RequireSessionProps['children']>()
       .extract<(s: SessionInfo) => unknown>()
       .parameter(0)

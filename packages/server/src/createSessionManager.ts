@@ -5,6 +5,7 @@
  * @module
  */
 
+import { presentedProof } from './binding/binding.js'
 import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
 import { TryRefreshError, UnauthorizedError } from './errors.js'
 import { answer, handle } from './http/handle.js'
@@ -48,7 +49,14 @@ export interface CreateSessionInput {
 
 /** The result of `create`: put `headers` on the response. */
 export interface CreatedSession {
-  session: { userId: string; sessionId: string; expiresAt: number; front: FrontToken }
+  session: {
+    userId: string
+    sessionId: string
+    expiresAt: number
+    front: FrontToken
+    /** Bound to the key of the request's proof (`binding` option): its refresh needs that key. */
+    bound: boolean
+  }
   /** `Set-Cookie` (cookie mode) or token headers (header mode), plus `x-latch-front-token`. */
   headers: Headers
   accessToken: string
@@ -88,7 +96,11 @@ export interface SessionManager {
   readonly ready: Promise<void>
   /** The validated base path of the endpoints, e.g. `/auth/session`. */
   readonly basePath: string
-  /** Creates a session for an authenticated user. Rejects `TypeError` on bad input, `LatchError` on store failure. */
+  /**
+   * Creates a session for an authenticated user; a valid key proof in the request's `DPoP` header
+   * binds it (option `binding`). Rejects `TypeError` on bad input, `LatchError` on store failure,
+   * and `unauthorized` under `binding: 'required'` without a valid proof.
+   */
   create(request: RequestLike, input: CreateSessionInput): Promise<CreatedSession>
   /** Verifies the request's access token (Bearer header or cookie + CSRF). Rejects a `LatchError`. No store read. */
   verify(request: RequestLike): Promise<VerifiedSession>
@@ -284,6 +296,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (transport === 'cookie') warnPlainHttp(url)
       const tokens = await withStore(started)
       await withStore(() => keys.ensureFresh())
+      // The sign-in's proof (`binding`): its key is the one every refresh must then prove.
+      const proof = await withStore(() => presentedProof(core, request, url))
+      if (resolved.binding === 'required' && proof.thumbprint === null)
+        throw new UnauthorizedError('Signing in needs a key-binding proof.')
       const now = resolved.now()
       const sessionId = newSessionId(resolved.random)
       const refreshToken = tokens.issue(sessionId)
@@ -311,6 +327,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
             512,
           ) ?? null,
         ip: input.ip ?? null,
+        binding: proof.thumbprint,
       }
       // Signed before the record is stored, so claims too large for a token store nothing.
       checkTokenSize(core, input.userId, sessionId, claims)
@@ -328,7 +345,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         },
       )
       return {
-        session: { userId: input.userId, sessionId, expiresAt, front },
+        session: { userId: input.userId, sessionId, expiresAt, front, bound: record.binding !== null },
         headers: toHeaders(headers),
         accessToken: access.token,
         refreshToken,

@@ -3,6 +3,22 @@
  * refresh tokens with theft detection, signing-key rotation, pushed revocation.
  * @module
  */
+
+export type {
+  BindingFailureEvent,
+  PresentedProof,
+} from './binding/binding.js'
+export {
+  MAX_PROOF_LENGTH,
+  PROOF_HEADER,
+  PROOF_TYPE,
+  PROOF_WINDOW_MS,
+  ProofError,
+  type ProofFailure,
+  type ProofTarget,
+  type VerifiedProof,
+  verifyProof,
+} from './binding/proof.js'
 export {
   type CreatedSession,
   type CreateSessionInput,
@@ -29,6 +45,7 @@ export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
 export type { RequestLike } from './http/requestLike.js'
 export type { RequestContext } from './ManagerCore.js'
 export {
+  type BindingPolicy,
   type ExplicitKey,
   type SessionManagerOptions,
   SIGNING_ALGORITHMS,
@@ -39,6 +56,7 @@ export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from '.
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export {
+  type CurrentRotation,
   EXPIRED_RETENTION_MS,
   type Revocation,
   type RevocationReason,

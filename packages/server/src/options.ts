@@ -4,6 +4,7 @@
  * @module
  */
 import type { JWK } from 'jose'
+import type { BindingFailureEvent } from './binding/binding.js'
 import { type Duration, parseDuration } from './durations.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { pooledRandomBytes } from './tokens/encoding.js'
@@ -107,7 +108,28 @@ export interface SessionManagerOptions {
    * browser drops). Never given a token. Defaults to `console.warn`.
    */
   warn?: (message: string) => void
+  /**
+   * Bound refresh (README "Bound refresh"): a session created with a valid key proof (the `DPoP`
+   * header that `@latch/client/bound` sends with the sign-in) is bound to that key, and its
+   * refresh and sign-out then need a proof by it.
+   * - `'optional'`: bind when the sign-in brings a valid proof; other sessions work unbound.
+   * - `'required'`: `create` without a valid proof rejects `unauthorized`, and an unbound session
+   *   cannot refresh.
+   * - `'off'`: proofs are ignored, and sessions bound earlier refresh without one (the way back).
+   * Needs a store with `claimNonce` (all of Latch's do); with another store, `optional` acts as
+   * `off` and `required` is a `TypeError`. Defaults to `'optional'`.
+   */
+  binding?: BindingPolicy
+  /**
+   * Called when a bound session's refresh or sign-out came without a valid proof by its key (a
+   * copied cookie jar or a stolen token: nothing was rotated or revoked, the owner keeps
+   * working). Errors it throws are ignored. Defaults to none.
+   */
+  onBindingFailure?: (event: BindingFailureEvent) => void | Promise<void>
 }
+
+/** See {@link SessionManagerOptions.binding}. */
+export type BindingPolicy = 'off' | 'optional' | 'required'
 
 /** Options after validation, durations in milliseconds. */
 export interface ResolvedOptions {
@@ -131,6 +153,8 @@ export interface ResolvedOptions {
   now: () => number
   random: (size: number) => Uint8Array
   onTheftDetected: ((event: TheftEvent) => void | Promise<void>) | null
+  binding: BindingPolicy
+  onBindingFailure: ((event: BindingFailureEvent) => void | Promise<void>) | null
   publicClaims: readonly string[]
   warn: (message: string) => void
 }
@@ -163,10 +187,12 @@ const KNOWN_OPTIONS: Record<keyof SessionManagerOptions, true> = {
   publicClaims: true,
   onTheftDetected: true,
   warn: true,
+  binding: true,
+  onBindingFailure: true,
 }
 
 /** Latch's own claim names (kept here so options.ts needs no token module). */
-const RESERVED_PUBLIC_CLAIMS = new Set(['sub', 'sid', 'iat', 'exp', 'nbf', 'iss', 'aud', 'typ', 'jti'])
+const RESERVED_PUBLIC_CLAIMS = new Set(['sub', 'sid', 'iat', 'exp', 'nbf', 'iss', 'aud', 'typ', 'jti', 'cv'])
 
 const STORE_METHODS = [
   'createSession',
@@ -307,10 +333,15 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   ) {
     fail(
       'publicClaims',
-      "an array of at most 32 distinct application claim names (1–64 of [A-Za-z0-9_.:-], none of Latch's own: sub, sid, iat, exp, nbf, iss, aud, typ, jti)",
+      "an array of at most 32 distinct application claim names (1–64 of [A-Za-z0-9_.:-], none of Latch's own: sub, sid, iat, exp, nbf, iss, aud, typ, jti, cv)",
     )
   }
-  for (const name of ['now', 'random', 'onTheftDetected', 'warn'] as const) {
+  const binding = options.binding ?? 'optional'
+  if (binding !== 'off' && binding !== 'optional' && binding !== 'required')
+    fail('binding', "'off', 'optional' or 'required'")
+  if (binding === 'required' && typeof store.claimNonce !== 'function')
+    fail('binding', "'off' or 'optional' with a store without `claimNonce` ('required' needs it)")
+  for (const name of ['now', 'random', 'onTheftDetected', 'onBindingFailure', 'warn'] as const) {
     if (options[name] != null && typeof options[name] !== 'function') fail(name, 'a function')
   }
   return {
@@ -335,6 +366,8 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     now: options.now ?? (() => Date.now()),
     random: options.random ?? pooledRandomBytes,
     onTheftDetected: options.onTheftDetected ?? null,
+    binding,
+    onBindingFailure: options.onBindingFailure ?? null,
     publicClaims: Object.freeze([...publicClaims]),
     // Looked up at each call, like `now`, so a spy installed later is honoured.
     warn: options.warn ?? ((message) => console.warn(message)),

@@ -3,9 +3,10 @@
  * apply the decision to the store (compare-and-swap, revocation), answer per the contract.
  * @module
  */
+import { bindingRefusal, type PresentedProof, presentedProof } from './binding/binding.js'
 import { LatchError, SessionExpiredError, TokenTheftError, toAnswer, UnauthorizedError } from './errors.js'
 import { jsonAnswer, type LatchAnswer } from './http/LatchAnswer.js'
-import type { RequestLike } from './http/requestLike.js'
+import { parseRequestUrl, type RequestLike } from './http/requestLike.js'
 import { endedSessionHeaders, sessionHeaders } from './http/sessionHeaders.js'
 import { type ManagerCore, type RequestContext, revocationFor, slidExpiry, withStore } from './ManagerCore.js'
 import { decideRefresh, type RefreshDecision } from './rotation.js'
@@ -51,6 +52,21 @@ function presentedToken(core: ManagerCore, request: RequestLike, url?: URL): Pre
     context,
     tokens: readCookies(request.headers.get('cookie'), cookieNames(context).refresh),
   }
+}
+
+/**
+ * The request's key proof, read only when a refresh token came with it (so garbage costs no
+ * store call). A URL that does not parse proves nothing.
+ */
+async function proofOf(
+  core: ManagerCore,
+  request: RequestLike,
+  presented: Presented,
+  url: URL | undefined,
+): Promise<PresentedProof> {
+  const target = presented.tokens.length > 0 ? (url ?? parseRequestUrl(request)) : null
+  if (target === null) return { thumbprint: null, failure: 'missing' }
+  return withStore(() => presentedProof(core, request, target))
 }
 
 /** One presented copy, judged without side effects. */
@@ -108,6 +124,7 @@ async function rotateAtOnce(
   tokens: RefreshTokens,
   presented: Presented,
   token: string,
+  proof: PresentedProof,
 ): Promise<{ answer: LatchAnswer } | { judged: Judged | null }> {
   const facts = tokens.parse(token)
   // A made-up token naming a real session is refused before any store call.
@@ -126,6 +143,8 @@ async function rotateAtOnce(
     successorSealed: tokens.seal(successor, token, facts.sessionId),
     lastRefreshedAt: now,
     idleExpiresAt: now + options.sessionTtl,
+    // The store leaves a session bound to another key as it is; the caller then refuses it.
+    binding: proof.thumbprint,
   }
   const { before, rotated } = await withStore(() =>
     store.rotateIfCurrent!(facts.sessionId, facts.hash, rotation, now),
@@ -213,9 +232,15 @@ export async function refreshSession(
   try {
     presented = presentedToken(core, request, url)
     const tokens = await withStore(() => core.started())
+    const proof = await proofOf(core, request, presented, url)
     let chosen: Judged | null
-    if (core.options.store.rotateIfCurrent && presented.tokens.length === 1) {
-      const outcome = await rotateAtOnce(core, tokens, presented, presented.tokens[0]!)
+    // `required` refuses unbound sessions, which the one-step rotation would rotate.
+    if (
+      core.options.store.rotateIfCurrent &&
+      presented.tokens.length === 1 &&
+      core.options.binding !== 'required'
+    ) {
+      const outcome = await rotateAtOnce(core, tokens, presented, presented.tokens[0]!, proof)
       if ('answer' in outcome) return outcome.answer
       chosen = outcome.judged
     } else chosen = await judge(core, tokens, presented.tokens)
@@ -231,6 +256,11 @@ export async function refreshSession(
       const now = options.now()
       const decision =
         attempt === 0 ? chosen.decision : decideRefresh(record, facts, now, options.reuseGrace, safeEqual)
+      // A bound session moves (or is revoked for theft) only for its key: a copied jar changes nothing.
+      if (record && decision.action !== 'unauthorized' && decision.action !== 'expired') {
+        const refusal = bindingRefusal(core, record, proof, request, context, 'refresh')
+        if (refusal) throw refusal
+      }
       switch (decision.action) {
         case 'unauthorized':
           throw new UnauthorizedError('No valid session.')
@@ -295,6 +325,11 @@ export async function signOutSession(
     const tokens = await withStore(() => core.started())
     const chosen = await judge(core, tokens, presented.tokens)
     const action = chosen?.decision.action
+    if (chosen?.record) {
+      const proof = await proofOf(core, request, presented, url)
+      const refusal = bindingRefusal(core, chosen.record, proof, request, context, 'signout')
+      if (refusal) throw refusal
+    }
     if (action === 'theft' && chosen!.record !== null) {
       await theft(core, chosen!.record, request, context)
     } else if (action === 'rotate' || action === 'replay' || action === 'expired') {

@@ -15,6 +15,8 @@ export interface SessionListing {
   ip: string | null
   /** True for the session the caller asked about (usually the one making the request). */
   current: boolean
+  /** True when the session is bound to a key (bound refresh): a copy of its tokens cannot refresh it. */
+  bound: boolean
 }
 
 /** Projects a stored record onto its listing. */
@@ -31,5 +33,6 @@ export function listedSession(record: SessionRecord, currentSessionId: string | 
     userAgent: record.userAgent,
     ip: record.ip,
     current: record.id === currentSessionId,
+    bound: (record.binding ?? null) !== null,
   }
 }

@@ -71,9 +71,13 @@ describe.each(STORES)('instances 5 s apart on %s', (_kind, makeStores) => {
     const ahead = createSessionManager({
       store: stores[0]!,
       now: () => Date.now() + SKEW,
-      keySyncInterval: 200,
+      keySyncInterval: '200ms',
     })
-    const behind = createSessionManager({ store: stores[1]!, now: () => Date.now(), keySyncInterval: 200 })
+    const behind = createSessionManager({
+      store: stores[1]!,
+      now: () => Date.now(),
+      keySyncInterval: '200ms',
+    })
     cleanups.push(async () => {
       for (const m of [ahead, behind]) await m.close()
       for (const s of stores) await s.close()

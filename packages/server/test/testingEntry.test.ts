@@ -14,8 +14,10 @@ function auditedStore(inner: SessionStore, trail: string[]): SessionStore {
       await inner.createSession(record)
       trail.push(`create ${record.id}`)
     },
-    async rotateSession(id, expectedHash, update) {
-      const rotated = await inner.rotateSession(id, expectedHash, update)
+    // Forwards every argument: the expected claims version (the 4th) is what keeps a refresh
+    // from issuing claims older than the latest update, and the suite checks it arrives.
+    async rotateSession(id, expectedHash, update, expectedClaimsVersion) {
+      const rotated = await inner.rotateSession(id, expectedHash, update, expectedClaimsVersion)
       if (rotated) trail.push(`rotate ${id}`)
       return rotated
     },

@@ -93,7 +93,7 @@ describe('tokens verified by other libraries against the live JWKS', () => {
         algorithm: alg as SigningAlgorithm,
         issuer: ISSUER,
         audience: AUDIENCE,
-        keySyncInterval: KEY_SYNC_MS,
+        keySyncInterval: `${KEY_SYNC_MS}ms`,
       })
       const { server, origin } = await serve(sessions)
       onTestFinished(async () => {

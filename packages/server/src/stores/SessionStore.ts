@@ -54,6 +54,12 @@ export interface SessionRecord {
   claimsVersion: number
   userAgent: string | null
   ip: string | null
+  /**
+   * Bound refresh: the RFC 7638 thumbprint of the key the session is bound to, or `null` (or
+   * absent, in records written before binding existed) when it is not bound. Set at creation,
+   * never changed.
+   */
+  binding?: string | null
 }
 
 /** The fields a rotation replaces. */
@@ -72,6 +78,11 @@ export type RotationUpdate = Pick<
 export type CurrentRotation = Omit<RotationUpdate, 'generation' | 'expiresAt'> & {
   /** The idle expiry after this refresh; the store caps it by the session's absolute expiry. */
   idleExpiresAt: number
+  /**
+   * The key thumbprint this request proved, or `null`: a session bound to another key (or to a
+   * key when this is `null`) is not rotated. Absent means `null`.
+   */
+  binding?: string | null
 }
 
 /** What `rotateIfCurrent` saw and did. */
@@ -181,11 +192,20 @@ export interface SessionStore {
   ): Promise<boolean>
 
   /**
+   * Optional (needed for bound refresh): remembers `key` until `expiresAt` and resolves `true`,
+   * or resolves `false` when `key` is already remembered and not expired at `now` — atomically,
+   * so of instances racing with one key exactly one gets `true`. Keys are short (43-character
+   * base64url hashes). `deleteExpired` forgets expired ones.
+   */
+  claimNonce?(key: string, expiresAt: number, now: number): Promise<boolean>
+
+  /**
    * Optional: the common refresh in one step, one round trip on a networked store. Reads the
    * session and, only when its `currentHash` equals `presentedHash` and it is live at `now`
    * (`now` before `expiresAt`, and before `absoluteExpiresAt` when set), applies `rotation` with
    * `generation + 1` and `expiresAt = min(idleExpiresAt, absoluteExpiresAt)`, atomically, as
-   * `rotateSession` would. Resolves the record as read before any change and whether this call
+   * `rotateSession` would — and only when the session's `binding` is `null` or equals
+   * `rotation.binding`. Resolves the record as read before any change and whether this call
    * rotated. Without it the manager calls `getSession`, then `rotateSession`.
    */
   rotateIfCurrent?(

@@ -5,6 +5,7 @@
  * @module
  */
 import { afterEach, describe } from 'vitest'
+import { bindingConformanceTests } from './conformanceBinding.js'
 import { claimsConformanceTests } from './conformanceClaims.js'
 import type { ConformanceCapabilities } from './conformanceFixtures.js'
 import { sessionConformanceTests } from './conformanceSessions.js'
@@ -51,5 +52,6 @@ export function describeStoreConformance(
     sessionConformanceTests({ setup, capabilities })
     sharedConformanceTests({ setup, capabilities })
     claimsConformanceTests({ setup, capabilities })
+    bindingConformanceTests({ setup, capabilities })
   })
 }

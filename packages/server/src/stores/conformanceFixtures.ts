@@ -48,6 +48,7 @@ export function makeRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     claimsVersion: 0,
     userAgent: 'Mozilla/5.0 (test)',
     ip: '2001:db8::1',
+    binding: null,
     ...overrides,
   }
 }

@@ -7,7 +7,7 @@ import type { CurrentRotation, RotationUpdate, SessionRecord } from './SessionSt
 
 /**
  * The update `rotateIfCurrent` applies to `record`: `null` unless `presentedHash` is current and
- * the session is live at `now` (the same conditions under which `decideRefresh` says `rotate`).
+ * the session is live at `now` and not bound to another key (the same conditions under which `decideRefresh` says `rotate`).
  */
 export function currentRotationOf(
   record: SessionRecord | null,
@@ -16,6 +16,8 @@ export function currentRotationOf(
   now: number,
 ): RotationUpdate | null {
   if (record === null || record.currentHash !== presentedHash) return null
+  // A bound session rotates only for a request proven by its key (the manager decides the rest).
+  if ((record.binding ?? null) !== null && record.binding !== (rotation.binding ?? null)) return null
   const absolute = record.absoluteExpiresAt
   if (now >= record.expiresAt || (absolute !== null && now >= absolute)) return null
   return {

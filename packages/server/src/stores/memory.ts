@@ -46,6 +46,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   const secrets = new Map<string, string>()
   const staleMarks = new Map<string, StaleMark>()
   const revokedKeys = new Map<string, KeyRevocation>()
+  /** Spent proof `jti`s (hashed) and when each may be forgotten. */
+  const nonces = new Map<string, number>()
   const hub = new RevocationHub()
   let closed = false
 
@@ -107,6 +109,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       if (expectedClaimsVersion !== undefined && (record.claimsVersion ?? 0) !== expectedClaimsVersion)
         return false
       sessions.set(id, { ...record, ...pickRotation(update) })
+      return true
+    },
+
+    async claimNonce(key, expiresAt, now) {
+      open()
+      const until = nonces.get(key)
+      if (until !== undefined && until > now) return false
+      // Forget expired entries now and then, so a long-lived dev server does not grow forever.
+      if (nonces.size >= 10_000) for (const [k, t] of nonces) if (t <= now) nonces.delete(k)
+      nonces.set(key, expiresAt)
       return true
     },
 
@@ -234,7 +246,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
           marksDeleted++
         }
       }
-      return sessionsDeleted + revocationsDeleted + marksDeleted
+      let noncesDeleted = 0
+      for (const [key, until] of nonces) {
+        if (noncesDeleted >= limit) break
+        if (until < revocationsBefore) {
+          nonces.delete(key)
+          noncesDeleted++
+        }
+      }
+      return sessionsDeleted + revocationsDeleted + marksDeleted + noncesDeleted
     },
 
     async close() {

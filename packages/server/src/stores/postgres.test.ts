@@ -3,7 +3,12 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { databaseUrl, dropPostgresSchema, uniqueName } from '../../test/namespaces.js'
 import { describeStoreConformance, makeRecord } from './conformance.js'
 import { postgresStore } from './postgres.js'
-import { notifyPayloads, postgresMigrations, postgresNames } from './postgresSchema.js'
+import {
+  notifyPayloads,
+  postgresMigrationCount,
+  postgresMigrations,
+  postgresNames,
+} from './postgresSchema.js'
 
 const schemas: string[] = []
 const freshSchema = () => {
@@ -53,7 +58,7 @@ describe('postgresStore', () => {
     const client = new pg.Client({ connectionString: databaseUrl() })
     await client.connect()
     const { rows } = await client.query(`SELECT value FROM "${schema}".app_meta WHERE key = 'schema_version'`)
-    expect(rows).toEqual([{ value: '3' }])
+    expect(rows).toEqual([{ value: String(postgresMigrationCount()) }])
     const tables = await client.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
@@ -61,6 +66,7 @@ describe('postgresStore', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'app_keys',
       'app_meta',
+      'app_nonces',
       'app_revocations',
       'app_revoked_keys',
       'app_secrets',
@@ -124,7 +130,7 @@ describe('postgresStore', () => {
       // Two instances start at once: one migrates, the other finds it done.
       await Promise.all(stores.map((s) => s.listKeys()))
       expect((await admin.query(`SELECT value FROM ${n.meta} WHERE key = 'schema_version'`)).rows).toEqual([
-        { value: '3' },
+        { value: String(postgresMigrationCount()) },
       ])
       expect(await store.getSession('s1')).toMatchObject({
         generation: 3,

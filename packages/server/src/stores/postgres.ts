@@ -213,8 +213,8 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
         await query(
           `INSERT INTO ${n.sessions} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at,
              ends_at, generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip,
-             claims_version)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+             claims_version, binding)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
           [
             r.id,
             r.userId,
@@ -232,6 +232,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
             r.userAgent,
             r.ip,
             r.claimsVersion ?? 0,
+            r.binding ?? null,
           ],
         )
       } catch (error) {
@@ -288,6 +289,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
              ends_at = LEAST($8::bigint, COALESCE(absolute_expires_at, $8::bigint))
            WHERE id = $1 AND current_hash = $2 AND $9::float8 < expires_at
              AND (absolute_expires_at IS NULL OR $9::float8 < absolute_expires_at)
+             AND (binding IS NULL OR binding = $10::text)
            RETURNING claims, claims_version
          )
          SELECT b.*, r.claims AS rotated_claims, r.claims_version AS rotated_claims_version,
@@ -303,6 +305,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
           r.lastRefreshedAt,
           rotation.idleExpiresAt,
           now,
+          rotation.binding ?? null,
         ],
         'rotate_if_current',
       )
@@ -316,6 +319,17 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
       before.claims = parseStoredClaims(row.rotated_claims)
       before.claimsVersion = Number(row.rotated_claims_version)
       return { before, rotated: true }
+    },
+    async claimNonce(key, expiresAt, now) {
+      // Takes the key over only when the one there has expired; RETURNING says whether we won.
+      const { rows } = await query(
+        `INSERT INTO ${n.nonces} AS t (key, expires_at) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE t.expires_at <= $3
+         RETURNING key`,
+        [key, expiresAt, now],
+        'claim_nonce',
+      )
+      return rows.length === 1
     },
     async listUserSessions(userId, now) {
       const { rows } = await query(
@@ -425,7 +439,12 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
            (SELECT session_id FROM ${n.staleMarks} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [revocationsBefore, limit],
       )
-      return (s.rowCount ?? 0) + (r.rowCount ?? 0) + (m.rowCount ?? 0)
+      const nonces = await query(
+        `DELETE FROM ${n.nonces} WHERE key IN
+           (SELECT key FROM ${n.nonces} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [revocationsBefore, limit],
+      )
+      return (s.rowCount ?? 0) + (r.rowCount ?? 0) + (m.rowCount ?? 0) + (nonces.rowCount ?? 0)
     },
     async close() {
       if (closed) return

@@ -14,6 +14,8 @@ export interface PostgresNames {
   secrets: string
   staleMarks: string
   revokedKeys: string
+  /** Spent proof `jti`s of bound refresh (hashed), until they expire. */
+  nonces: string
   /** Plain (unquoted) prefix, for index names. */
   prefix: string
   /** LISTEN/NOTIFY channel: short and deterministic, so every instance on the same tables agrees. */
@@ -37,6 +39,7 @@ export function postgresNames(schema: string, prefix: string): PostgresNames {
     secrets: q('secrets'),
     staleMarks: q('stale_marks'),
     revokedKeys: q('revoked_keys'),
+    nonces: q('nonces'),
     prefix,
     channel: `latch_revocations_${digest.subarray(0, 8).toString('hex')}`,
     lockKey: digest.readInt32BE(8),
@@ -100,8 +103,16 @@ export function postgresMigrations(n: PostgresNames): string[] {
     // is how they are judged, so nothing pending is lost and nobody is signed out.
     `ALTER TABLE ${n.sessions} ADD COLUMN claims_version integer NOT NULL DEFAULT 0;
      ALTER TABLE ${n.staleMarks} ADD COLUMN version integer NOT NULL DEFAULT 0;`,
+    // 4: bound refresh (issue #25): the key
+    // thumbprint a session is bound to, and spent proof `jti`s (hashed) until they expire.
+    `ALTER TABLE ${n.sessions} ADD COLUMN binding text;
+     CREATE TABLE ${n.nonces} (key text PRIMARY KEY, expires_at bigint NOT NULL);
+     CREATE INDEX "${p}nonces_expires" ON ${n.nonces} (expires_at);`,
   ]
 }
+
+/** How many schema migrations there are: the version a fully migrated schema records. */
+export const postgresMigrationCount = (): number => postgresMigrations(postgresNames('s', 'p')).length
 
 /**
  * Creates or upgrades the schema in one transaction under an advisory lock, so instances starting
@@ -147,7 +158,7 @@ const num = (v: string | number | null): number | null => (v === null ? null : N
  */
 export const SESSION_COLUMNS =
   'id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, generation, current_hash, ' +
-  'previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip'
+  'previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip, binding'
 
 export function rowToSession(row: any): SessionRecord {
   const claims = parseStoredClaims(row.claims)
@@ -168,6 +179,7 @@ export function rowToSession(row: any): SessionRecord {
     claimsVersion: row.claims_version === undefined ? 0 : Number(row.claims_version),
     userAgent: row.user_agent,
     ip: row.ip,
+    binding: row.binding ?? null,
   }
 }
 

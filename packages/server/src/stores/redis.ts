@@ -17,7 +17,7 @@ import {
   decodeSessionValues,
   decodeStaleMark,
   encodeFields,
-  SESSION_FIELDS,
+  SESSION_READ_FIELDS,
 } from './redisCodec.js'
 import { redisKeys } from './redisKeys.js'
 import {
@@ -198,7 +198,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
 
   // HMGET rather than HGETALL: the values alone, in a known order, are half the reply to decode.
   const readSession = async (id: string) =>
-    decodeSessionValues(await client.hmget(keys.session(id), ...SESSION_FIELDS))
+    decodeSessionValues(await client.hmget(keys.session(id), ...SESSION_READ_FIELDS))
 
   const revoke = async (
     ids: string[],
@@ -356,6 +356,7 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
           JSON.stringify(rotation.idleExpiresAt),
           EXPIRED_RETENTION_MS,
           encodeFields(currentRotationFields(rotation)).join('\n'),
+          JSON.stringify(rotation.binding ?? null),
         ],
       )) as [number, string | (string | null)[] | undefined]
       if (before === undefined) return { before: null, rotated: false }
@@ -363,6 +364,12 @@ export function redisStore(options: RedisStoreOptions): SessionStore {
         before: decodeSessionValues(typeof before === 'string' ? before.split('\n') : before),
         rotated: rotated === 1,
       }
+    },
+    async claimNonce(key, expiresAt, now) {
+      open()
+      // SET NX with a native TTL: the key exists exactly while the proof could be accepted.
+      const set = await client.set(keys.nonce(key), '1', 'PX', Math.max(1, Math.ceil(expiresAt - now)), 'NX')
+      return set === 'OK'
     },
     async listUserSessions(userId, now) {
       open()

@@ -26,18 +26,28 @@ export const SESSION_FIELDS = [
 export const FIELD_DEFAULTS: Partial<Record<(typeof SESSION_FIELDS)[number], string>> = { claimsVersion: '0' }
 
 /**
+ * Fields a session may lack because they came after it was written: absent reads as `null`.
+ * `binding` (bound refresh) is the first.
+ */
+export const OPTIONAL_SESSION_FIELDS = ['binding'] as const satisfies readonly (keyof SessionRecord)[]
+
+/** Every field read for a session, in the order `decodeSessionValues` reads them. */
+export const SESSION_READ_FIELDS = [...SESSION_FIELDS, ...OPTIONAL_SESSION_FIELDS] as const
+
+/**
  * Hash field/value pairs for the given fields of a session. Each value is JSON, so `null`, numbers
  * and strings round-trip exactly (Lua's cjson would round epoch milliseconds).
  */
 export function encodeFields(record: Partial<SessionRecord>): string[] {
   const out: string[] = []
-  for (const [field, value] of Object.entries(record)) out.push(field, JSON.stringify(value))
+  for (const [field, value] of Object.entries(record))
+    if (value !== undefined) out.push(field, JSON.stringify(value))
   return out
 }
 
 /**
- * A session from its values in {@link SESSION_FIELDS} order (`HMGET`); `null` when the first (the
- * id) is missing: no such key.
+ * A session from its values in {@link SESSION_READ_FIELDS} order (`HMGET`); `null` when the first
+ * (the id) is missing: no such key. The optional fields may be missing or absent (`null`).
  */
 export function decodeSessionValues(values: readonly (string | null)[]): SessionRecord | null {
   if (values[0] === null || values[0] === undefined) return null
@@ -48,6 +58,10 @@ export function decodeSessionValues(values: readonly (string | null)[]): Session
       const raw = values[i] ?? FIELD_DEFAULTS[field]
       if (raw === null || raw === undefined) throw new Error(`missing field ${SESSION_FIELDS[i]}`)
       record[SESSION_FIELDS[i]!] = JSON.parse(raw)
+    }
+    for (let i = 0; i < OPTIONAL_SESSION_FIELDS.length; i++) {
+      const raw = values[SESSION_FIELDS.length + i]
+      record[OPTIONAL_SESSION_FIELDS[i]!] = raw === null || raw === undefined ? null : JSON.parse(raw)
     }
   } catch (cause) {
     throw new StoreError('corrupt_record', 'A stored session could not be read.', { cause })

@@ -34,6 +34,11 @@ export function redisKeys(prefix: string) {
     staleData: `${prefix}{stale}:data`,
     /** Hash: revoked kid → revocation JSON (kept for good). Same slot as the key ring. */
     revokedKeys: `${prefix}{keys}:revoked`,
+    /**
+     * String with a native TTL: a spent proof `jti` of bound refresh (hashed). Keyed by its own
+     * value (no hash tag), so nonces spread over a cluster's masters.
+     */
+    nonce: (key: string) => `${prefix}nonce:${key}`,
     /** Hash: secret name → value. */
     secrets: `${prefix}{secrets}`,
     /** Pub/sub channel of pushes: revocations, stale marks, key revocations (a JSON array per message, see `encodePush`). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { FIELD_DEFAULTS, SESSION_FIELDS } from './redisCodec.js'
+import { FIELD_DEFAULTS, SESSION_FIELDS, SESSION_READ_FIELDS } from './redisCodec.js'
 
 /**
  * A Lua script run by `EVALSHA`, falling back to `EVAL` when the server does not have it cached
@@ -63,17 +63,18 @@ return redis.call('HGET', KEYS[1], 'userId')`)
 
 /**
  * KEYS: session. ARGV: presented currentHash (encoded), now ms, idle expiry (encoded), retention
- * ms, then the rotation's other field/value pairs joined by newlines. `rotateIfCurrent`: rotates
- * only when the hash is current and the session live at `now`, with generation + 1 and the expiry
+ * ms, then the rotation's other field/value pairs joined by newlines, then the proven key
+ * thumbprint (JSON, `null` for none). `rotateIfCurrent`: rotates only when the hash is current,
+ * the session live at `now` and not bound to another key, with generation + 1 and the expiry
  * capped by the absolute one (kept as the stored or sent JSON text, so it round-trips exactly).
- * Returns {1 or 0, the session's values as they were before, in `SESSION_FIELDS` order, joined by
+ * Returns {1 or 0, the session's values as they were before, in `SESSION_READ_FIELDS` order, joined by
  * newlines}; {0} when there is no session, {0, values} when a field is missing.
  *
  * Newlines can join them because every value is JSON text, in which a newline is always escaped;
  * one string each way costs the client far less to encode and decode than a value per field.
  */
 export const rotateIfCurrentScript = new RedisScript(`
-local v = redis.call('HMGET', KEYS[1], ${SESSION_FIELDS.map((f) => `'${f}'`).join(', ')})
+local v = redis.call('HMGET', KEYS[1], ${SESSION_READ_FIELDS.map((f) => `'${f}'`).join(', ')})
 if not v[1] then return {0} end
 ${Object.entries(FIELD_DEFAULTS)
   .map(
@@ -82,14 +83,17 @@ ${Object.entries(FIELD_DEFAULTS)
   )
   .join('\n')}
 for i = 1, ${SESSION_FIELDS.length} do if not v[i] then return {0, v} end end
+for i = ${SESSION_FIELDS.length + 1}, ${SESSION_READ_FIELDS.length} do if not v[i] then v[i] = 'null' end end
 local before = table.concat(v, '\\n')
 local now = tonumber(ARGV[2])
 local exp = tonumber(v[${SESSION_FIELDS.indexOf('expiresAt') + 1}])
 local absText = v[${SESSION_FIELDS.indexOf('absoluteExpiresAt') + 1}]
 local abs = tonumber(absText)
+local binding = v[${SESSION_READ_FIELDS.indexOf('binding') + 1}]
 if v[${SESSION_FIELDS.indexOf('currentHash') + 1}] ~= ARGV[1] or not exp or now >= exp or (abs and now >= abs) then
   return {0, before}
 end
+if binding ~= 'null' and binding ~= ARGV[6] then return {0, before} end
 local at = ARGV[3]
 if abs and abs < tonumber(at) then at = absText end
 local fields = {'generation', string.format('%.0f', tonumber(v[${SESSION_FIELDS.indexOf('generation') + 1}]) + 1), 'expiresAt', at}

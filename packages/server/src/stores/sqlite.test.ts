@@ -61,12 +61,13 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     const db = openRaw(path)
     expect(pragma(db, 'journal_mode')).toBe('wal')
     expect(db.prepare(`SELECT value FROM app_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '3',
+      value: String(sqliteMigrations('app_').length),
     })
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all()
     expect(tables.map((t: any) => t.name).filter((x: string) => x.startsWith('app_'))).toEqual([
       'app_keys',
       'app_meta',
+      'app_nonces',
       'app_revocations',
       'app_revoked_keys',
       'app_secrets',
@@ -101,7 +102,7 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     await store.close()
     const check = openRaw(path)
     expect(check.prepare(`SELECT value FROM latch_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '3',
+      value: String(sqliteMigrations('latch_').length),
     })
     check.close()
   })
@@ -149,9 +150,39 @@ describe.each(drivers)('sqliteStore on %s', (driver) => {
     await store.close()
     const check = openRaw(path)
     expect(check.prepare(`SELECT value FROM latch_meta WHERE key = 'schema_version'`).get()).toEqual({
-      value: '3',
+      value: String(sqliteMigrations('latch_').length),
     })
     check.close()
+  })
+
+  it('upgrades a version-2 database for bound refresh: old sessions read unbound, new ones keep their binding', async () => {
+    const path = freshPath()
+    const old = makeRecord()
+    const db = openRaw(path)
+    db.exec(sqliteMigrations('latch_')[0]!)
+    db.exec(sqliteMigrations('latch_')[1]!)
+    db.exec(`CREATE TABLE latch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO latch_meta VALUES ('schema_version', '2')`)
+    db.prepare(
+      `INSERT INTO latch_sessions (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at,
+         ends_at, generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, user_agent, ip)
+       VALUES (?, ?, ?, ?, ?, NULL, ?, 0, ?, NULL, NULL, NULL, '{}', NULL, NULL)`,
+    ).run(
+      old.id,
+      old.userId,
+      old.createdAt,
+      old.lastRefreshedAt,
+      old.expiresAt,
+      old.expiresAt,
+      old.currentHash,
+    )
+    db.close()
+    const store = sqliteStore({ path, driver })
+    expect((await store.getSession(old.id))?.binding).toBeNull()
+    const bound = { ...makeRecord(), binding: 'thumbprint' }
+    await store.createSession(bound)
+    expect((await store.getSession(bound.id))?.binding).toBe('thumbprint')
+    await store.close()
   })
 
   it('refuses a schema newer than it understands', () => {

@@ -141,9 +141,9 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
   const sql = {
     insertSession: db.prepare(
       `INSERT INTO ${t('sessions')} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, ends_at,
-         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip)
+         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip, binding)
        VALUES (@id, @userId, @createdAt, @lastRefreshedAt, @expiresAt, @absoluteExpiresAt, @endsAt,
-         @generation, @currentHash, @previousHash, @rotatedAt, @successorSealed, @claims, @claimsVersion, @userAgent, @ip)`,
+         @generation, @currentHash, @previousHash, @rotatedAt, @successorSealed, @claims, @claimsVersion, @userAgent, @ip, @binding)`,
     ),
     getSession: db.prepare(`SELECT * FROM ${t('sessions')} WHERE id = ?`),
     rotate: db.prepare(
@@ -194,6 +194,14 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     sweepStaleMarks: db.prepare(
       `DELETE FROM ${t('stale_marks')} WHERE session_id IN
          (SELECT session_id FROM ${t('stale_marks')} WHERE expires_at < ? LIMIT ?)`,
+    ),
+    // Takes the key over only when the one there has expired: `changes` says whether this call won.
+    claimNonce: db.prepare(
+      `INSERT INTO ${t('nonces')} (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE expires_at <= ?`,
+    ),
+    sweepNonces: db.prepare(
+      `DELETE FROM ${t('nonces')} WHERE key IN (SELECT key FROM ${t('nonces')} WHERE expires_at < ? LIMIT ?)`,
     ),
     sweepRevocations: db.prepare(
       `DELETE FROM ${t('revocations')} WHERE session_id IN
@@ -257,7 +265,8 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     return (
       sql.sweepSessions.run(sessionsBefore, limit).changes +
       sql.sweepRevocations.run(revocationsBefore, limit).changes +
-      sql.sweepStaleMarks.run(revocationsBefore, limit).changes
+      sql.sweepStaleMarks.run(revocationsBefore, limit).changes +
+      sql.sweepNonces.run(revocationsBefore, limit).changes
     )
   })
 
@@ -281,6 +290,7 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
           ...record,
           endsAt: sessionEndsAt(record),
           claims: JSON.stringify(record.claims),
+          binding: record.binding ?? null,
         })
       } catch (error) {
         if (sqliteErrorCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -304,6 +314,10 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
           expectedClaimsVersion: expectedClaimsVersion ?? null,
         }).changes === 1
       )
+    },
+    async claimNonce(key, expiresAt, now) {
+      open()
+      return sql.claimNonce.run(key, expiresAt, now).changes === 1
     },
     async listUserSessions(userId, now) {
       open()

@@ -58,6 +58,11 @@ export function sqliteMigrations(p: string): string[] {
     // is how they are judged, so nothing pending is lost and nobody is signed out.
     `ALTER TABLE ${p}sessions ADD COLUMN claims_version INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE ${p}stale_marks ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
+    // 4: bound refresh (issue #25): the key
+    // thumbprint a session is bound to, and spent proof `jti`s (hashed) until they expire.
+    `ALTER TABLE ${p}sessions ADD COLUMN binding TEXT;
+     CREATE TABLE ${p}nonces (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+     CREATE INDEX ${p}nonces_expires ON ${p}nonces (expires_at);`,
   ]
 }
 
@@ -106,6 +111,8 @@ export interface SessionRow {
   claims_version: number
   user_agent: string | null
   ip: string | null
+  /** Added by migration 3 (bound refresh); `null` for sessions that are not bound. */
+  binding?: string | null
 }
 
 /** Reads a session row back; a row that does not parse is a {@link StoreError} `corrupt_record`. */
@@ -127,6 +134,7 @@ export function rowToSession(row: SessionRow): SessionRecord {
     claimsVersion: Number(row.claims_version),
     userAgent: row.user_agent,
     ip: row.ip,
+    binding: row.binding ?? null,
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The front token: what browser code may read about the session (never a token or secret).
- * `base64url(JSON.stringify({ uid, sid, exp, gen, cl? }))`, `exp` in seconds (docs/contract.md);
+ * `base64url(JSON.stringify({ uid, sid, exp, gen, cl?, bnd? }))`, `exp` in seconds (docs/contract.md);
  * `cl` holds the claims named in the `publicClaims` option, when the session has any.
  * @module
  */
@@ -17,6 +17,11 @@ export interface FrontToken {
   gen: number
   /** The session's public claims (the `publicClaims` option), absent when there are none. */
   cl?: Record<string, unknown>
+  /**
+   * `1` when the session is bound to a key (bound refresh), absent otherwise: the browser's
+   * binding entry learns from it that a missing key means the session cannot refresh.
+   */
+  bnd?: 1
 }
 
 /**
@@ -24,7 +29,7 @@ export interface FrontToken {
  * with the claims named in `publicClaims` (only those; the others stay server-side).
  */
 export function frontTokenFor(
-  record: { userId: string; id: string; claims: Record<string, unknown> },
+  record: { userId: string; id: string; claims: Record<string, unknown>; binding?: string | null },
   accessExpiresAt: number,
   generation: number,
   publicClaims: readonly string[],
@@ -38,6 +43,7 @@ export function frontTokenFor(
   const cl: Record<string, unknown> = {}
   for (const name of publicClaims) if (Object.hasOwn(record.claims, name)) cl[name] = record.claims[name]
   if (Object.keys(cl).length > 0) front.cl = cl
+  if (record.binding) front.bnd = 1
   return front
 }
 

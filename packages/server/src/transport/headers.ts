@@ -23,6 +23,8 @@ export const exposedHeaders: readonly string[] = [
   FRONT_TOKEN_HEADER,
   ACCESS_TOKEN_HEADER,
   REFRESH_TOKEN_HEADER,
+  // The server's time, from which `@latch/client/bound` dates its key proofs.
+  'date',
 ]
 
 /** Headers a cross-origin app must list in `Access-Control-Allow-Headers`. */
@@ -31,6 +33,8 @@ export const allowedHeaders: readonly string[] = [
   TRANSPORT_HEADER,
   'authorization',
   'content-type',
+  // The key proof of bound refresh (RFC 9449's header name).
+  'dpop',
 ]
 
 /** How tokens travel: cookies (browsers) or headers (native apps, CLIs, cookie-less cross-site). */
