@@ -21,11 +21,11 @@ import type { RequestLike } from '../http/requestLike.js'
 import type { RequestContext } from '../ManagerCore.js'
 import type { TokenKeyMemo } from '../tokens/accessToken.js'
 
-export { isLatchError, type LatchError, type LatchErrorCode, toAnswer }
 export { type LatchAnswer, toWebResponse } from '../http/LatchAnswer.js'
 export type { RequestLike } from '../http/requestLike.js'
 export type { RequestContext } from '../ManagerCore.js'
 export type { TokenKeyMemo, VerifiedSession } from '../tokens/accessToken.js'
+export { isLatchError, type LatchError, type LatchErrorCode, toAnswer }
 
 const SLASH = 0x2f
 
@@ -118,7 +118,9 @@ export class NodeRequestView implements RequestLike {
     this.of(method, https, headers)
     // An absolute-form request target (`GET http://host/path`) is a whole URL already.
     this.url =
-      target.charCodeAt(0) === SLASH ? `${https ? 'https' : 'http'}://${host || 'localhost'}${target}` : target
+      target.charCodeAt(0) === SLASH
+        ? `${https ? 'https' : 'http'}://${host || 'localhost'}${target}`
+        : target
     return this
   }
 

@@ -138,7 +138,9 @@ function webApp(sessions: SessionManager, corsOrigin: string) {
   }
   return async (request: Request): Promise<Response> => {
     const response = await route(request)
-    for (const [name, value] of Object.entries(corsHeaders(request.headers.get('origin') ?? undefined, corsOrigin)))
+    for (const [name, value] of Object.entries(
+      corsHeaders(request.headers.get('origin') ?? undefined, corsOrigin),
+    ))
       response.headers.set(name, value)
     return response
   }

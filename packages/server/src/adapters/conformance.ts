@@ -5,7 +5,7 @@
  * Runs under Vitest.
  * @module
  */
-import { Agent, type IncomingHttpHeaders, request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
@@ -194,7 +194,8 @@ export function describeAdapterConformance(name: string, start: StartAdapterApp)
 
     function cookieOf(answer: Answer, name: string): string | undefined {
       const line = answer.cookies.find((cookie) => cookie.startsWith(`${name}=`))
-      return line?.split(';')[0]!.slice(name.length + 1)
+      if (line === undefined) return undefined
+      return line.slice(name.length + 1, line.includes(';') ? line.indexOf(';') : undefined)
     }
 
     async function signIn(userId = 'alice', headers: Record<string, string> = {}): Promise<Signed> {

@@ -87,7 +87,9 @@ function sendError(reply: FastifyReply, error: LatchError): void {
 async function latchRoutes(fastify: FastifyInstance, options: LatchPluginOptions): Promise<void> {
   const sessions = options?.sessions
   if (sessions === undefined || typeof sessions.answer !== 'function')
-    throw new TypeError('latchPlugin needs the `sessions` option: a session manager from createSessionManager().')
+    throw new TypeError(
+      'latchPlugin needs the `sessions` option: a session manager from createSessionManager().',
+    )
   const base = sessions.basePath
   // Registered inside a prefixed context, the routes get that prefix: the base path must start
   // with it, or the routes would be served somewhere Latch does not answer.

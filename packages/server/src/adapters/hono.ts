@@ -57,7 +57,10 @@ function nodeIp(c: Context): string | null {
  *
  * @example app.use(latchMiddleware(sessions))
  */
-export function latchMiddleware(sessions: SessionManager, options: LatchMiddlewareOptions = {}): MiddlewareHandler {
+export function latchMiddleware(
+  sessions: SessionManager,
+  options: LatchMiddlewareOptions = {},
+): MiddlewareHandler {
   const prefix = `${sessions.basePath}/`
   const ipOf = options.ip ?? nodeIp
   return async function latch(c, next) {
