@@ -52,21 +52,29 @@ export function connectionMemo(connection: object | null | undefined): TokenKeyM
   return memo
 }
 
+/** A URL scheme at the start: what tells a relative URL from an absolute one that does not parse. */
+const SCHEME = /^[a-z][a-z\d+.-]*:/i
+
 /**
  * {@link SessionManager.answer} for an adapter that has already seen the request's path under
- * `sessions.basePath`: the route's answer, an `unauthorized` answer for a request whose URL cannot
+ * `sessions.basePath`: the route's answer, an `unauthorized` answer for an absolute URL that cannot
  * be parsed (a bogus `Host`: the client's fault, and such a refresh carries no usable token), or
- * `null` for a path Latch does not serve (pass the request on). Rejects only for a programming
- * error.
+ * `null` for a path Latch does not serve (pass the request on). Throws a `TypeError` for a
+ * relative URL, which is the adapter's mistake, not the client's.
  */
 export async function answerRequest(
   sessions: SessionManager,
   request: RequestLike,
   context?: RequestContext,
 ): Promise<LatchAnswer | null> {
-  const answered = await sessions.answer(request, context)
-  if (answered !== null || URL.canParse(request.url)) return answered
-  return toAnswer(new UnauthorizedError('Malformed request.'))
+  if (!URL.canParse(request.url)) {
+    if (!SCHEME.test(request.url))
+      throw new TypeError(
+        'answerRequest needs the absolute request URL (scheme, host, path), e.g. https://example.com/auth/session/refresh: build it from the scheme, the Host header and the request target.',
+      )
+    return toAnswer(new UnauthorizedError('Malformed request.'))
+  }
+  return sessions.answer(request, context)
 }
 
 // Only the scheme of a guard's URL is read (it picks the cookie names): two constant strings
