@@ -84,7 +84,8 @@ interface Send {
  * adapter under test:
  * - Latch's routes at the default base path (`/auth/session/…`);
  * - `POST /login` with a JSON body `{"userId": "…"}`: creates a session for that user and answers
- *   `200 {"userId"}` (a `LatchError` from sign-in answered with its `status`);
+ *   `200 {"userId"}`; a `LatchError` from sign-in is answered with its `status` and the contract's
+ *   `x-latch-error` and `Retry-After` (the adapter's sign-in helper puts them on the response);
  * - `GET /me` and `POST /me`, guarded: `200 {"userId", "sessionId"}` from the verified session;
  * - CORS for `corsOrigin` only, with credentials, on every answer (Latch's too):
  *   `Access-Control-Allow-Origin`, `Access-Control-Allow-Credentials: true` and
@@ -417,8 +418,8 @@ export function describeAdapterConformance(name: string, start: StartAdapterApp)
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ userId: 'kim' }),
         })
-        expect(login.status).toBe(503)
-        if (login.code !== null) expect(login.code).toBe('store_unavailable')
+        expect([login.status, login.code]).toEqual([503, 'store_unavailable'])
+        expect(Number(login.headers['retry-after'])).toBeGreaterThan(0)
       } finally {
         down.on = false
       }

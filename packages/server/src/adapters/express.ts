@@ -155,7 +155,9 @@ export function requireSession(sessions: SessionManager): RequestHandler {
 
 /**
  * Creates a session for `input.userId` and puts its cookies or headers on `res`; the route then
- * sends its own body.
+ * sends its own body. A `LatchError` (the store down, a bogus `Host`) rejects with the contract's
+ * headers (`x-latch-error`, `Retry-After`) already on `res`, for the error handler to answer with
+ * the error's `status`.
  *
  * @example
  * app.post('/login', async (req, res) => { await createSession(sessions, req, res, { userId }); res.json({ userId }) })
@@ -166,7 +168,19 @@ export async function createSession(
   res: ExpressResponse,
   input: CreateSessionInput,
 ): Promise<CreatedSession> {
-  const created = await sessions.create(fullViewOf(req), { ip: req.ip ?? null, ...input })
+  let created: CreatedSession
+  try {
+    created = await sessions.create(fullViewOf(req), { ip: req.ip ?? null, ...input })
+  } catch (error) {
+    // The contract's headers (`x-latch-error`, `Retry-After`) go on `res` before the error goes on
+    // to the app's error handler, which answers it with its `status` (express's own does).
+    if (isLatchError(error) && !res.headersSent) {
+      const { headers } = toAnswer(error)
+      delete headers['content-type']
+      for (const name in headers) res.setHeader(name, headers[name]!)
+    }
+    throw error
+  }
   for (const [name, value] of created.headers) if (name !== 'set-cookie') res.setHeader(name, value)
   res.append('set-cookie', created.headers.getSetCookie())
   return created
