@@ -2,11 +2,12 @@
  * What the Fastify binding does beyond the shared contract (conformance.test.ts): registration
  * checks, prefixes, trusted proxies, bodies Latch never reads, and sign-in errors.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, test } from 'vitest'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { afterEach, describe, expect, expectTypeOf, test } from 'vitest'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
 import type { SessionStore } from '../stores/SessionStore.js'
+import type { VerifiedSession } from '../tokens/accessToken.js'
 import { createSession, latchPlugin, requireSession } from './fastify.js'
 
 let apps: FastifyInstance[] = []
@@ -102,6 +103,10 @@ describe('latchPlugin', () => {
       expect.any(Number),
     ])
     expect(login.json()).toMatchObject({ code: 'store_unavailable' })
+  })
+
+  test('request.session is typed by declaration merging (checked by tsc)', () => {
+    expectTypeOf<FastifyRequest['session']>().toEqualTypeOf<VerifiedSession | undefined>()
   })
 
   test('requireSession without the plugin still sets request.session', async () => {

@@ -4,10 +4,11 @@
  * path Bun, Deno and Workers take), sign-in errors, and the `ip` option.
  */
 import { Hono } from 'hono'
-import { afterEach, expect, test } from 'vitest'
+import { afterEach, expect, expectTypeOf, test } from 'vitest'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
 import type { SessionStore } from '../stores/SessionStore.js'
+import type { VerifiedSession } from '../tokens/accessToken.js'
 import { createSession, latchMiddleware, requireSession } from './hono.js'
 
 let managers: SessionManager[] = []
@@ -87,4 +88,18 @@ test("a failure that is not Latch's goes to the app's error handler, not answere
     null,
     { error: 'app', message: 'a bug' },
   ])
+})
+
+test('c.var.session is typed behind requireSession only (checked by tsc)', async () => {
+  const { app, sessions } = setup()
+  app.get('/typed', requireSession(sessions), (c) => {
+    expectTypeOf(c.var.session).toEqualTypeOf<VerifiedSession>()
+    return c.text('ok')
+  })
+  app.get('/open', (c) => {
+    // @ts-expect-error: an unguarded route has no `session` variable
+    const session = c.var.session
+    return c.json({ typed: session === undefined })
+  })
+  expect(await (await app.request('http://localhost/open')).json()).toEqual({ typed: true })
 })
