@@ -5,6 +5,7 @@
 // Options: --quick (one short round of everything: checks the harness, not the figures)
 //          --only=http,verify,refresh,sizes,crosstab,memory,scale,sqlitedrivers
 //          (with --only, the other sections keep their figures from bench/results.json)
+//          --rounds=N (the interleaved rounds of sections 1 and 7: a short run of real length rounds)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { runChild } from './lib/child.mjs'
@@ -72,6 +73,13 @@ const config = quick
       },
       sqlitedrivers: { runs: 3, timeMs: 1500 },
     }
+
+const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? Number.NaN)
+if (Number.isInteger(rounds) && rounds > 0) {
+  config.http.rounds = rounds
+  config.scale.rounds = rounds
+} else if (args.some((a) => a.startsWith('--rounds=')))
+  throw new Error('--rounds wants a whole number above 0')
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url))
 if (args.includes('--report-only')) {

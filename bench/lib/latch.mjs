@@ -34,6 +34,58 @@ export async function latchExpress(sessions) {
   }
 }
 
+/**
+ * The Fastify binding as the HTTP section uses it: a Fastify app with the plugin, `requireSession`
+ * guarding `GET /api/me` and the same handler unguarded at `GET /api/open`, and its node:http
+ * request listener (Fastify's own, taken from `serverFactory`).
+ */
+export async function latchFastify(sessions, handler) {
+  const [{ default: Fastify }, { createServer }, latch] = await Promise.all([
+    import('fastify'),
+    import('node:http'),
+    import('@latch/server/fastify'),
+  ])
+  let listener
+  const app = Fastify({
+    serverFactory: (fastifyHandler) => {
+      listener = fastifyHandler
+      return createServer()
+    },
+  })
+  await app.register(latch.latchPlugin, { sessions })
+  app.post('/login', async (request, reply) => {
+    await latch.createSession(sessions, request, reply, { userId: 'alice' })
+    return { userId: 'alice' }
+  })
+  app.get('/api/open', async () => handler(null))
+  app.get('/api/me', { preHandler: latch.requireSession(sessions) }, async (request) =>
+    handler(request.session),
+  )
+  await app.ready()
+  return { listener, close: () => app.close() }
+}
+
+/**
+ * The Hono binding as the HTTP section uses it, on `@hono/node-server`'s request listener (what
+ * its `serve` runs): the middleware, `requireSession()` on `GET /api/me`, `GET /api/open` unguarded.
+ */
+export async function latchHono(sessions, handler) {
+  const [{ Hono }, { getRequestListener }, latch] = await Promise.all([
+    import('hono'),
+    import('@hono/node-server'),
+    import('@latch/server/hono'),
+  ])
+  const app = new Hono()
+  app.use(latch.latchMiddleware(sessions))
+  app.post('/login', async (c) => {
+    await latch.createSession(sessions, c, { userId: 'alice' })
+    return c.json({ userId: 'alice' })
+  })
+  app.get('/api/open', (c) => c.json(handler(null)))
+  app.get('/api/me', latch.requireSession(sessions), (c) => c.json(handler(c.var.session)))
+  return { listener: getRequestListener(app.fetch) }
+}
+
 /** A full Web `Request` for a node:http request, as a Web-standard adapter would build it. */
 export function nodeRequestToWeb(req) {
   const headers = new Headers()

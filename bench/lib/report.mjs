@@ -206,6 +206,23 @@ function scaleSummaryRows(r) {
   return rows
 }
 
+/**
+ * Section 1's per-adapter line: each adapter's guarded route ÷ the same server's unguarded route
+ * (same process, same rounds): express from `latch` ÷ `latch-open`, Fastify and Hono from rows
+ * whose baseline is their own open route.
+ */
+function adapterRows(byId) {
+  const figures = []
+  if (byId.latch?.other) figures.push(['express', byId.latch.other])
+  for (const v of Object.values(byId)) if (v.adapter) figures.push([v.adapter, v])
+  if (figures.length < 2) return []
+  const cell = ([name, f]) =>
+    `${name} **${fixed(f.ratio)}** (rounds ${fixed(f.ratioSpread.min)}–${fixed(f.ratioSpread.max)}), ${fixed(f.cpuRatio)} by CPU`
+  return [
+    `- *per adapter*, the guarded route ÷ the same server's unguarded route (one process, the same rounds; each framework's own unguarded route is its row's limit): ${figures.map(cell).join('; ')}. Each adapter's guard is the same core call (\`verifyCached\` with the per-connection memo); what differs is what the framework charges for a hook or middleware.`,
+  ]
+}
+
 function httpSection(r) {
   const http = r.sections.http
   if (!http) return sectionError(r, 'http')
@@ -269,6 +286,7 @@ function httpSection(r) {
           `- *the guard alone*: the Latch server's protected route ÷ its own unguarded route, in the same process and the same rounds (\`latch-open\`: the manager running, the endpoints mounted, no \`requireSession\`; the demo's \`/api/me\` ÷ \`/api/health\`, as the issue measured it), so no difference between two processes enters it = **${fixed(byId.latch.other.ratio)}** by req/s (rounds ${fixed(byId.latch.other.ratioSpread.min)}–${fixed(byId.latch.other.ratioSpread.max)}), **${fixed(byId.latch.other.cpuRatio)}** by CPU; the row above it is the stricter comparison with an express app that has no Latch at all.`,
         ]
       : []),
+    ...adapterRows(byId),
     ...(byId.floor
       ? [
           `- *floor* is a lower bound, not a guard: one express middleware that finds the access cookie, SHA-256s it and keeps a session (no lookup, no expiry or revocation check, any value passes) — the least a token check can do that hashes the whole token on every request (Latch does not hash again a token its connection sent before, so it can come out below this floor). It keeps **${fixed(byId.floor.ratio)}** by req/s and **${fixed(byId.floor.cpuRatio)}** by CPU (${fixed(byId.floor.userCpuRatio)} by user CPU alone) of the bare route${byId.latch ? `, against ${fixed(byId.latch.ratio)} / ${fixed(byId.latch.cpuRatio)} (${fixed(byId.latch.userCpuRatio)}) for Latch` : ''}.`,

@@ -44,6 +44,36 @@ export const HTTP_VARIANTS = [
     baseline: 'bare',
   },
   { id: 'express-session', label: 'express-session + connect-redis', protected: true, baseline: 'bare' },
+  // One row per adapter: its guarded route ÷ the same server's unguarded route (same process,
+  // same rounds), as `latch` ÷ `latch-open` is for express.
+  {
+    id: 'latch-fastify-open',
+    of: 'latch-fastify',
+    path: '/api/open',
+    label: 'Fastify + Latch plugin, an unguarded route (limit)',
+    baseline: 'latch-fastify-open',
+  },
+  {
+    id: 'latch-fastify',
+    label: 'Fastify + Latch requireSession (cache)',
+    protected: true,
+    baseline: 'latch-fastify-open',
+    adapter: 'Fastify',
+  },
+  {
+    id: 'latch-hono-open',
+    of: 'latch-hono',
+    path: '/api/open',
+    label: 'Hono (node-server) + Latch middleware, an unguarded route (limit)',
+    baseline: 'latch-hono-open',
+  },
+  {
+    id: 'latch-hono',
+    label: 'Hono (node-server) + Latch requireSession (cache)',
+    protected: true,
+    baseline: 'latch-hono-open',
+    adapter: 'Hono',
+  },
   { id: 'bare-node', label: 'node:http, no auth (limit)', baseline: 'bare-node' },
   { id: 'handle', label: 'node:http + Latch verify(Request)', protected: true, baseline: 'bare-node' },
 ]

@@ -11,6 +11,10 @@
 //                     no expiry or revocation check; accepts any value). A lower bound, not a guard
 //   bare-node       — no express, no auth: plain node:http (the limit of the `handle` path)
 //   handle          — no express: node:http → Web `Request` → `sessions.verify(request)`
+//   latch-fastify   — Fastify 5 with `latchPlugin` and `requireSession` (preHandler) on /api/me,
+//                     the same handler unguarded on /api/open (the `latch-fastify-open` row)
+//   latch-hono      — Hono 4 on @hono/node-server's listener with `requireSession()` on /api/me,
+//                     /api/open unguarded (the `latch-hono-open` row)
 //   express-session — what a user would pick instead: express-session + connect-redis, a Redis
 //                     lookup (and a TTL touch) per request
 // Every variant also serves `POST /login` so the load generator gets a real session the way a
@@ -22,6 +26,8 @@ import { childConfig } from '../lib/child.mjs'
 import {
   createLatch,
   latchExpress,
+  latchFastify,
+  latchHono,
   nodeRequestToWeb,
   sendWebResponse,
   verifyRequest,
@@ -165,6 +171,20 @@ async function expressSessionApp() {
   return { listener: app, close: () => client.quit() }
 }
 
+/** A Latch manager bound by another framework's adapter (`bind`: `latchFastify` or `latchHono`). */
+async function adapterApp(bind) {
+  const { sessions, close } = await createLatch({})
+  const app = await bind(sessions, (session) => handler(session ?? ANONYMOUS))
+  return {
+    listener: app.listener,
+    close: async () => {
+      await app.close?.()
+      await close()
+    },
+    sessions,
+  }
+}
+
 const variants = {
   bare: bareApp,
   latch: () => latchApp({}),
@@ -173,6 +193,8 @@ const variants = {
   'bare-node': bareNodeServer,
   handle: handleServer,
   'express-session': expressSessionApp,
+  'latch-fastify': () => adapterApp(latchFastify),
+  'latch-hono': () => adapterApp(latchHono),
 }
 
 const make = variants[config.variant]

@@ -17,8 +17,17 @@
  *   }
  * })
  *
+ * `describeAdapterConformance` is the same for a binding to a web framework: the wire contract
+ * over real HTTP, as the express, Fastify and Hono adapters and the bare Web handler pass it.
+ *
  * @module
  */
+export {
+  type AdapterApp,
+  type AdapterAppInput,
+  describeAdapterConformance,
+  type StartAdapterApp,
+} from './adapters/conformance.js'
 export {
   type ConformanceCapabilities,
   type ConformanceNamespace,

@@ -12,29 +12,13 @@ import type {
   RequestHandler,
 } from 'express'
 import type { CreatedSession, CreateSessionInput, SessionManager } from '../createSessionManager.js'
-import { isLatchError, type LatchError, toAnswer, UnauthorizedError } from '../errors.js'
+import { isLatchError, type LatchError, toAnswer } from '../errors.js'
 import type { LatchAnswer } from '../http/LatchAnswer.js'
-import type { RequestLike } from '../http/requestLike.js'
-import type { TokenKeyMemo, VerifiedSession } from '../tokens/accessToken.js'
+import type { VerifiedSession } from '../tokens/accessToken.js'
+import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
 import { setRequestSession } from './requestSession.js'
 
 const SLASH = 0x2f
-
-/**
- * Each connection's {@link TokenKeyMemo}: one property per connection (set on its first guarded
- * request), not per request. A symbol, so it shows in no enumeration of the socket.
- */
-const MEMO = Symbol('latch.tokenKey')
-type MemoSocket = { [MEMO]?: TokenKeyMemo }
-
-function memoOf(req: ExpressRequest): TokenKeyMemo | undefined {
-  const socket = req.socket as (object & MemoSocket) | undefined
-  // No socket: a hand-made request (a test double); nothing to remember it by.
-  if (socket == null) return undefined
-  let memo = socket[MEMO]
-  if (memo === undefined) socket[MEMO] = memo = { token: '', key: '' }
-  return memo
-}
 
 declare global {
   namespace Express {
@@ -61,64 +45,20 @@ function schemeOf(req: ExpressRequest): string {
   return socket.encrypted ? 'https' : 'http'
 }
 
-// Only the scheme of a view's URL is read (it picks the cookie names): two constant strings
-// instead of one built per request.
-const HTTPS_URL = 'https://localhost/'
-const HTTP_URL = 'http://localhost/'
-const NO_HEADERS: ExpressRequest['headers'] = Object.freeze({})
+/** Points `view` at `req` for verification (the scheme only). */
+function viewOf(view: NodeRequestView, req: ExpressRequest): NodeRequestView {
+  return view.of(req.method, schemeOf(req) === 'https', req.headers)
+}
 
-/**
- * A lightweight view of an express request (building a full `Request` per call costs
- * throughput), which is also its own `headers`. Header reads go straight to `req.headers`.
- */
-class RequestView implements RequestLike {
-  method = ''
-  url = HTTP_URL
-  readonly headers: this = this
-  private raw: ExpressRequest['headers'] = NO_HEADERS
-
-  /**
-   * Points the view at `req` (the hit path reuses one view: it finishes before any other request
-   * runs). Its URL has the scheme only: enough to verify.
-   */
-  of(req: ExpressRequest): this {
-    this.method = req.method
-    this.url = schemeOf(req) === 'https' ? HTTPS_URL : HTTP_URL
-    this.raw = req.headers
-    return this
-  }
-
-  /**
-   * Points the view at `req` with its whole URL: the endpoints route by path, and the host decides
-   * whether cookies need `Secure` (only loopback goes without). A missing Host is `localhost`.
-   */
-  withUrl(req: ExpressRequest): this {
-    this.of(req)
-    const target = req.originalUrl
-    // An absolute-form request target (`GET http://host/path`) is a whole URL already.
-    this.url =
-      target.charCodeAt(0) === SLASH
-        ? `${schemeOf(req)}://${req.headers.host || 'localhost'}${target}`
-        : target
-    return this
-  }
-
-  /** Drops the reference to the request's headers, so the shared view keeps no cookie alive. */
-  release(): void {
-    this.raw = NO_HEADERS
-  }
-
-  get(name: string): string | null {
-    // Latch asks for lower-case names; Node's `req.headers` keys are lower case.
-    let value = this.raw[name]
-    if (value === undefined) {
-      const lower = name.toLowerCase()
-      if (lower === name) return null
-      value = this.raw[lower]
-      if (value === undefined) return null
-    }
-    return typeof value === 'string' ? value : value.join(', ')
-  }
+/** A view of `req` with its whole URL (`req.originalUrl`), for the endpoints and sign-in. */
+function fullViewOf(req: ExpressRequest): NodeRequestView {
+  return new NodeRequestView().withUrl(
+    req.method,
+    schemeOf(req) === 'https',
+    req.headers.host,
+    req.originalUrl,
+    req.headers,
+  )
 }
 
 /** A Web `Request` for an express request (no body: Latch's endpoints read none). */
@@ -168,16 +108,8 @@ export function latchMiddleware(sessions: SessionManager): RequestHandler {
     // parser finds its path.
     const path = url.charCodeAt(0) === SLASH ? url : req.baseUrl + req.path
     if (!path.startsWith(prefix)) return next()
-    const view = new RequestView().withUrl(req)
-    sessions
-      .answer(view, { ip: req.ip ?? null })
-      .then((answer) => {
-        if (answer) sendAnswer(res, answer)
-        // An unparsable Host header or URL is the client's fault; such a refresh or sign-out
-        // request carries no usable token, which the contract answers `unauthorized`.
-        else if (!URL.canParse(view.url)) sendError(res, new UnauthorizedError('Malformed request.'))
-        else next()
-      })
+    answerRequest(sessions, fullViewOf(req), { ip: req.ip ?? null })
+      .then((answer) => (answer ? sendAnswer(res, answer) : next()))
       .catch(next)
   }
 }
@@ -194,12 +126,12 @@ export function requireSession(sessions: SessionManager): RequestHandler {
     isLatchError(error) ? sendError(res, error) : next(error)
   // `verifyCached` is synchronous: one view serves every request's hit path, so a protected
   // request that hits the cache allocates nothing here.
-  const shared = new RequestView()
+  const shared = new NodeRequestView()
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     // A token already verified goes on in the same tick; only a cache miss waits for `verify`.
     let session: VerifiedSession | undefined
     try {
-      session = sessions.verifyCached(shared.of(req), memoOf(req))
+      session = sessions.verifyCached(viewOf(shared, req), connectionMemo(req.socket))
     } catch (error) {
       shared.release()
       refuse(res, next, error)
@@ -211,7 +143,7 @@ export function requireSession(sessions: SessionManager): RequestHandler {
       next()
       return
     }
-    sessions.verify(new RequestView().of(req)).then(
+    sessions.verify(viewOf(new NodeRequestView(), req)).then(
       (verified) => {
         setRequestSession(req, verified)
         next()
@@ -223,7 +155,9 @@ export function requireSession(sessions: SessionManager): RequestHandler {
 
 /**
  * Creates a session for `input.userId` and puts its cookies or headers on `res`; the route then
- * sends its own body.
+ * sends its own body. A `LatchError` (the store down, a bogus `Host`) rejects with the contract's
+ * headers (`x-latch-error`, `Retry-After`) already on `res`, for the error handler to answer with
+ * the error's `status`.
  *
  * @example
  * app.post('/login', async (req, res) => { await createSession(sessions, req, res, { userId }); res.json({ userId }) })
@@ -234,7 +168,19 @@ export async function createSession(
   res: ExpressResponse,
   input: CreateSessionInput,
 ): Promise<CreatedSession> {
-  const created = await sessions.create(new RequestView().withUrl(req), { ip: req.ip ?? null, ...input })
+  let created: CreatedSession
+  try {
+    created = await sessions.create(fullViewOf(req), { ip: req.ip ?? null, ...input })
+  } catch (error) {
+    // The contract's headers (`x-latch-error`, `Retry-After`) go on `res` before the error goes on
+    // to the app's error handler, which answers it with its `status` (express's own does).
+    if (isLatchError(error) && !res.headersSent) {
+      const { headers } = toAnswer(error)
+      delete headers['content-type']
+      for (const name in headers) res.setHeader(name, headers[name]!)
+    }
+    throw error
+  }
   for (const [name, value] of created.headers) if (name !== 'set-cookie') res.setHeader(name, value)
   res.append('set-cookie', created.headers.getSetCookie())
   return created
