@@ -1,0 +1,37 @@
+/**
+ * Chromium (Debian's `/usr/bin/chromium`) driven by playwright-core, as the other e2e tests.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchBrowser } from '../browser'
+import { callSource, type Engine, ready, type Tab } from './Engine'
+
+function chromiumTab(page: Page): Tab {
+  return {
+    run: (fn, arg) => page.evaluate(callSource(fn, 'window', arg)),
+    async awayAndBack(awayUrl, meanwhile) {
+      await page.goto(awayUrl)
+      await meanwhile()
+      await page.goBack()
+      await page.waitForFunction(callSource(ready, 'window', null))
+    },
+    close: () => page.close(),
+  }
+}
+
+/** Launches Chromium with one context (one profile). `bfcache` keeps the back/forward cache on. */
+export async function chromiumEngine(options: { bfcache?: boolean } = {}): Promise<Engine> {
+  const browser: Browser = await launchBrowser(options)
+  const context: BrowserContext = await browser.newContext()
+  return {
+    name: 'chromium',
+    version: async () => `Chromium ${browser.version()}`,
+    async open(url) {
+      const page = await context.newPage()
+      await page.goto(url)
+      await page.waitForFunction(callSource(ready, 'window', null))
+      return chromiumTab(page)
+    },
+    deleteCookie: (name) => context.clearCookies({ name }),
+    close: () => browser.close(),
+  }
+}
