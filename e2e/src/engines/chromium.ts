@@ -3,7 +3,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../browser'
-import { callSource, type Engine, ready, type Tab } from './Engine'
+import { callSource, type Engine, ready, type Tab, until } from './Engine'
 
 function chromiumTab(page: Page): Tab {
   return {
@@ -11,8 +11,14 @@ function chromiumTab(page: Page): Tab {
     async awayAndBack(awayUrl, meanwhile) {
       await page.goto(awayUrl)
       await meanwhile()
-      await page.goBack()
-      await page.waitForFunction(callSource(ready, 'window', null))
+      // Not goBack(): a page restored from the back/forward cache fires no load event to wait for.
+      await page.evaluate('history.back()')
+      await until('the SPA to come back', async () =>
+        page.evaluate(callSource(ready, 'window', null)).then(
+          (ok) => ok === true && page.url() !== awayUrl,
+          () => false,
+        ),
+      )
     },
     close: () => page.close(),
   }

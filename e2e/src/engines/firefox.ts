@@ -6,19 +6,24 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import puppeteer, { type Page } from 'puppeteer-core'
-import { callSource, type Engine, ready, type Tab } from './Engine'
+import { callSource, type Engine, ready, type Tab, until } from './Engine'
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 
 function firefoxTab(page: Page): Tab {
-  const waitReady = () => page.waitForFunction(callSource(ready, 'window', null), { polling: 25 })
   return {
     run: (fn, arg) => page.evaluate(callSource(fn, 'window', arg)),
     async awayAndBack(awayUrl, meanwhile) {
       await page.goto(awayUrl)
       await meanwhile()
-      await page.goBack()
-      await waitReady()
+      // Not goBack(): a page restored from the back/forward cache fires no load event to wait for.
+      await page.evaluate('history.back()')
+      await until('the SPA to come back', async () =>
+        page.evaluate(callSource(ready, 'window', null)).then(
+          (ok) => ok === true && page.url() !== awayUrl,
+          () => false,
+        ),
+      )
     },
     close: () => page.close(),
   }
