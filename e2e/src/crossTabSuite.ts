@@ -15,7 +15,7 @@ import { until } from './engines/Engine'
 
 const TABS = 8
 const CALLS = 20
-const ROUNDS = 2
+const ROUNDS = 1
 /** Tries of the hung-holder case; the issue's p50/max were measured with `E2E_HOLDER_TRIES=10`. */
 const HOLDER_TRIES = Number(process.env.E2E_HOLDER_TRIES ?? 3)
 const REFRESH = 'POST /auth/session/refresh'
@@ -107,7 +107,7 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
     { lock: 'Web Locks', query: '' },
     { lock: 'the localStorage lock', query: '&lock=storage' },
   ])('with $lock', ({ query }) => {
-    let tabs: Tab[] = []
+    const tabs: Tab[] = []
 
     afterAll(async () => {
       // Sign out so the next block starts from nothing (the profile is shared).
@@ -132,7 +132,11 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
         expect(histogram(statuses), `round ${round}`).toEqual({ 200: TABS * CALLS })
         expect(await refreshesSince(server, before), `refresh requests in round ${round}`).toEqual({ 200: 1 })
         expect((await server.stats()).theftDetected).toBe(theftDetected)
-        await everyTab(tabs, 'every tab on the new generation', (s) => s.session?.generation === generation + 1)
+        await everyTab(
+          tabs,
+          'every tab on the new generation',
+          (s) => s.session?.generation === generation + 1,
+        )
       }
     })
 
@@ -158,7 +162,7 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
   })
 
   describe('late answers and the page lifecycle', () => {
-    let tabs: Tab[] = []
+    const tabs: Tab[] = []
 
     beforeAll(async () => {
       for (let i = 0; i < 3; i++) tabs.push(await engine.open(`${server.url}/?proactive=off`))
@@ -209,7 +213,10 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
         w.__late = w.latch.fetch('/api/me').then((response: Response) => response.status)
         return true
       })
-      await until('the held answer', async () => (await tabB.run((w) => w.__lateStatus)) === '401 unauthorized')
+      await until(
+        'the held answer',
+        async () => (await tabB.run((w) => w.__lateStatus)) === '401 unauthorized',
+      )
       // Tab A signs in as bob while the answer is held; every tab follows.
       expect(await signInAs(tabA, BOB)).toBe('bob')
       await everyTab(tabs, 'bob everywhere', (s) => s.session?.userId === 'bob')
@@ -217,7 +224,8 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
       await tabB.run((w) => w.__releaseLate())
       expect(await tabB.run((w) => w.__late)).toBe(401)
       expect(await tabB.run((w) => w.__lateAnswers)).toEqual(['unauthorized'])
-      for (const tab of tabs) expect(await snapshot(tab)).toMatchObject({ status: 'authenticated', session: { userId: 'bob' } })
+      for (const tab of tabs)
+        expect(await snapshot(tab)).toMatchObject({ status: 'authenticated', session: { userId: 'bob' } })
       expect(await tabA.run(async (w) => (await w.latch.fetch('/api/me')).status)).toBe(200)
     })
 
@@ -238,13 +246,18 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
       expect(restored, 'restored from the back/forward cache').toBe(options.bfcache)
       // And it keeps following: a sign-out in tab A reaches it (its channel was reopened).
       await tabA.run((w) => w.latch.signOut())
-      await until('tab C to follow the sign-out', async () => (await snapshot(tabC)).status === 'unauthenticated')
+      await until(
+        'tab C to follow the sign-out',
+        async () => (await snapshot(tabC)).status === 'unauthenticated',
+      )
       expect(await signInAs(tabA, ALICE)).toBe('alice')
       await everyTab(tabs, 'alice everywhere', (s) => s.session?.userId === 'alice')
     })
 
     it(`a tab holding the refresh lock forever costs another tab's call one short wait, not a failure (${HOLDER_TRIES} tries)`, async () => {
-      const [tabA, tabB] = tabs as [Tab, Tab]
+      // The caller is the tab opened last, the one in front: Firefox and WebKit clamp the timers
+      // of background tabs to whole seconds, which would stretch the 3 s wait by up to 1 s.
+      const [tabA, , tabB] = tabs as [Tab, Tab, Tab]
       // A hung (or frozen) holder: tab A takes the lock and never returns it.
       await tabA.run((w) => {
         w.navigator.locks.request('latch-refresh', () => new Promise(() => {}))

@@ -45,6 +45,10 @@ export const callSource = (fn: InTab<any, any>, target: string, arg: unknown): s
 export const ready: InTab<undefined, boolean> = (w) =>
   w.latch !== undefined && w.latch.getSnapshot().status !== 'loading'
 
+/** True once the tab is back from `awayUrl` and its SPA is ready. */
+export const back: InTab<string, boolean> = (w, awayUrl) =>
+  w.location.href !== awayUrl && w.latch !== undefined && w.latch.getSnapshot().status !== 'loading'
+
 /** Polls `check` until it returns true (or throws after `timeoutMs`, saying what it waited for). */
 export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

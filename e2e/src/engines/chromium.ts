@@ -3,7 +3,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchBrowser } from '../browser'
-import { callSource, type Engine, ready, type Tab, until } from './Engine'
+import { back, callSource, type Engine, ready, type Tab, until } from './Engine'
 
 function chromiumTab(page: Page): Tab {
   return {
@@ -14,8 +14,8 @@ function chromiumTab(page: Page): Tab {
       // Not goBack(): a page restored from the back/forward cache fires no load event to wait for.
       await page.evaluate('history.back()')
       await until('the SPA to come back', async () =>
-        page.evaluate(callSource(ready, 'window', null)).then(
-          (ok) => ok === true && page.url() !== awayUrl,
+        page.evaluate(callSource(back, 'window', awayUrl)).then(
+          (ok) => ok === true,
           () => false,
         ),
       )

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import puppeteer, { type Page } from 'puppeteer-core'
-import { callSource, type Engine, ready, type Tab, until } from './Engine'
+import { back, callSource, type Engine, ready, type Tab, until } from './Engine'
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 
@@ -19,8 +19,8 @@ function firefoxTab(page: Page): Tab {
       // Not goBack(): a page restored from the back/forward cache fires no load event to wait for.
       await page.evaluate('history.back()')
       await until('the SPA to come back', async () =>
-        page.evaluate(callSource(ready, 'window', null)).then(
-          (ok) => ok === true && page.url() !== awayUrl,
+        page.evaluate(callSource(back, 'window', awayUrl)).then(
+          (ok) => ok === true,
           () => false,
         ),
       )

@@ -200,6 +200,9 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
    * the message's reason (theft included) once the write has arrived. Storage events alone change
    * nothing: a write that comes first is adopted on its message, with that message's reason.
+   * A cookie has no such event, and WebKit hands a cookie set in one window to the others'
+   * `document.cookie` some time after the message: so a waiting message also re-reads a few
+   * times over the next second.
    * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
    */
   let waiting: SignedOutReason | 0 = 0
@@ -211,6 +214,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     unsubscribe = channel.subscribe(({ reason }) => {
       waiting = reason ?? 'other_tab'
       onStorage()
+      for (const ms of [50, 250, 1000]) setTimeout(onStorage, ms)
     })
   }
   const shut = () => {

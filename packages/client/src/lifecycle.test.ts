@@ -158,6 +158,25 @@ describe('the commit guard', () => {
   })
 })
 
+describe('a message that arrives before the change it announces', () => {
+  it('is followed within a second even without a storage event (a cookie reaching WebKit windows late)', async () => {
+    const { tab, storage, bus } = signedInWorld(server)
+    const tabB = tab()
+    // The other tab's sign-out: its message arrives first, the front token goes 100 ms later,
+    // and nothing tells tab B (memory storage fires no events, like a cookie).
+    bus.factory('x').post({ type: 'signedOut', reason: 'signout' })
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    storage.removeItem('latch.front')
+    await vi.waitFor(
+      () => expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' }),
+      {
+        timeout: 1500,
+      },
+    )
+  })
+})
+
 describe('every sign-out says why', () => {
   it('carries the reason on the snapshot, here and in the other tabs', async () => {
     const { fake, tab } = signedInWorld(server)

@@ -19,7 +19,8 @@ describe('useSession types', () => {
 
   it('exposes why the session ended when unauthenticated', () => {
     const result = {} as UseSessionResult
-    if (result.status === 'unauthenticated') expectTypeOf(result.reason).toEqualTypeOf<SignedOutReason | undefined>()
+    if (result.status === 'unauthenticated')
+      expectTypeOf(result.reason).toEqualTypeOf<SignedOutReason | undefined>()
   })
 
   it('narrows when destructured too', () => {
