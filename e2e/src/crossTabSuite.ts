@@ -46,7 +46,7 @@ const burst = (tab: Tab, count: number) =>
         Array.from({ length: n }, () =>
           w.latch.fetch('/api/me').then(
             (response: Response) => response.status,
-            (error: { code?: string; name?: string }) => error.code ?? error.name,
+            (error: { code?: string; name?: string }) => error.code ?? error.name ?? 'error',
           ),
         ),
       ),
@@ -217,7 +217,7 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
         w.__releaseLate = release
         w.__lateAnswers = []
         w.latch.on('lateAnswer', (payload: { reason: string }) => w.__lateAnswers.push(payload.reason))
-        w.fetch = (input: RequestInfo, init?: RequestInit) => {
+        w.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
           w.fetch = original
           return original.call(w, input, init).then(async (response: Response) => {
             w.__lateStatus = `${response.status} ${response.headers.get('x-latch-error')}`

@@ -6,7 +6,7 @@
  * The hung-lock-holder case runs in every engine (src/crossTabSuite.ts).
  */
 import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
@@ -51,7 +51,9 @@ const meCall = (page: Page) =>
 describe('lifecycle in Chromium', () => {
   let context: BrowserContext
 
-  afterAll(async () => {
+  // Each case in its own context, closed even when the case fails: the server's counts are
+  // shared, and a leftover tab refreshing on its own would skew the next case's.
+  afterEach(async () => {
     await context?.close()
   })
 
@@ -93,7 +95,6 @@ describe('lifecycle in Chromium', () => {
     expect((await server.stats()).theftDetected).toBe(theftDetected)
     expect((await meCall(tabA)).status).toBe(200)
     console.info(`frozen holder: tab B's call answered 200 in ${call.ms.toFixed(0)} ms`)
-    await context.close()
   })
 
   it('a signed-in page stays in the back/forward cache while another tab refreshes, signs out and signs in', async () => {
@@ -129,7 +130,6 @@ describe('lifecycle in Chromium', () => {
     await tabA.evaluate(() => window.latch.signOut())
     await tabC.waitForFunction(() => window.latch.getSnapshot().status === 'unauthenticated')
     expect(await tabC.evaluate(() => window.latch.getSnapshot())).toMatchObject({ reason: 'signout' })
-    await context.close()
   })
 
   it.each([
@@ -166,7 +166,6 @@ describe('lifecycle in Chromium', () => {
     expect(refreshed['200']).toBeGreaterThanOrEqual(3)
     expect(refreshed['200']).toBeLessThanOrEqual(8)
     expect(await tab.evaluate(() => window.latch.getSnapshot().status)).toBe('authenticated')
-    await context.close()
   })
 
   it('offline: calls fail network_error and keep the session; the first call back online refreshes once and works', async () => {
@@ -184,6 +183,5 @@ describe('lifecycle in Chromium', () => {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, ...conditions })
     expect((await meCall(tab)).status).toBe(200)
     expect(since(before, await counts(REFRESH))).toEqual({ 200: 1 })
-    await context.close()
   })
 })

@@ -12,7 +12,7 @@ const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 
 function firefoxTab(page: Page): Tab {
   return {
-    run: (fn, arg) => page.evaluate(callSource(fn, 'window', arg)),
+    run: (fn, arg) => page.evaluate(callSource(fn, 'window', arg)) as Promise<never>,
     async awayAndBack(awayUrl, meanwhile) {
       await page.goto(awayUrl)
       await meanwhile()
