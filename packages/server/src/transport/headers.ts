@@ -17,12 +17,17 @@ export const FRONT_TOKEN_HEADER = 'x-latch-front-token'
 /** Response header with the error code of every Latch error. */
 export const ERROR_HEADER = 'x-latch-error'
 
-/** Headers a cross-origin app must list in `Access-Control-Expose-Headers`. */
+/**
+ * Headers a cross-origin app must list in `Access-Control-Expose-Headers`. `date` lets the
+ * browser client judge expiry in server time (a browser clock hours off keeps its proactive
+ * refresh); it is not readable cross-origin otherwise.
+ */
 export const exposedHeaders: readonly string[] = [
   ERROR_HEADER,
   FRONT_TOKEN_HEADER,
   ACCESS_TOKEN_HEADER,
   REFRESH_TOKEN_HEADER,
+  'date',
 ]
 
 /** Headers a cross-origin app must list in `Access-Control-Allow-Headers`. */
