@@ -19,14 +19,14 @@ const ROUNDS = 1
 /** Tries of the hung-holder case; the issue's p50/max were measured with `E2E_HOLDER_TRIES=10`. */
 const HOLDER_TRIES = Number(process.env.E2E_HOLDER_TRIES ?? 3)
 const REFRESH = 'POST /auth/session/refresh'
-const ALICE = { username: 'alice', password: 'wonderland' }
+export const ALICE = { username: 'alice', password: 'wonderland' }
 const BOB = { username: 'bob', password: 'builder' }
 
 type Snapshot = { status: string; reason?: string; session: { userId: string; generation: number } | null }
 
 const snapshot = (tab: Tab) => tab.run((w) => w.latch.getSnapshot() as Snapshot)
 
-const signInAs = (tab: Tab, credentials: { username: string; password: string }) =>
+export const signInAs = (tab: Tab, credentials: { username: string; password: string }) =>
   tab.run(async (w, c) => {
     await w.latch.signIn(() =>
       w.latch.fetch('/api/login', {
@@ -67,7 +67,7 @@ async function everyTab(tabs: Tab[], what: string, check: (s: Snapshot) => boole
 }
 
 /** Refresh requests answered since `before`, by status. */
-async function refreshesSince(server: DemoServer, before: Record<string, number>) {
+export async function refreshesSince(server: DemoServer, before: Record<string, number>) {
   const after = (await server.stats()).requests[REFRESH] ?? {}
   return Object.fromEntries(
     Object.entries(after)
@@ -75,7 +75,9 @@ async function refreshesSince(server: DemoServer, before: Record<string, number>
       .filter(([, n]) => n > 0),
   )
 }
-const refreshCounts = async (server: DemoServer) => ({ ...((await server.stats()).requests[REFRESH] ?? {}) })
+export const refreshCounts = async (server: DemoServer) => ({
+  ...((await server.stats()).requests[REFRESH] ?? {}),
+})
 
 /** What the suite reports for the engine's note (README browser-support table). */
 export interface SuiteOptions {

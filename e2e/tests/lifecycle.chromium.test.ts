@@ -2,8 +2,9 @@
  * The page lifecycle in Chromium, with the controls only its DevTools protocol gives
  * (DESIGN.md, "Browser client"): a tab frozen in the middle of a refresh (it holds the lock),
  * the back/forward cache with the browser's own verdict (`Page.backForwardCacheNotUsed`,
- * `notRestoredReasons`), a clock ±10 min off the server's, and offline then online.
- * The hung-lock-holder case runs in every engine (src/crossTabSuite.ts).
+ * `notRestoredReasons`), and offline then online. The hung-lock-holder case runs in every
+ * engine (src/crossTabSuite.ts), the clock cases in Chromium and Firefox (src/clockSkewCases.ts,
+ * from the engine test files).
  */
 import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,6 @@ import { launchBrowser, openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
 const REFRESH = 'POST /auth/session/refresh'
-const ME = 'GET /api/me'
 
 let server: DemoServer
 let browser: Browser
@@ -130,42 +130,6 @@ describe('lifecycle in Chromium', () => {
     await tabA.evaluate(() => window.latch.signOut())
     await tabC.waitForFunction(() => window.latch.getSnapshot().status === 'unauthenticated')
     expect(await tabC.evaluate(() => window.latch.getSnapshot())).toMatchObject({ reason: 'signout' })
-  })
-
-  it.each([
-    ['ahead', 10 * 60_000],
-    ['behind', -10 * 60_000],
-  ])('a clock 10 min %s keeps the proactive refresh: no 401, no loop, no sign-out', async (_, skew) => {
-    context = await browser.newContext()
-    await context.addInitScript((ms: number) => {
-      const now = Date.now.bind(Date)
-      Date.now = () => now() + ms
-    }, skew)
-    const tab = await openApp(context, server.url)
-    await signIn(tab, 'alice', 'wonderland')
-    const refreshes = await counts(REFRESH)
-    const me = await counts(ME)
-    // 9 s with 3 s tokens: three expiries. A call every 300 ms meets none of them when the
-    // proactive refresh (1.5 s before expiry, judged in server time) works.
-    const statuses = await tab.evaluate(async () => {
-      const seen: number[] = []
-      const end = performance.now() + 9000
-      while (performance.now() < end) {
-        seen.push((await window.latch.fetch('/api/me')).status)
-        await new Promise((resolve) => setTimeout(resolve, 300))
-      }
-      return seen
-    })
-    expect(new Set(statuses)).toEqual(new Set([200]))
-    const refreshed = since(refreshes, await counts(REFRESH))
-    const calls = since(me, await counts(ME))
-    console.info(
-      `clock ${skew > 0 ? '+' : ''}${skew / 60_000} min: refreshes ${JSON.stringify(refreshed)}, /api/me ${JSON.stringify(calls)}`,
-    )
-    expect(calls['401'] ?? 0, '401 try_refresh met by calls').toBe(0)
-    expect(refreshed['200']).toBeGreaterThanOrEqual(3)
-    expect(refreshed['200']).toBeLessThanOrEqual(8)
-    expect(await tab.evaluate(() => window.latch.getSnapshot().status)).toBe('authenticated')
   })
 
   it('offline: calls fail network_error and keep the session; the first call back online refreshes once and works', async () => {

@@ -30,8 +30,11 @@ export interface Engine {
   readonly name: string
   /** What the browser reports, e.g. `Firefox 153.8.0esr`. */
   version(): Promise<string>
-  /** Opens the SPA at `url` in a new tab and waits until its client has read the front token. */
-  open(url: string): Promise<Tab>
+  /**
+   * Opens the SPA at `url` in a new tab and waits until its client has read the front token.
+   * `initScript` runs before the page's own scripts (throws where the driver cannot do that).
+   */
+  open(url: string, options?: { initScript?: string }): Promise<Tab>
   /** Deletes the cookie `name` of the SPA's origin (httpOnly ones too): forces a refresh. */
   deleteCookie(name: string): Promise<void>
   close(): Promise<void>

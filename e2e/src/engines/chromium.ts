@@ -31,8 +31,9 @@ export async function chromiumEngine(options: { bfcache?: boolean } = {}): Promi
   return {
     name: 'chromium',
     version: async () => `Chromium ${browser.version()}`,
-    async open(url) {
+    async open(url, options = {}) {
       const page = await context.newPage()
+      if (options.initScript) await page.addInitScript({ content: options.initScript })
       await page.goto(url)
       await page.waitForFunction(callSource(ready, 'window', null))
       return chromiumTab(page)

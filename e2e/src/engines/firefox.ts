@@ -45,8 +45,9 @@ export async function firefoxEngine(): Promise<Engine> {
   return {
     name: 'firefox',
     version: () => browser.version(),
-    async open(url) {
+    async open(url, options = {}) {
       const page = await browser.newPage()
+      if (options.initScript) await page.evaluateOnNewDocument(options.initScript)
       await page.goto(url)
       await page.waitForFunction(callSource(ready, 'window', null), { polling: 25 })
       return firefoxTab(page)

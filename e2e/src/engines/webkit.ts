@@ -90,7 +90,9 @@ export async function webkitEngine(): Promise<Engine> {
       const caps = browser.capabilities as { browserName?: string; browserVersion?: string }
       return `WebKitGTK ${caps.browserVersion ?? '?'} (${caps.browserName ?? 'MiniBrowser'})`
     },
-    async open(url) {
+    async open(url, options = {}) {
+      // Windows opened with window.open get no script before their own.
+      if (options.initScript) throw new Error('WebKitWebDriver cannot run a script before the page here')
       // The first tab is the driven window itself; the others are opened from it.
       if (origin === null) {
         origin = new URL(url).origin
