@@ -245,6 +245,8 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     () => schedule(null),
     shut,
     () => listen('removeEventListener'),
+    // A re-read still pending from the last message finds nothing to do.
+    () => (waiting = 0),
   ]
   schedule(current())
 
