@@ -57,13 +57,16 @@ describe('lifecycle in Chromium', () => {
     await context?.close()
   })
 
-  it('a tab frozen mid-refresh (holding the lock) costs the other tab one short wait; nothing forks', async () => {
+  it('a tab stalled mid-refresh (request held, page frozen; it holds the lock) costs the other tab one short wait; nothing forks', async () => {
     context = await browser.newContext()
     const tabA = await openApp(context, server.url, { proactive: false })
     await signIn(tabA, 'alice', 'wonderland')
     const tabB = await openApp(context, server.url, { proactive: false })
     const { theftDetected } = await server.stats()
     // Tab A starts a refresh; its request is held before it reaches the server, then A is frozen.
+    // The hold is what keeps A's lock taken: in this headless Chromium a visible page's timers
+    // kept running under `Page.setWebLifecycleState: frozen` (five proactive refreshes in a 6 s
+    // "freeze" when tried), so the freeze alone would not prove a stalled holder.
     let held!: (route: Route) => void
     const heldRoute = new Promise<Route>((resolve) => {
       held = resolve

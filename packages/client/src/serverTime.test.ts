@@ -26,9 +26,16 @@ function world(skew: number, options: { date?: boolean } = {}) {
   const refreshes: number[] = []
   const storage = memoryStorage()
   storage.setItem('latch.front', frontTokenFor(0, serverNow + TTL))
+  let expiresAt = serverNow + TTL
   const fetch = vi.fn(async (input: RequestInfo | URL) => {
     const url = new Request(input).url
+    // The API: the access token of the last refresh, until it expires (server time).
+    if (url === `${API}/api/me`)
+      return serverNow < expiresAt
+        ? new Response('{}')
+        : new Response('{}', { status: 401, headers: { 'x-latch-error': 'try_refresh' } })
     if (url !== `${API}/auth/session/refresh`) throw new Error(`unexpected ${url}`)
+    expiresAt = serverNow + TTL
     gen++
     refreshes.push(serverNow)
     const headers: Record<string, string> = { 'x-latch-front-token': frontTokenFor(gen, serverNow + TTL) }
@@ -51,7 +58,11 @@ function world(skew: number, options: { date?: boolean } = {}) {
       await vi.advanceTimersByTimeAsync(100)
     }
   }
-  return { latch, advance, refreshes }
+  /** A sleeping laptop: the clocks jump by `ms` and no timer runs meanwhile. */
+  const sleep = (ms: number) => {
+    serverNow += ms
+  }
+  return { latch, advance, sleep, refreshes }
 }
 
 describe('server time', () => {
@@ -88,6 +99,36 @@ describe('server time', () => {
     await w.advance(5 * 50_000)
     expect(w.refreshes).toHaveLength(1)
     expect(w.latch.getSnapshot().status).toBe('authenticated')
+    w.latch.destroy()
+  })
+})
+
+describe('a tab that wakes after its token expired', () => {
+  it('refreshes once, not once per missed timer, however many calls it makes at once', async () => {
+    const w = world(0)
+    // Asleep for an hour: the proactive timer (due at 50 s) and 72 expiries went by unseen.
+    w.sleep(3_600_000)
+    // On waking the one overdue timer fires (timers catch up, the clocks do not move again)...
+    await vi.advanceTimersByTimeAsync(50_000)
+    expect(w.refreshes).toHaveLength(1)
+    // ...and a burst of calls right after, and the next 40 s, need no other refresh.
+    const statuses = (
+      await Promise.all(Array.from({ length: 10 }, () => w.latch.fetch(`${API}/api/me`)))
+    ).map((r) => r.status)
+    expect(statuses).toEqual(Array(10).fill(200))
+    await w.advance(40_000)
+    expect(w.refreshes).toHaveLength(1)
+    expect(w.latch.getSnapshot()).toMatchObject({ status: 'authenticated', session: { generation: 1 } })
+    w.latch.destroy()
+  })
+
+  it('that has no timer left makes one refresh for a burst of calls that meet the expired token', async () => {
+    const w = world(0)
+    w.sleep(3_600_000)
+    const calls = Promise.all(Array.from({ length: 10 }, () => w.latch.fetch(`${API}/api/me`)))
+    await w.advance(1000)
+    expect((await calls).map((r) => r.status)).toEqual(Array(10).fill(200))
+    expect(w.refreshes).toHaveLength(1)
     w.latch.destroy()
   })
 })
