@@ -22,6 +22,9 @@ ensure_debian_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   # Debian's PyJWT for the interop tests, importable by the system interpreter only.
   /usr/bin/python3 -c 'import jwt, cryptography' >/dev/null 2>&1 || missing+=(python3-jwt python3-cryptography)
+  command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
   [ ${#missing[@]} -eq 0 ] && return
   echo "› installing Debian packages: ${missing[*]}"
   local sudo=""

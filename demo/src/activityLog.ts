@@ -27,6 +27,8 @@ export interface ActivityEntry {
   tone: ActivityTone
   title: string
   detail: string
+  /** For a sign-out: the client's reason code (`SignedOutReason`), shown as is. */
+  reason?: SignedOutReason
 }
 
 export interface ActivityLog {
@@ -65,16 +67,19 @@ const SIGNED_OUT: Record<Exclude<SignedOutReason, 'other_tab'>, Omit<ActivityEnt
   },
 }
 
-function describeSignedOut(payload: SessionEvents['signedOut']): Omit<ActivityEntry, 'id' | 'at'> {
-  if (payload.origin === 'other_tab' || payload.reason === 'other_tab') {
+/** Every sign-out says why: the entry carries the reason code, in this tab and in the others. */
+function describeSignedOut({ reason, origin }: SessionEvents['signedOut']): Omit<ActivityEntry, 'id' | 'at'> {
+  if (origin === 'other_tab' || reason === 'other_tab') {
+    const why = reason === 'other_tab' || reason === 'signout' ? '' : ` ${SIGNED_OUT[reason].title}.`
     return {
       kind: 'signedOutElsewhere',
-      tone: 'info',
+      tone: reason === 'token_theft_detected' ? 'danger' : 'info',
       title: 'Signed out in another tab',
-      detail: 'Every tab follows.',
+      detail: `Every tab follows.${why}`,
+      reason,
     }
   }
-  return SIGNED_OUT[payload.reason]
+  return { ...SIGNED_OUT[reason], reason }
 }
 
 /** Subscribes to `client`'s events and turns them into human-readable entries, newest first. */

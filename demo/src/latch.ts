@@ -3,7 +3,7 @@
  * `await latch.fetch('/api/me')` from the browser console.
  * @module
  */
-import type { SessionClient } from '@latch/client'
+import { localStorageLock, type SessionClient } from '@latch/client'
 import { createBoundSessionClient } from '@latch/client/bound'
 import { createActivityLog } from './activityLog'
 
@@ -28,7 +28,16 @@ export const apiUrl = (path: string): string => (deployment?.apiBase ? `${deploy
  * the way they do after a laptop wakes from sleep: fire calls from several tabs and watch one
  * refresh serve them all. The browser tests use it too.
  */
-export const proactiveRefresh = new URLSearchParams(window.location.search).get('proactive') !== 'off'
+const query = new URLSearchParams(window.location.search)
+export const proactiveRefresh = query.get('proactive') !== 'off'
+
+/**
+ * `?lock=storage` uses the localStorage lock, the one the client falls back to where Web Locks is
+ * missing (Safari before 15.4, some embedded web views): the browser tests run the same cross-tab
+ * suite with it in every engine, including those whose driver cannot remove `navigator.locks`
+ * before the page's scripts run.
+ */
+const storageLock = query.get('lock') === 'storage'
 
 /**
  * `?binding=off` makes this page's client unbound (no key proofs), as a browser without
@@ -47,6 +56,7 @@ export const latch: SessionClient = createBoundSessionClient({
   ...(deployment?.transport === 'header' ? { transport: 'header', storage: window.localStorage } : {}),
   ...(proactiveRefresh ? {} : { proactiveRefresh: false }),
   ...(bindingOff ? { signer: null } : {}),
+  ...(storageLock ? { lock: localStorageLock() } : {}),
 })
 
 // Created at module load, before React mounts, so no event of the first moments is missed.

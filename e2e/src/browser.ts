@@ -5,9 +5,14 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-export function launchBrowser(): Promise<Browser> {
+/**
+ * Launches Chromium with a fresh profile. `bfcache: true` drops Playwright's default
+ * `--disable-back-forward-cache`, so pages can enter the back/forward cache.
+ */
+export function launchBrowser(options: { bfcache?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
+    ...(options.bfcache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
     args: [
       '--headless',
       '--no-sandbox',

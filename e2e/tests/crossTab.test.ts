@@ -52,8 +52,16 @@ describe('cross-tab session state', () => {
       await expect.poll(() => sessionStatus(tab), { timeout: PROPAGATION_MS }).toBe('unauthenticated')
       await tab.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: PROPAGATION_MS })
     }
-    await tabs[0]!.locator('[data-event="signedOutElsewhere"]').first().waitFor({ timeout: PROPAGATION_MS })
-    await tabs[2]!.locator('[data-event="signedOutElsewhere"]').first().waitFor({ timeout: PROPAGATION_MS })
+    // The activity log says why, here and in the other tabs (every sign-out carries its reason).
+    await tabs[1]!
+      .locator('[data-event="signedOut"][data-reason="signout"]')
+      .first()
+      .waitFor({ timeout: PROPAGATION_MS })
+    for (const other of [tabs[0]!, tabs[2]!]) {
+      const entry = other.locator('[data-event="signedOutElsewhere"][data-reason="signout"]').first()
+      await entry.waitFor({ timeout: PROPAGATION_MS })
+      await expect.poll(() => entry.textContent()).toContain('reason: signout')
+    }
   })
 
   it('really ended the session on the server: the old access token is refused', async () => {

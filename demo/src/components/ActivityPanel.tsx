@@ -22,11 +22,17 @@ export function ActivityPanel() {
       ) : null}
       <ol className="events" data-testid="events" aria-live="polite">
         {entries.map((entry) => (
-          <li key={entry.id} className={`event tone-${entry.tone}`} data-event={entry.kind}>
+          <li
+            key={entry.id}
+            className={`event tone-${entry.tone}`}
+            data-event={entry.kind}
+            data-reason={entry.reason}
+          >
             <span className="event-dot" aria-hidden="true" />
             <div>
               <div className="event-title">{entry.title}</div>
               <div className="muted small">{entry.detail}</div>
+              {entry.reason ? <div className="muted small mono">reason: {entry.reason}</div> : null}
             </div>
             <time className="muted small mono">{formatClock(entry.at)}</time>
           </li>

@@ -123,8 +123,17 @@ describe('refresh on try_refresh', () => {
     const response = await tabA.fetch(`${API}/api/me`)
     expect(response.status).toBe(401)
     expect(response.headers.get('x-latch-error')).toBe('try_refresh')
-    expect(tabA.getSnapshot()).toEqual({ status: 'unauthenticated', session: null })
-    expect(tabB.getSnapshot()).toEqual({ status: 'unauthenticated', session: null })
+    // The snapshot says why, in this tab and the other one.
+    expect(tabA.getSnapshot()).toEqual({
+      status: 'unauthenticated',
+      session: null,
+      reason: 'session_expired',
+    })
+    expect(tabB.getSnapshot()).toEqual({
+      status: 'unauthenticated',
+      session: null,
+      reason: 'session_expired',
+    })
     expect(eventsA).toEqual([
       { event: 'signedOut', payload: { reason: 'session_expired', origin: 'this_tab' } },
     ])

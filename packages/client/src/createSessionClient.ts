@@ -4,7 +4,7 @@
  * `refreshRequest.ts` (what an answer means) and `replay.ts` (how a call is sent again).
  * @module
  */
-import { type BroadcastMessage, defaultBroadcast } from './broadcast'
+import { type Broadcast, type BroadcastMessage, defaultBroadcast } from './broadcast'
 import { createEmitter } from './emitter'
 import { apiBaseUrl, endpointUrl, isSameOriginApi, pageHref } from './endpoints'
 import {
@@ -15,6 +15,7 @@ import {
   SignOutFailedError,
 } from './errors'
 import { cookieFrontTokenSource, sameSession, storedFrontTokenSource } from './frontToken'
+import { boundedLock } from './locks/boundedLock'
 import { defaultLock } from './locks/defaultLock'
 import { resolveOptions, type SessionClientOptions } from './options'
 import { createProactiveRefresh } from './proactiveRefresh'
@@ -51,7 +52,21 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   const read = front.read
   const { decorate, capture, clear, hasTokens } = createTransport(header, storage, config.storageKey, front)
   const { on, emit } = createEmitter<SessionEvents>()
-  const lock = config.lock ?? defaultLock
+  // Past its short wait the lock is skipped, never failed on: a hung or frozen holder in another
+  // tab must not fail this tab's calls.
+  const lock = boundedLock(config.lock ?? defaultLock)
+  /**
+   * Server time minus this browser's clock, in milliseconds, learned from the `Date` header of
+   * Latch's answers (refresh, sign-out, an answer that carries a Latch header). Expiry is judged
+   * in server time, so a clock hours off keeps the proactive refresh. `Date` has whole seconds:
+   * the middle of the second is the best guess. Cross-origin, the header is only readable when
+   * the server exposes it; the offset then stays 0 (the browser's clock, as before).
+   */
+  let offset = 0
+  const learn = (response: Response) => {
+    const date = Date.parse(response.headers.get('date')!)
+    if (date > 0) offset = date + 500 - config.now()
+  }
   const baseFetch: typeof fetch = (input, init) =>
     (config.fetch ?? globalThis.fetch).call(globalThis, input, init)
   const { getSnapshot, subscribe, set } = createSessionState(
@@ -62,8 +77,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
         : LOADING_SNAPSHOT,
   )
   const current = () => getSnapshot().session
-  const channel = (config.broadcast ?? defaultBroadcast)(`latch:${lockName}`)
-  const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel.post({ type, reason })
+  /**
+   * The channel to the other tabs; closed while the page sits in the back/forward cache (an open
+   * channel that receives a message gets the page evicted) and reopened when it comes back.
+   */
+  let channel: Broadcast | undefined
+  let unsubscribe = () => {}
+  const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel?.post({ type, reason })
   /**
    * Calls one of Latch's endpoints (with the refresh token in header mode) within
    * `refreshTimeout`. The body is discarded: what matters travels in headers and cookies.
@@ -74,6 +94,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
       const request = new Request(endpointUrl(api, config.basePath, name), { method: 'POST', signal })
       const response = await baseFetch(decorate(request, 'refresh'))
       discard(response)
+      learn(response)
       return response
     } catch (cause) {
       throw signal.aborted
@@ -88,7 +109,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     origin: Origin,
     reason: SignedOutReason = 'other_tab',
   ): boolean {
-    const previous = set(session)
+    const previous = set(session, reason)
     const before = previous?.session
     const event = session
       ? before?.sessionId !== session.sessionId
@@ -141,7 +162,9 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
         // Ignored or not, the caller's call belonged to the old session: it is not replayed.
         return [null]
       }
-      capture(response)
+      // The commit guard: a newer front token stored meanwhile (another tab refreshed without the
+      // lock, or signed out or in) is not overwritten by this older answer.
+      capture(response, sentWith)
       const session = read()
       // Success without a readable session: cookies or headers were dropped on the way.
       if (!session || !hasTokens()) throw new RefreshFailedError(response.status, null, null)
@@ -160,11 +183,16 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     (session) => apply(session, 'other_tab'),
     performRefresh,
   )
-  const schedule = createProactiveRefresh(config.proactiveRefresh, config.now, refresh)
+  const schedule = createProactiveRefresh(config.proactiveRefresh, () => config.now() + offset, refresh)
   const win = (globalThis as { window?: FocusTarget }).window
   const doc = (globalThis as { document?: FocusTarget }).document
-  // Focus and becoming visible both re-read the token; a hidden tab waits.
-  const onFocus = () => doc?.visibilityState !== 'hidden' && syncFrom('other_tab')
+  /**
+   * Focus, becoming visible, coming back online and returning from the back/forward cache re-read
+   * the token (another tab may have refreshed, signed out or signed in meanwhile) and reschedule
+   * the proactive refresh, whose timer a frozen or cached page did not run. A hidden tab waits. A
+   * woken tab whose token expired refreshes once, at its next call or its one pending timer.
+   */
+  const onFocus = () => doc?.visibilityState !== 'hidden' && (syncFrom('other_tab') || schedule(current()))
   /**
    * The reason of the last message, kept until the front token changes here. Chromium delivers a
    * BroadcastChannel message and the other tab's localStorage write over separate paths, in either
@@ -172,37 +200,68 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
    * the message's reason (theft included) once the write has arrived. Storage events alone change
    * nothing: a write that comes first is adopted on its message, with that message's reason.
+   * A cookie has no such event, and WebKit hands a cookie set in one window to the others'
+   * `document.cookie` some time after the message: so a waiting message also re-reads a few
+   * times over the next second.
    * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
    */
   let waiting: SignedOutReason | 0 = 0
   const onStorage = () => {
     if (waiting && syncFrom('other_tab', waiting)) waiting = 0
   }
+  const open = () => {
+    channel = (config.broadcast ?? defaultBroadcast)(`latch:${lockName}`)
+    unsubscribe = channel.subscribe(({ reason }) => {
+      waiting = reason ?? 'other_tab'
+      onStorage()
+      for (const ms of [50, 250, 1000]) setTimeout(onStorage, ms)
+    })
+  }
+  const shut = () => {
+    unsubscribe()
+    channel?.close()
+    channel = undefined
+  }
+  const onPageShow = (event: { persisted?: boolean }) => {
+    if (event.persisted && !channel) {
+      open()
+      onFocus()
+    }
+  }
   const listen = (method: 'addEventListener' | 'removeEventListener') => {
     win?.[method]?.('storage', onStorage)
+    win?.[method]?.('pagehide', shut)
+    win?.[method]?.('pageshow', onPageShow)
     if (config.syncOnFocus) {
       win?.[method]?.('focus', onFocus)
+      win?.[method]?.('online', onFocus)
       doc?.[method]?.('visibilitychange', onFocus)
     }
   }
+  open()
   listen('addEventListener')
   const cleanups = [
     subscribe(() => schedule(current())),
     () => schedule(null),
-    channel.subscribe(({ reason }) => {
-      waiting = reason ?? 'other_tab'
-      onStorage()
-    }),
-    () => channel.close(),
+    shut,
     () => listen('removeEventListener'),
+    // A re-read still pending from the last message finds nothing to do.
+    () => (waiting = 0),
   ]
   schedule(current())
 
   /** Sends one copy of the call to the API origin and takes what the answer says about the session. */
   async function send(request: Request, ownAuth: boolean): Promise<Response> {
     const sentWith = read()
-    const response = await baseFetch(decorate(request, ownAuth ? null : 'access'))
+    let response: Response
+    try {
+      response = await baseFetch(decorate(request, ownAuth ? null : 'access'))
+    } catch (cause) {
+      // Offline or unreachable: a typed error, and the session is kept. An abort stays an abort.
+      throw request.signal.aborted ? cause : new LatchNetworkError('Request failed.', { cause })
+    }
     const code = latchCodeOf(response)
+    if (code || response.headers.has(FRONT_TOKEN_HEADER)) learn(response)
     if (response.status === 401 && SESSION_ENDING_CODES.includes(code!)) {
       ended(code as SignedOutReason, sentWith)
     } else {
@@ -287,7 +346,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefine
 }
 
 interface FocusTarget {
-  addEventListener(type: string, listener: () => void): void
-  removeEventListener(type: string, listener: () => void): void
+  addEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void
+  removeEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void
   visibilityState?: string
 }

@@ -81,7 +81,10 @@ export interface InvalidRequestError extends LatchError {}
 export const InvalidRequestError: new (message: string, options?: ErrorOptions) => InvalidRequestError =
   define('InvalidRequestError', 'invalid_request', withCause)
 
-/** The refresh request did not reach the server. The session is kept. */
+/**
+ * A request did not reach the server: the refresh (or sign-out) request, or a call to the API
+ * (offline, DNS, connection refused; the browser's error is the `cause`). The session is kept.
+ */
 export interface LatchNetworkError extends LatchError {}
 export const LatchNetworkError: new (message: string, options?: ErrorOptions) => LatchNetworkError = define(
   'LatchNetworkError',

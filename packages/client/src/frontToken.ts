@@ -65,6 +65,24 @@ const fields = (s: SessionInfo | null) =>
 /** True when both describe the same session at the same generation (the change marker). */
 export const sameSession = (a: SessionInfo | null, b: SessionInfo | null): boolean => fields(a) === fields(b)
 
+/**
+ * The commit guard: may a front token `incoming`, received now, replace the `stored` one? Not when
+ * it is older than what is stored (same session, lower generation: a refresh that finished after
+ * another tab's, which went on without the lock), nor, for a refresh answer (`sentWith` = the
+ * session the refresh was sent for), when the stored session is no longer that one (a sign-out
+ * or a sign-in happened meanwhile). Writing it anyway would hand the next refresh a rotated-out
+ * token, which the server must treat as theft.
+ */
+export const mayCommit = (
+  stored: SessionInfo | null,
+  incoming: SessionInfo,
+  sentWith?: SessionInfo | null,
+): boolean =>
+  !(
+    (sentWith && stored?.sessionId !== sentWith.sessionId) ||
+    (stored?.sessionId === incoming.sessionId && stored.generation > incoming.generation)
+  )
+
 /** Reads the front-token cookie from a `document.cookie` string. */
 export function readFrontCookie(cookieString: string): SessionInfo | null {
   for (const name of FRONT_COOKIE_NAMES) {
@@ -81,8 +99,11 @@ export interface FrontTokenSource {
   /** False when there is nothing to read from (SSR): the state then stays `loading`. */
   available(): boolean
   read(): SessionInfo | null
-  /** Keeps a front token seen in a response header (or `remove`). */
-  persist(value: string): unknown
+  /**
+   * Keeps a front token seen in a response header (or `remove`), unless the commit guard
+   * ({@link mayCommit}) refuses it; `sentWith` is given for a refresh answer.
+   */
+  persist(value: string, sentWith?: SessionInfo | null): unknown
   /** Forgets the front token locally (local sign-out). */
   remove(): unknown
 }
@@ -122,13 +143,17 @@ export function cookieFrontTokenSource(): FrontTokenSource {
  * `transport.ts`); only the first part is the front token.
  */
 export function storedFrontTokenSource(storage: StateStorage | null, key: string): FrontTokenSource {
+  const read = () => decodeFrontToken(storage?.getItem(key)?.split(' ')[0])
   return {
     available: () => !!storage,
-    read: () => decodeFrontToken(storage?.getItem(key)?.split(' ')[0]),
-    persist: (value) =>
-      value === FRONT_TOKEN_REMOVE
-        ? storage?.removeItem(key)
-        : decodeFrontToken(value.split(' ')[0]) && storage?.setItem(key, value),
+    read,
+    persist(value, sentWith) {
+      if (value === FRONT_TOKEN_REMOVE) return storage?.removeItem(key)
+      const incoming = decodeFrontToken(value.split(' ')[0])
+      // Cookie mode needs no guard here: the server's grace gives a duplicate refresh the same
+      // successor, so whichever cookie the browser keeps last is current.
+      if (incoming && mayCommit(read(), incoming, sentWith)) storage?.setItem(key, value)
+    },
     remove: () => storage?.removeItem(key),
   }
 }

@@ -56,7 +56,10 @@ export interface SessionClientOptions {
    * In a browser the front token wins. Defaults to none: the state stays `loading` until read.
    */
   initialSession?: SessionInfo | null
-  /** Re-read the front token when the tab gets focus or becomes visible. Defaults to `true`. */
+  /**
+   * Re-read the front token (and reschedule the proactive refresh) when the tab gets focus,
+   * becomes visible or comes back online. Defaults to `true`.
+   */
   syncOnFocus?: boolean
 }
 

@@ -5,7 +5,7 @@
  */
 import { createEmitter } from './emitter'
 import { sameSession } from './frontToken'
-import type { SessionInfo, SessionSnapshot } from './types'
+import type { SessionInfo, SessionSnapshot, SignedOutReason } from './types'
 
 const freeze = Object.freeze
 
@@ -13,11 +13,13 @@ const freeze = Object.freeze
 export const LOADING_SNAPSHOT: SessionSnapshot = freeze({ status: 'loading', session: null })
 const UNAUTHENTICATED_SNAPSHOT: SessionSnapshot = freeze({ status: 'unauthenticated', session: null })
 
-/** A snapshot for a session, or the unauthenticated snapshot for `null`. */
-export function snapshotOf(session: SessionInfo | null): SessionSnapshot {
+/** A snapshot for a session, or an unauthenticated snapshot for `null` (with why it ended). */
+export function snapshotOf(session: SessionInfo | null, reason?: SignedOutReason): SessionSnapshot {
   return session
     ? freeze({ status: 'authenticated', session: freeze({ ...session }) })
-    : UNAUTHENTICATED_SNAPSHOT
+    : reason
+      ? freeze({ status: 'unauthenticated', session: null, reason })
+      : UNAUTHENTICATED_SNAPSHOT
 }
 
 /** A subscribable holder of the current {@link SessionSnapshot}. */
@@ -28,7 +30,7 @@ export interface SessionState {
    * Sets the session. Returns the previous snapshot when it changed, `undefined` when it did not
    * (then no listener is called and the snapshot object is kept).
    */
-  set(session: SessionInfo | null): SessionSnapshot | undefined
+  set(session: SessionInfo | null, reason?: SignedOutReason): SessionSnapshot | undefined
 }
 
 /** Creates the state holder, starting at `initial`. */
@@ -39,10 +41,11 @@ export function createSessionState(initial: SessionSnapshot): SessionState {
   return {
     getSnapshot: () => snapshot,
     subscribe: (listener) => changes.on('change', listener),
-    set(session) {
+    set(session, reason) {
       if (snapshot.status !== 'loading' && sameSession(snapshot.session, session)) return
       const previous = snapshot
-      snapshot = snapshotOf(session)
+      // A reason only when a session ended: leaving `loading` for "no session" has none.
+      snapshot = snapshotOf(session, previous.session ? reason : undefined)
       changes.emit('change', undefined)
       return previous
     },

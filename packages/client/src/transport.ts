@@ -6,6 +6,7 @@
  */
 import type { FrontTokenSource } from './frontToken'
 import type { StateStorage } from './storage'
+import type { SessionInfo } from './types'
 
 /** Header names of the wire contract (docs/contract.md). */
 export const ERROR_HEADER = 'x-latch-error'
@@ -29,8 +30,11 @@ export interface TransportAdapter {
    * the caller set its own Authorization.
    */
   decorate(request: Request, kind: TokenKind | null): Request
-  /** Takes the front token (and header-mode tokens) from an API response. */
-  capture(response: Response): void
+  /**
+   * Takes the front token (and header-mode tokens) from an API response; `sentWith` is given for a
+   * refresh answer (the commit guard, `mayCommit`).
+   */
+  capture(response: Response, sentWith?: SessionInfo | null): void
   /** Forgets header-mode tokens (local sign-out). */
   clear(): void
   /** In header mode: whether the last refresh answer carried both tokens. */
@@ -60,12 +64,15 @@ export function createTransport(
       // server without Allow-Credentials fails CORS (`undefined` keeps the request's own).
       return new Request(request, { headers, credentials: header ? undefined : 'include' })
     },
-    capture(response) {
+    capture(response, sentWith) {
       const get = (name: string) => response.headers.get(`x-latch-${name}-token`)
       const frontToken = get('front')
       if (frontToken === null) return
       const tokens = header && frontToken !== 'remove' ? KINDS.map((kind) => get(kind) || tokenOf(kind)) : []
-      front.persist(tokens.length && tokens.every(Boolean) ? [frontToken, ...tokens].join(' ') : frontToken)
+      front.persist(
+        tokens.length && tokens.every(Boolean) ? [frontToken, ...tokens].join(' ') : frontToken,
+        sentWith,
+      )
     },
     clear() {
       for (const kind of KINDS) storage.removeItem(keyOf(kind))

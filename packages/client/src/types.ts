@@ -25,9 +25,28 @@ export interface SessionInfo {
 export type SessionSnapshot =
   | { status: 'loading'; session: null }
   | { status: 'authenticated'; session: SessionInfo }
-  | { status: 'unauthenticated'; session: null }
+  | {
+      status: 'unauthenticated'
+      session: null
+      /**
+       * Why the session ended, when this client saw it end (the `signedOut` event's reason);
+       * `undefined` when there was no session to begin with.
+       */
+      reason?: SignedOutReason
+    }
 
-/** Why the client ended up signed out. */
+/**
+ * Why the client ended up signed out: a fixed set, so an app can tell the user something true and
+ * support can tell a bug from an attack.
+ * - `signout`: `signOut()` was called, in this tab (`origin: 'this_tab'`) or another one.
+ * - `other_tab`: the session vanished with no reason given: another tab or the server cleared
+ *   the front token (seen on a re-read: focus, `pageshow`, a broadcast without a reason).
+ * - `unauthorized`: the server does not know the session any more (revoked here or from another
+ *   device, signed out elsewhere, a signing-key or store reset).
+ * - `session_expired`: the refresh token reached its idle or absolute timeout.
+ * - `token_theft_detected`: a rotated-out refresh token was used again; the server revoked the
+ *   session (`theftDetected` is emitted too).
+ */
 export type SignedOutReason =
   | 'signout'
   | 'unauthorized'

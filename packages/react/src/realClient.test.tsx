@@ -67,7 +67,9 @@ describe('with the real @latch/client', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }))
 
     expect(await screen.findByText('unauthenticated')).toBeInTheDocument()
-    expect(tabB.getSnapshot().status).toBe('unauthenticated')
+    // useSession() says why (the client's snapshot reason), here and in the other tab.
+    expect(screen.getByTestId('reason')).toHaveTextContent('signout')
+    expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' })
   })
 
   it('ends the session when a call through client.fetch meets theft, and reports the reason', async () => {
@@ -83,6 +85,7 @@ describe('with the real @latch/client', () => {
 
     expect(response.status).toBe(401)
     expect(screen.getByTestId('status')).toHaveTextContent('unauthenticated')
+    expect(screen.getByTestId('reason')).toHaveTextContent('token_theft_detected')
     expect(onSignedOut).toHaveBeenCalledTimes(1)
     expect(onSignedOut).toHaveBeenCalledWith(
       'token_theft_detected',

@@ -1,4 +1,4 @@
-import type { SessionInfo } from '@latch/client'
+import type { SessionInfo, SignedOutReason } from '@latch/client'
 import { describe, expectTypeOf, it } from 'vitest'
 import type { RequireSessionProps } from './RequireSession'
 import type { SessionProviderProps } from './SessionProvider'
@@ -15,6 +15,12 @@ describe('useSession types', () => {
       expectTypeOf(result.status).toEqualTypeOf<'loading' | 'unauthenticated'>()
       expectTypeOf(result.session).toBeNull()
     }
+  })
+
+  it('exposes why the session ended when unauthenticated', () => {
+    const result = {} as UseSessionResult
+    if (result.status === 'unauthenticated')
+      expectTypeOf(result.reason).toEqualTypeOf<SignedOutReason | undefined>()
   })
 
   it('narrows when destructured too', () => {

@@ -37,7 +37,9 @@ export function useSessionContext(hook: string): SessionContextValue {
  * tabs', and sessions ended by a call through `client.fetch`). Built on `useSyncExternalStore`, so
  * every component sees the same state in a render (no tearing), and a component re-renders only
  * when the client's snapshot changes. On the server and during hydration the state comes from the
- * provider's `initialSession`.
+ * provider's `initialSession`. When a session ended, `reason` says why (`signout`, `other_tab`,
+ * `unauthorized`, `session_expired`, `token_theft_detected`: `SignedOutReason` of
+ * `@latch/client`), so the page can tell the user something true.
  *
  * Throws when used outside {@link SessionProvider}.
  *

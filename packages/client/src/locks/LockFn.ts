@@ -12,6 +12,13 @@ import { InvalidOptionError } from '../errors'
  */
 export type LockFn = <R>(name: string, fn: () => Promise<R>) => Promise<R>
 
+/**
+ * How long a tab waits for the cross-tab lock by default, in milliseconds. Short on purpose: the
+ * client goes on without the lock past it (`boundedLock.ts`), so a holder that hangs or is frozen
+ * costs the other tabs this much once, not a failed call.
+ */
+export const ACQUIRE_TIMEOUT = 3000
+
 /** Waits `ms` through the global timer looked up at call time, so fake timers apply. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 

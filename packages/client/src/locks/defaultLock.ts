@@ -5,7 +5,7 @@
  * @module
  */
 import { browserLocalStorage } from '../storage'
-import type { LockFn } from './LockFn'
+import { ACQUIRE_TIMEOUT, type LockFn } from './LockFn'
 import { storageLock } from './localStorageLock'
 import { processLock } from './processLock'
 import { globalLockManager, type LockManagerLike, webLock } from './webLocks'
@@ -13,7 +13,7 @@ import { globalLockManager, type LockManagerLike, webLock } from './webLocks'
 let shared: LockFn | undefined
 
 function pick(): LockFn {
-  if (globalLockManager()) return webLock(20_000, globalLockManager as () => LockManagerLike)
+  if (globalLockManager()) return webLock(ACQUIRE_TIMEOUT, globalLockManager as () => LockManagerLike)
   const storage = browserLocalStorage()
   if (storage) return storageLock({}, () => storage)
   return processLock()

@@ -48,7 +48,7 @@ describe('localStorageLock', () => {
     // A tab crashed while holding the lock: its entry stays, nobody heartbeats it.
     storage.setItem('latch-lock:x', JSON.stringify({ id: 'dead-tab', expiresAt: Date.now() + 5000 }))
     let acquired = false
-    const done = localStorageLock({ storage, ttl: 5000 })('x', async () => {
+    const done = localStorageLock({ storage, ttl: 5000, acquireTimeout: 20_000 })('x', async () => {
       acquired = true
     })
     await vi.advanceTimersByTimeAsync(4900)
@@ -64,7 +64,7 @@ describe('localStorageLock', () => {
     const holder = localStorageLock({ storage, ttl: 3000 })('x', () => gate.promise)
     await vi.advanceTimersByTimeAsync(100)
     let waiterRan = false
-    const waiter = localStorageLock({ storage, ttl: 3000 })('x', async () => {
+    const waiter = localStorageLock({ storage, ttl: 3000, acquireTimeout: 20_000 })('x', async () => {
       waiterRan = true
     })
     // Five times the ttl: without the heartbeat the waiter would have taken over long ago.

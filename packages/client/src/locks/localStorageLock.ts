@@ -7,7 +7,7 @@
  */
 import { InvalidOptionError, LockTimeoutError } from '../errors'
 import { browserLocalStorage, type StateStorage, safeStorage } from '../storage'
-import { type LockFn, positive, sleep } from './LockFn'
+import { ACQUIRE_TIMEOUT, type LockFn, positive, sleep } from './LockFn'
 import { processLock } from './processLock'
 
 /** Options of {@link localStorageLock}. */
@@ -20,7 +20,7 @@ export interface LocalStorageLockOptions {
   ttl?: number
   /** Milliseconds between heartbeats of a live holder. Must be below `ttl`. Defaults to `ttl / 3`. */
   heartbeatInterval?: number
-  /** Milliseconds to wait for the lock before failing with `lock_timeout`. Defaults to `20000`. */
+  /** Milliseconds to wait for the lock before failing with `lock_timeout` (the session client then goes on without the lock). Defaults to `3000`. */
   acquireTimeout?: number
   /** Milliseconds between two looks at a lock held by another tab. Defaults to `50`. */
   pollInterval?: number
@@ -36,7 +36,7 @@ export interface LocalStorageLockOptions {
  */
 export function storageLock(options: LocalStorageLockOptions, getStorage: () => StateStorage): LockFn {
   const ttl = options.ttl ?? 5000
-  const acquireTimeout = options.acquireTimeout ?? 20_000
+  const acquireTimeout = options.acquireTimeout ?? ACQUIRE_TIMEOUT
   const now = options.now ?? (() => Date.now())
   // Holders in this tab queue here first, so only one of them at a time contends in storage.
   const local = processLock()

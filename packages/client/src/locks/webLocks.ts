@@ -4,7 +4,7 @@
  * @module
  */
 import { LockTimeoutError } from '../errors'
-import { type LockFn, positive } from './LockFn'
+import { ACQUIRE_TIMEOUT, type LockFn, positive } from './LockFn'
 
 /** The part of the Web Locks API the lock uses. */
 export interface LockManagerLike {
@@ -17,7 +17,7 @@ export interface LockManagerLike {
 
 /** Options of {@link webLocks}. */
 export interface WebLocksOptions {
-  /** Milliseconds to wait for the lock before failing with `lock_timeout`. Defaults to `20000`. */
+  /** Milliseconds to wait for the lock before failing with `lock_timeout` (the session client then goes on without the lock). Defaults to `3000`. */
   acquireTimeout?: number
   /** The lock manager. Defaults to `navigator.locks`, looked up at each call. */
   locks?: LockManagerLike
@@ -53,7 +53,7 @@ export const webLock =
  * createSessionClient({ lock: webLocks({ acquireTimeout: 5000 }) })
  */
 export function webLocks(options: WebLocksOptions = {}): LockFn {
-  return webLock(positive('acquireTimeout', options.acquireTimeout ?? 20_000), () => {
+  return webLock(positive('acquireTimeout', options.acquireTimeout ?? ACQUIRE_TIMEOUT), () => {
     const locks = options.locks ?? globalLockManager()
     if (!locks) throw new TypeError('The Web Locks API is not available here; pass another `lock`.')
     return locks

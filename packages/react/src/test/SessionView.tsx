@@ -7,6 +7,7 @@ export function SessionView({ onRender }: { onRender?: () => void }) {
   return (
     <div>
       <p data-testid="status">{state.status}</p>
+      {state.status === 'unauthenticated' && state.reason && <p data-testid="reason">{state.reason}</p>}
       {state.status === 'authenticated' && (
         <p data-testid="user">
           {state.session.userId} gen {state.session.generation}

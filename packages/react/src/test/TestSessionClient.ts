@@ -140,7 +140,7 @@ export class TestSessionClient implements SessionClient {
   /** What the real client does when the session ends; theft also fires `theftDetected`. */
   endSession(reason: SignedOutReason, origin: Origin): void {
     const sessionId = this.snapshot.session?.sessionId ?? null
-    this.setSnapshot({ status: 'unauthenticated', session: null })
+    this.setSnapshot({ status: 'unauthenticated', session: null, reason })
     if (reason === 'token_theft_detected') this.emit('theftDetected', { sessionId })
     this.emit('signedOut', { reason, origin })
   }

@@ -17,13 +17,18 @@ export const FRONT_TOKEN_HEADER = 'x-latch-front-token'
 /** Response header with the error code of every Latch error. */
 export const ERROR_HEADER = 'x-latch-error'
 
-/** Headers a cross-origin app must list in `Access-Control-Expose-Headers`. */
+/**
+ * Headers a cross-origin app must list in `Access-Control-Expose-Headers`. `date` lets the
+ * browser client judge expiry in server time (a browser clock hours off keeps its proactive
+ * refresh); it is not readable cross-origin otherwise.
+ */
 export const exposedHeaders: readonly string[] = [
   ERROR_HEADER,
   FRONT_TOKEN_HEADER,
   ACCESS_TOKEN_HEADER,
   REFRESH_TOKEN_HEADER,
-  // The server's time, from which `@latch/client/bound` dates its key proofs.
+  // The server's time: the browser client judges expiry by it, and `@latch/client/bound` dates
+  // its key proofs by it.
   'date',
 ]
 
