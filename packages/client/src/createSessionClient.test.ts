@@ -320,17 +320,22 @@ describe('header transport', () => {
 
 describe('options and bad input', () => {
   it.each([
-    [{ transport: 'carrier-pigeon' }, 'transport'],
-    [{ basePath: 'auth' }, 'basePath'],
-    [{ refreshTimeout: -1 }, 'refreshTimeout'],
-    [{ maxReplays: 0 }, 'maxReplays'],
-    [{ proactiveRefresh: Number.NaN }, 'proactiveRefresh'],
-    [{ fetch: 'nope' }, 'fetch'],
-    [{ storage: {} }, 'storage'],
-    [{ apiBase: 'http://[bad' }, 'apiBase'],
-  ])('rejects %o naming the option', (options, option) => {
+    [{ transport: 'carrier-pigeon' }, 'transport', "'cookie' or 'header'"],
+    [{ basePath: 'auth' }, 'basePath', 'a path from /'],
+    [{ refreshTimeout: -1 }, 'refreshTimeout', 'ms > 0'],
+    [{ maxReplays: 0 }, 'maxReplays', '1 to 10'],
+    [{ proactiveRefresh: Number.NaN }, 'proactiveRefresh', 'ms >= 0 or false'],
+    [{ fetch: 'nope' }, 'fetch', 'a function'],
+    [{ storage: {} }, 'storage', 'a Storage'],
+    [{ apiBase: 'http://[bad' }, 'apiBase', 'a URL or path'],
+    [{ lockName: '' }, 'lockName', 'a non-empty string'],
+    [{ syncOnFocus: 'yes' }, 'syncOnFocus', 'a boolean'],
+  ])('rejects %o naming the option and what it must be', (options, option, requirement) => {
     expect(() => createSessionClient(options as never)).toThrow(
       expect.objectContaining({ code: 'invalid_option', option }),
+    )
+    expect(() => createSessionClient(options as never)).toThrow(
+      `Invalid option \`${option}\`: must be ${requirement}.`,
     )
   })
 

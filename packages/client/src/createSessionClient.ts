@@ -8,6 +8,7 @@ import { type Broadcast, type BroadcastMessage, defaultBroadcast } from './broad
 import { createEmitter } from './emitter'
 import { apiBaseUrl, endpointUrl, isSameOriginApi, pageHref } from './endpoints'
 import {
+  LatchError,
   LatchNetworkError,
   RefreshFailedError,
   RefreshLoopError,
@@ -44,11 +45,11 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   const header = config.transport === 'header'
   const given = config.storage ?? (header ? memoryStorage() : browserLocalStorage())
   const storage = safeStorage(given ?? memoryStorage())
-  const front =
-    !header && isSameOriginApi(apiBase)
-      ? cookieFrontTokenSource()
-      : // No storage to read from (SSR) means "unknown", which keeps the state `loading`.
-        storedFrontTokenSource(given ? storage : null, `${config.storageKey}.front`)
+  const cookieFront = !header && isSameOriginApi(apiBase)
+  const front = cookieFront
+    ? cookieFrontTokenSource()
+    : // No storage to read from (SSR) means "unknown", which keeps the state `loading`.
+      storedFrontTokenSource(given ? storage : null, `${config.storageKey}.front`)
   const read = front.read
   const { decorate, capture, clear, hasTokens } = createTransport(header, storage, config.storageKey, front)
   const { on, emit } = createEmitter<SessionEvents>()
@@ -324,7 +325,17 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
       }),
     // The lock orders sign-in after any refresh or sign-out of the old session in flight (this
     // tab or another), so their answers cannot clear the new session's cookies.
-    signIn: (fn) => lock(lockName, fn).finally(() => syncFrom('this_tab')),
+    signIn: (fn) =>
+      lock(lockName, fn)
+        .finally(() => syncFrom('this_tab'))
+        .then((result: any) => {
+          // A 2xx sign-in answer that made a session (front-token header) the browser did not
+          // keep: Secure cookies over plain HTTP on a host other than localhost, or cookies
+          // blocked. Without this the user stays signed out and nothing says why.
+          if (cookieFront && result?.ok && result.headers?.get(FRONT_TOKEN_HEADER) && !read())
+            throw new LatchError('cookies_not_kept', 'Cookies not kept (HTTPS?)')
+          return result
+        }),
     sync: () => syncFrom('this_tab'),
     destroy() {
       for (const cleanup of cleanups.splice(0)) cleanup()

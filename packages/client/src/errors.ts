@@ -19,6 +19,7 @@ export type LatchErrorCode =
   | 'body_not_replayable'
   | 'lock_timeout'
   | 'signout_failed'
+  | 'cookies_not_kept'
 
 type ErrorOptions = { cause?: unknown }
 
@@ -67,11 +68,11 @@ export interface InvalidOptionError extends LatchError {
   /** The name of the offending option. */
   readonly option: string
 }
-export const InvalidOptionError: new (option: string, requirement?: string) => InvalidOptionError = define(
+export const InvalidOptionError: new (option: string, requirement: string) => InvalidOptionError = define(
   'InvalidOptionError',
   'invalid_option',
-  (option: string, requirement?: string) => [
-    `Invalid option \`${option}\`${requirement ? `: must be ${requirement}` : ''}.`,
+  (option: string, requirement: string) => [
+    `Invalid option \`${option}\`: must be ${requirement}.`,
     { option },
   ],
 ) as never

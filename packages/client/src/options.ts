@@ -85,24 +85,29 @@ export interface ResolvedOptions {
 const isFn = (v: unknown) => typeof v === 'function'
 const isName = (v: unknown) => typeof v === 'string' && v !== ''
 const isMs = (v: number) => Number.isFinite(v) && v >= 0
+const FN = [isFn, 'a function'] as const
+const NAME = [isName, 'a non-empty string'] as const
 
-// [option, test]: checked only when the option is given. The message names the option; the
-// types and the README say what it must be (spelling that out here cost the budget ~50 B).
-const CHECKS: Array<readonly [keyof SessionClientOptions, (value: any) => unknown]> = [
-  ['apiBase', (v) => isName(v) && (!/^[a-z][a-z\d+.-]*:/i.test(v) || parseUrl(v))],
-  ['basePath', (v) => typeof v === 'string' && /^\/[\w\-./~%]*$/.test(v)],
-  ['transport', (v) => v === 'cookie' || v === 'header'],
-  ...(['fetch', 'now', 'lock', 'broadcast'] as const).map((name) => [name, isFn] as const),
-  ['lockName', isName],
-  ['storageKey', isName],
-  ['storage', (v) => isFn(v?.getItem) && isFn(v.setItem) && isFn(v.removeItem)],
-  ['refreshTimeout', (v) => v > 0 && isMs(v)],
-  ['proactiveRefresh', (v) => v === false || isMs(v)],
-  ['maxReplays', (v) => Number.isInteger(v) && v > 0 && v <= 10],
-  ['syncOnFocus', (v) => typeof v === 'boolean'],
-]
+// option: [test, what it must be]; checked only when the option is given. The message says both,
+// as the README promises, tersely: every byte here ships in the minimal import.
+const CHECKS: { [K in keyof SessionClientOptions]?: readonly [(value: any) => unknown, string] } = {
+  apiBase: [(v) => isName(v) && (!/^[a-z][a-z\d+.-]*:/i.test(v) || parseUrl(v)), 'a URL or path'],
+  basePath: [(v) => typeof v === 'string' && /^\/[\w\-./~%]*$/.test(v), 'a path from /'],
+  transport: [(v) => v === 'cookie' || v === 'header', "'cookie' or 'header'"],
+  fetch: FN,
+  now: FN,
+  lock: FN,
+  broadcast: FN,
+  lockName: NAME,
+  storageKey: NAME,
+  storage: [(v) => isFn(v?.getItem) && isFn(v.setItem) && isFn(v.removeItem), 'a Storage'],
+  refreshTimeout: [(v) => v > 0 && isMs(v), 'ms > 0'],
+  proactiveRefresh: [(v) => v === false || isMs(v), 'ms >= 0 or false'],
+  maxReplays: [(v) => Number.isInteger(v) && v > 0 && v <= 10, '1 to 10'],
+  syncOnFocus: [(v) => typeof v === 'boolean', 'a boolean'],
+}
 
-/** Validates the options and applies the defaults. Throws `InvalidOptionError` naming the option. */
+/** Validates the options and applies the defaults. Throws `InvalidOptionError` naming the option and what it must be. */
 export function resolveOptions(options: SessionClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || !options) throw new InvalidOptionError('options', 'an object')
   const resolved: Record<string, unknown> = {
@@ -117,10 +122,11 @@ export function resolveOptions(options: SessionClientOptions): ResolvedOptions {
     syncOnFocus: true,
     initialSession: options.initialSession,
   }
-  for (const [name, ok] of CHECKS) {
-    const value = options[name]
+  for (const name in CHECKS) {
+    const value = options[name as keyof SessionClientOptions]
     if (value !== undefined) {
-      if (!ok(value)) throw new InvalidOptionError(name)
+      const [ok, requirement] = CHECKS[name as keyof SessionClientOptions]!
+      if (!ok(value)) throw new InvalidOptionError(name, requirement)
       resolved[name] = value
     }
   }

@@ -90,7 +90,9 @@ export interface SessionClient {
    * Runs the application's sign-in call `fn` under the cross-tab lock that refresh and sign-out
    * take, so a refresh or sign-out of the previous session still in flight cannot land after the
    * new session's cookies; then reads the new session. `fn` must not need a refresh (a sign-in
-   * endpoint does not). Resolves what `fn` resolves.
+   * endpoint does not). Resolves what `fn` resolves. Rejects `cookies_not_kept` when `fn`
+   * resolved a 2xx `Response` that made a session but the browser did not keep its cookies
+   * (cookie transport on the page's origin; e.g. `Secure` cookies over plain HTTP).
    * @example await latch.signIn(() => latch.fetch('/api/login', { method: 'POST', body }))
    */
   signIn<R>(fn: () => Promise<R>): Promise<R>

@@ -66,7 +66,7 @@ export function createBoundSessionClient(options: BoundSessionClientOptions = {}
   const { signer: given, ...rest } = options ?? {}
   const signer = given === undefined ? indexedDbProofSigner() : given
   if (signer === null) return createSessionClient(rest)
-  if (typeof signer?.sign !== 'function') throw new InvalidOptionError('signer')
+  if (typeof signer?.sign !== 'function') throw new InvalidOptionError('signer', 'a ProofSigner or null')
   const clock = rest.now ?? (() => Date.now())
   const basePath = (rest.basePath ?? '/auth/session').replace(/\/+$/, '')
   const storageKey = `${rest.storageKey ?? 'latch'}.front`

@@ -10,7 +10,7 @@ import { ACQUIRE_TIMEOUT, type LockFn, positive } from './LockFn'
 export interface LockManagerLike {
   request<R>(
     name: string,
-    options: { mode: 'exclusive'; signal?: AbortSignal },
+    options: { mode?: 'exclusive'; signal?: AbortSignal },
     callback: (lock: unknown) => Promise<R>,
   ): Promise<R>
 }
@@ -37,7 +37,7 @@ export const webLock =
     let granted = false
     try {
       // The timeout only aborts the wait: once granted, `fn` runs as long as it needs.
-      return await manager().request(name, { mode: 'exclusive', signal }, () => {
+      return await manager().request(name, { signal }, () => {
         granted = true
         return fn()
       })
