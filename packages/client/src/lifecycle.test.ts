@@ -164,7 +164,7 @@ describe('a message that arrives before the change it announces', () => {
     const tabB = tab()
     // The other tab's sign-out: its message arrives first, the front token goes 100 ms later,
     // and nothing tells tab B (memory storage fires no events, like a cookie).
-    bus.factory('x').post({ type: 'signedOut', reason: 'signout' })
+    bus.factory().post({ type: 'signedOut', reason: 'signout' })
     expect(tabB.getSnapshot().status).toBe('authenticated')
     await new Promise((resolve) => setTimeout(resolve, 100))
     storage.removeItem('latch.front')
