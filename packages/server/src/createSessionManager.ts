@@ -5,23 +5,21 @@
  * @module
  */
 
-import { presentedProof } from './binding/binding.js'
 import { checkClaims, checkTokenSize, updateSessionClaims, updateUserClaims } from './claims.js'
+import { toBase64Url } from './encoding.js'
 import { TryRefreshError, UnauthorizedError } from './errors.js'
 import { answer, handle } from './http/handle.js'
-import { type LatchAnswer, toHeaders, toWebResponse } from './http/LatchAnswer.js'
 import { type ReadSessionInput, type ReadSessionResult, readSession } from './http/readSession.js'
-import { assertRequestLike, parseRequestUrl, type RequestLike } from './http/requestLike.js'
-import { sessionHeaders } from './http/sessionHeaders.js'
 import { type KeyRevocationResult, KeyRing, KeyRingMisuse } from './keys/keyRing.js'
+import { type LatchAnswer, toHeaders, toWebResponse } from './LatchAnswer.js'
 import { type ManagerCore, type RequestContext, revocationFor, withStore } from './ManagerCore.js'
 import { resolveOptions, type SessionManagerOptions } from './options.js'
-import { refreshSession, signOutSession } from './refreshSession.js'
+import { presentedProof } from './refresh/binding.js'
+import { refreshSession, signOutSession } from './refresh/refreshSession.js'
 import { RevocationList } from './revocation/revocationList.js'
 import { listedSession, type SessionListing } from './sessionListing.js'
 import type { SessionRecord } from './stores/SessionStore.js'
 import { AccessTokens, type TokenKeyMemo, type VerifiedSession } from './tokens/accessToken.js'
-import { toBase64Url } from './tokens/encoding.js'
 import {
   createRefreshTokens,
   newSessionId,
@@ -32,6 +30,8 @@ import { cookieContext, cookieNames, isLoopbackHost, readCookies } from './trans
 import { assertCsrf, needsCsrf } from './transport/csrf.js'
 import { type FrontToken, frontTokenFor } from './transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
+import { assertRequestLike, parseRequestUrl, type RequestLike } from './transport/requestLike.js'
+import { sessionHeaders } from './transport/sessionHeaders.js'
 
 /** What `create` needs to know about the new session. */
 export interface CreateSessionInput {

@@ -4,10 +4,6 @@
  * @module
  */
 
-export type {
-  BindingFailureEvent,
-  PresentedProof,
-} from './binding/binding.js'
 export {
   MAX_PROOF_LENGTH,
   PROOF_HEADER,
@@ -40,9 +36,8 @@ export {
   toResponse,
   UnauthorizedError,
 } from './errors.js'
-export type { LatchAnswer } from './http/LatchAnswer.js'
 export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
-export type { RequestLike } from './http/requestLike.js'
+export type { LatchAnswer } from './LatchAnswer.js'
 export type { RequestContext } from './ManagerCore.js'
 export {
   type BindingPolicy,
@@ -52,7 +47,11 @@ export {
   type SigningAlgorithm,
   type TheftEvent,
 } from './options.js'
-export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './rotation.js'
+export type {
+  BindingFailureEvent,
+  PresentedProof,
+} from './refresh/binding.js'
+export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './refresh/rotation.js'
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export {
@@ -82,3 +81,4 @@ export {
   TRANSPORT_HEADER,
   type Transport,
 } from './transport/headers.js'
+export type { RequestLike } from './transport/requestLike.js'

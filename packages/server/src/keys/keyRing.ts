@@ -9,9 +9,9 @@
  * @module
  */
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import { toBase64Url } from '../encoding.js'
 import type { ExplicitKey, ResolvedOptions, SigningAlgorithm } from '../options.js'
 import type { KeyRevocation, StoredKey } from '../stores/SessionStore.js'
-import { toBase64Url } from '../tokens/encoding.js'
 import { isSealedKey, openPrivateKey, sealPrivateKey } from './keyEncryption.js'
 
 /** A key ready to sign or verify. */

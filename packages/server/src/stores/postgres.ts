@@ -5,8 +5,6 @@
  */
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { currentRotationFields } from './currentRotation.js'
-import { pickRotation } from './memory.js'
 import { PostgresListener } from './PostgresListener.js'
 import {
   LOCK_CLASS,
@@ -21,6 +19,7 @@ import {
   SESSION_COLUMNS,
 } from './postgresSchema.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
+import { currentRotationFields, pickRotation } from './rotationRule.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'

@@ -6,8 +6,6 @@
  * @module
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
-import { currentRotationFields, currentRotationOf } from './currentRotation.js'
-import { pickRotation } from './memory.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
 import { startClusterSubscriber } from './redisClusterSubscriber.js'
 import {
@@ -34,6 +32,7 @@ import {
   touchUserIndexScript,
 } from './redisScripts.js'
 import { startRedisSubscriber } from './redisSubscriber.js'
+import { currentRotationFields, currentRotationOf, pickRotation } from './rotationRule.js'
 import {
   EXPIRED_RETENTION_MS,
   type Revocation,

@@ -5,8 +5,8 @@
  * @module
  */
 import type Database from 'better-sqlite3'
-import { pickRotation } from './memory.js'
 import { RevocationHub } from './RevocationHub.js'
+import { pickRotation } from './rotationRule.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'

@@ -3,21 +3,22 @@
  * apply the decision to the store (compare-and-swap, revocation), answer per the contract.
  * @module
  */
-import { bindingRefusal, type PresentedProof, presentedProof } from './binding/binding.js'
-import { LatchError, SessionExpiredError, TokenTheftError, toAnswer, UnauthorizedError } from './errors.js'
-import { jsonAnswer, type LatchAnswer } from './http/LatchAnswer.js'
-import { parseRequestUrl, type RequestLike } from './http/requestLike.js'
-import { endedSessionHeaders, sessionHeaders } from './http/sessionHeaders.js'
-import { type ManagerCore, type RequestContext, revocationFor, slidExpiry, withStore } from './ManagerCore.js'
+
+import { safeEqual } from '../encoding.js'
+import { LatchError, SessionExpiredError, TokenTheftError, toAnswer, UnauthorizedError } from '../errors.js'
+import { jsonAnswer, type LatchAnswer } from '../LatchAnswer.js'
+import { type ManagerCore, type RequestContext, revocationFor, withStore } from '../ManagerCore.js'
+import { rotationUpdate } from '../stores/rotationRule.js'
+import type { CurrentRotation, SessionRecord } from '../stores/SessionStore.js'
+import type { PresentedRefreshToken, RefreshTokens } from '../tokens/refreshToken.js'
+import { cookieContext, cookieNames, readCookies } from '../transport/cookies.js'
+import { assertCsrf } from '../transport/csrf.js'
+import { frontTokenFor } from '../transport/frontToken.js'
+import { readBearer, requestedTransport, type Transport } from '../transport/headers.js'
+import { parseRequestUrl, type RequestLike } from '../transport/requestLike.js'
+import { endedSessionHeaders, sessionHeaders } from '../transport/sessionHeaders.js'
+import { bindingRefusal, type PresentedProof, presentedProof } from './binding.js'
 import { decideRefresh, type RefreshDecision } from './rotation.js'
-import { currentRotationFields } from './stores/currentRotation.js'
-import type { SessionRecord } from './stores/SessionStore.js'
-import { safeEqual } from './tokens/encoding.js'
-import type { PresentedRefreshToken, RefreshTokens } from './tokens/refreshToken.js'
-import { cookieContext, cookieNames, readCookies } from './transport/cookies.js'
-import { assertCsrf } from './transport/csrf.js'
-import { frontTokenFor } from './transport/frontToken.js'
-import { readBearer, requestedTransport, type Transport } from './transport/headers.js'
 
 /** A CAS lost to a concurrent refresh is retried with the fresh record; more than this is a bug. */
 const MAX_ATTEMPTS = 4
@@ -135,31 +136,45 @@ async function rotateAtOnce(
   const store = options.store
   const now = options.now()
   // Made before knowing whether it is needed: a replay, theft or expiry (rare) wastes them.
-  const successor = tokens.issue(facts.sessionId)
-  const rotation = {
-    currentHash: tokens.hash(successor),
-    previousHash: facts.hash,
-    rotatedAt: now,
-    successorSealed: tokens.seal(successor, token, facts.sessionId),
-    lastRefreshedAt: now,
-    idleExpiresAt: now + options.sessionTtl,
-    // The store leaves a session bound to another key as it is; the caller then refuses it.
-    binding: proof.thumbprint,
-  }
+  const { successor, rotation } = successorOf(core, tokens, token, facts.sessionId, facts.hash, now)
+  // The store leaves a session bound to another key as it is; the caller then refuses it.
+  rotation.binding = proof.thumbprint
   const { before, rotated } = await withStore(() =>
     store.rotateIfCurrent!(facts.sessionId, facts.hash, rotation, now),
   )
   if (rotated && before) {
-    const record: SessionRecord = {
-      ...before,
-      ...currentRotationFields(rotation),
-      generation: before.generation + 1,
-      expiresAt: slidExpiry(options, before, now),
-    }
+    const record: SessionRecord = { ...before, ...rotationUpdate(before, rotation) }
     return { answer: await issueFor(core, presented, record, successor, record.generation, record.expiresAt) }
   }
   const decision = decideRefresh(before, facts, now, options.reuseGrace, safeEqual)
   return { judged: decision.action === 'unauthorized' ? null : { token, facts, record: before, decision } }
+}
+
+/**
+ * The successor token of `sessionId` and the rotation that stores it: `previousHash` becomes the
+ * predecessor, the successor is sealed under the presented `token` for the reuse grace, and the
+ * idle expiry slides from `now` (the store, or `rotationUpdate`, caps it by the absolute one).
+ */
+function successorOf(
+  core: ManagerCore,
+  tokens: RefreshTokens,
+  token: string,
+  sessionId: string,
+  previousHash: string,
+  now: number,
+): { successor: string; rotation: CurrentRotation } {
+  const successor = tokens.issue(sessionId)
+  return {
+    successor,
+    rotation: {
+      currentHash: tokens.hash(successor),
+      previousHash,
+      rotatedAt: now,
+      successorSealed: tokens.seal(successor, token, sessionId),
+      lastRefreshedAt: now,
+      idleExpiresAt: now + core.options.sessionTtl,
+    },
+  }
 }
 
 /** Answers an error; errors that mean "the session is gone" also clear the client's session. */
@@ -277,16 +292,15 @@ export async function refreshSession(
         }
         case 'rotate': {
           const current = record!
-          const successor = tokens.issue(current.id)
-          const update = {
-            generation: current.generation + 1,
-            currentHash: tokens.hash(successor),
-            previousHash: current.currentHash,
-            rotatedAt: now,
-            successorSealed: tokens.seal(successor, token, current.id),
-            lastRefreshedAt: now,
-            expiresAt: slidExpiry(options, current, now),
-          }
+          const { successor, rotation } = successorOf(
+            core,
+            tokens,
+            token,
+            current.id,
+            current.currentHash,
+            now,
+          )
+          const update = rotationUpdate(current, rotation)
           const rotated = await withStore(() =>
             // The claims version too: a claims update since `current` was read fails the swap, and
             // the retry reads the new claims, so this refresh never issues the ones it replaced.
