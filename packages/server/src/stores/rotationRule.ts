@@ -2,7 +2,7 @@
  * The TypeScript home of the rotation rule — "the presented token is current and the session is
  * live → rotate" — and of the update a rotation writes. `decideRefresh` (rule 1), the refresh
  * flow and every store that runs `rotateIfCurrent` in JavaScript use these functions; the Lua
- * (Redis) and SQL (Postgres, SQLite) versions are checked against `currentRotationOf` by the store
+ * (Redis) and SQL (Postgres) versions are checked against `currentRotationOf` by the store
  * conformance suite. It lives with the stores, the lowest part that needs it.
  * @module
  */
