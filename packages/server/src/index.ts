@@ -54,20 +54,19 @@ export type {
 export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './refresh/rotation.js'
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
-export {
-  type CurrentRotation,
-  EXPIRED_RETENTION_MS,
-  type Revocation,
-  type RevocationReason,
-  type RevocationSubscriber,
-  type RotationUpdate,
-  type SessionRecord,
-  type SessionStore,
-  type StoredKey,
+export type {
+  CurrentRotation,
+  Revocation,
+  RevocationReason,
+  RevocationSubscriber,
+  RotationUpdate,
+  SessionRecord,
+  SessionStore,
+  StoredKey,
 } from './stores/SessionStore.js'
 export { isStoreError, StoreError, type StoreErrorCode } from './stores/StoreError.js'
 export type { SweepOptions } from './stores/Sweeper.js'
-export { ACCESS_TOKEN_TYPE, type TokenKeyMemo, type VerifiedSession } from './tokens/accessToken.js'
+export { ACCESS_TOKEN_TYPE, type VerifiedSession } from './tokens/accessToken.js'
 export type { LegacyCookieLocation } from './transport/cookies.js'
 export type { FrontToken } from './transport/frontToken.js'
 export {

@@ -9,8 +9,8 @@
 import { LatchError, MethodNotAllowedError, toAnswer, UnauthorizedError } from '../errors.js'
 import { type LatchAnswer, toWebResponse } from '../LatchAnswer.js'
 import type { ManagerCore, RequestContext } from '../ManagerCore.js'
-import { refreshSession, signOutSession } from '../refresh/refreshSession.js'
 import { parseRequestUrl, type RequestLike } from '../transport/requestLike.js'
+import { refreshSession, signOutSession } from './sessionEndpoints.js'
 
 const JWKS_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
