@@ -6,6 +6,9 @@
  * then leaves the JWKS and the store. A revoked key (a leak) leaves the JWKS and verification at
  * once, on every instance (pushed), and never signs again; the key after it signs at once, with no
  * activation delay. Keys are imported once; lookups on the hot path are sync.
+ *
+ * One piece (over 300 lines): one state machine over the stored key list (generate, activate,
+ * retire, revoke, sync); every transition reads and writes the same state, so it stays in one class.
  * @module
  */
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'

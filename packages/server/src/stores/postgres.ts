@@ -1,6 +1,8 @@
 /**
  * PostgreSQL session store (`pg`), for many instances with durable sessions.
  *
+ * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
+ * one pool; schema and migrations are in `postgresSchema.ts`, notifications in `PostgresListener.ts`.
  * @module
  */
 import { createHash } from 'node:crypto'

@@ -3,6 +3,9 @@
  * or a Redis Cluster (`nodes`, or a `Cluster` client): every command and script touches keys of
  * one hash slot (`redisKeys.ts`).
  *
+ * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
+ * one client; scripts, keys, codec and subscribers are in `redisScripts.ts`, `redisKeys.ts`,
+ * `redisCodec.ts` and the `redis*Subscriber.ts` files.
  * @module
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'

@@ -2,6 +2,8 @@
  * SQLite session store (`better-sqlite3` 12.x/13.x, or `node:sqlite` on Node ≥ 22.15): the
  * embedded default for one machine.
  *
+ * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
+ * one database; schema and driver are in `sqliteSchema.ts` and `sqliteDriver.ts`.
  * @module
  */
 import type Database from 'better-sqlite3'

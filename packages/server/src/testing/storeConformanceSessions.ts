@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import { expect, it, vi } from 'vitest'
+import { currentRotationOf } from '../stores/rotationRule.js'
+import type { CurrentRotation, RotationUpdate, SessionRecord } from '../stores/SessionStore.js'
 import {
   type ConformanceContext,
   HOUR,
@@ -7,9 +9,7 @@ import {
   makeRecord,
   revokeWith,
   rotation,
-} from './conformanceFixtures.js'
-import { currentRotationOf } from './rotationRule.js'
-import type { CurrentRotation, RotationUpdate, SessionRecord } from './SessionStore.js'
+} from './storeConformanceFixtures.js'
 
 /** Conformance tests of one session's life: create, read, rotate, list, revoke. */
 export function sessionConformanceTests(ctx: ConformanceContext): void {
