@@ -13,38 +13,45 @@ import type { RequestLike } from '../transport/requestLike.js'
 import { endedSessionHeaders, sessionHeaders } from '../transport/sessionHeaders.js'
 
 /** `POST {base}/refresh`. Always resolves an answer (errors per the contract); `url` when already parsed. */
-export async function refreshSession(
+export function refreshSession(
   core: ManagerCore,
   request: RequestLike,
   context: RequestContext = {},
   url?: URL,
 ): Promise<LatchAnswer> {
-  let presented: Presented | null = null
-  try {
-    presented = presentedToken(core, request, url)
+  return answered(core, request, url, async (presented) => {
     const issued = await refreshFlow(core, request, context, presented, url)
     return jsonAnswer(
       { session: issued.front },
       sessionHeaders(presented.transport, presented.context, issued),
     )
-  } catch (error) {
-    if (error instanceof LatchError) return errorAnswer(error, presented)
-    throw error
-  }
+  })
 }
 
 /** `POST {base}/signout`: idempotent. Always resolves an answer (errors per the contract). */
-export async function signOutSession(
+export function signOutSession(
   core: ManagerCore,
   request: RequestLike,
   context: RequestContext = {},
   url?: URL,
 ): Promise<LatchAnswer> {
+  return answered(core, request, url, async (presented) => {
+    await signOutFlow(core, request, context, presented, url)
+    return jsonAnswer({ ok: true }, endedSessionHeaders(presented.transport, presented.context))
+  })
+}
+
+/** Runs an endpoint on what the request presents, answering a `LatchError` per the contract. */
+async function answered(
+  core: ManagerCore,
+  request: RequestLike,
+  url: URL | undefined,
+  run: (presented: Presented) => Promise<LatchAnswer>,
+): Promise<LatchAnswer> {
   let presented: Presented | null = null
   try {
     presented = presentedToken(core, request, url)
-    await signOutFlow(core, request, context, presented, url)
-    return jsonAnswer({ ok: true }, endedSessionHeaders(presented.transport, presented.context))
+    return await run(presented)
   } catch (error) {
     if (error instanceof LatchError) return errorAnswer(error, presented)
     throw error
