@@ -20,6 +20,8 @@ echo "› build"
 pnpm run -s build
 echo "› lint"
 pnpm exec biome ci --colors=off --reporter=summary .
+# No import in a package's src may run back up a layer (see the script's first comment).
+node scripts/check-imports.mjs
 echo "› typecheck"
 pnpm run -s typecheck
 echo "› packages (publint, attw)"

@@ -52,13 +52,3 @@ export async function withStore<T>(operation: () => Promise<T>): Promise<T> {
     throw new StoreUnavailableError(5, { cause })
   }
 }
-
-/** The idle expiry after a refresh at `now`, capped by the absolute expiry. */
-export function slidExpiry(
-  options: ResolvedOptions,
-  record: Pick<SessionRecord, 'absoluteExpiresAt'>,
-  now: number,
-) {
-  const idle = now + options.sessionTtl
-  return record.absoluteExpiresAt === null ? idle : Math.min(idle, record.absoluteExpiresAt)
-}

@@ -5,11 +5,11 @@
 import { createPrivateKey, sign } from 'node:crypto'
 import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { Browser, fakeClock } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { isLatchError } from './errors.js'
 import { memoryStore } from './stores/memory.js'
 import type { SessionStore } from './stores/SessionStore.js'
-import { Browser, fakeClock } from './testing/harness.js'
 
 const WRITES = [
   'createSession',

@@ -5,10 +5,10 @@
  * that are not JSON, too large) is a TypeError that stores nothing.
  */
 import { afterEach, describe, expect, test } from 'vitest'
+import { Browser, fakeClock, STORES } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { memoryStore } from './stores/memory.js'
 import type { SessionStore } from './stores/SessionStore.js'
-import { Browser, fakeClock, STORES } from './testing/harness.js'
 
 const code = (promise: Promise<unknown>) =>
   promise.then(

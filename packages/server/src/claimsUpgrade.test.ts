@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
+import { Browser, fakeClock } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { sqliteStore } from './stores/sqlite.js'
 import { openSqliteFile } from './stores/sqliteDriver.js'
-import { Browser, fakeClock } from './testing/harness.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
+import { Browser, fakeClock, managerOn, STORES } from '../test/harness.js'
 import { isLatchError } from './errors.js'
 import type { SessionStore } from './stores/SessionStore.js'
-import { Browser, fakeClock, managerOn, STORES } from './testing/harness.js'
 
 const code = (response: Response) => response.headers.get('x-latch-error')
 const front = async (response: Response) =>

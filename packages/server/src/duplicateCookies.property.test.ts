@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check'
 import { afterAll, describe, expect, test, vi } from 'vitest'
+import { Browser, fakeClock } from '../test/harness.js'
 import { createSessionManager } from './createSessionManager.js'
 import { memoryStore } from './stores/memory.js'
-import { Browser, fakeClock } from './testing/harness.js'
 import { MAX_COOKIE_HEADER_LENGTH } from './transport/cookies.js'
 
 const clock = fakeClock()

@@ -4,7 +4,7 @@
  * generic "bad request" for session input: every code tells the client what to do next.
  * @module
  */
-import { type AnswerHeaders, type LatchAnswer, toWebResponse } from './http/LatchAnswer.js'
+import { type AnswerHeaders, type LatchAnswer, toWebResponse } from './LatchAnswer.js'
 
 /** The stable error codes of the wire contract. */
 export type LatchErrorCode =

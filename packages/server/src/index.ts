@@ -4,10 +4,6 @@
  * @module
  */
 
-export type {
-  BindingFailureEvent,
-  PresentedProof,
-} from './binding/binding.js'
 export {
   MAX_PROOF_LENGTH,
   PROOF_HEADER,
@@ -40,9 +36,8 @@ export {
   toResponse,
   UnauthorizedError,
 } from './errors.js'
-export type { LatchAnswer } from './http/LatchAnswer.js'
 export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
-export type { RequestLike } from './http/requestLike.js'
+export type { LatchAnswer } from './LatchAnswer.js'
 export type { RequestContext } from './ManagerCore.js'
 export {
   type BindingPolicy,
@@ -52,23 +47,26 @@ export {
   type SigningAlgorithm,
   type TheftEvent,
 } from './options.js'
-export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './rotation.js'
+export type {
+  BindingFailureEvent,
+  PresentedProof,
+} from './refresh/binding.js'
+export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './refresh/rotation.js'
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
-export {
-  type CurrentRotation,
-  EXPIRED_RETENTION_MS,
-  type Revocation,
-  type RevocationReason,
-  type RevocationSubscriber,
-  type RotationUpdate,
-  type SessionRecord,
-  type SessionStore,
-  type StoredKey,
+export type {
+  CurrentRotation,
+  Revocation,
+  RevocationReason,
+  RevocationSubscriber,
+  RotationUpdate,
+  SessionRecord,
+  SessionStore,
+  StoredKey,
 } from './stores/SessionStore.js'
 export { isStoreError, StoreError, type StoreErrorCode } from './stores/StoreError.js'
 export type { SweepOptions } from './stores/Sweeper.js'
-export { ACCESS_TOKEN_TYPE, type TokenKeyMemo, type VerifiedSession } from './tokens/accessToken.js'
+export { ACCESS_TOKEN_TYPE, type VerifiedSession } from './tokens/accessToken.js'
 export type { LegacyCookieLocation } from './transport/cookies.js'
 export type { FrontToken } from './transport/frontToken.js'
 export {
@@ -82,3 +80,4 @@ export {
   TRANSPORT_HEADER,
   type Transport,
 } from './transport/headers.js'
+export type { RequestLike } from './transport/requestLike.js'

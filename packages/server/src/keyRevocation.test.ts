@@ -5,9 +5,9 @@
  */
 import { exportJWK, generateKeyPair } from 'jose'
 import { afterEach, describe, expect, test } from 'vitest'
+import { Browser, fakeClock, STORES } from '../test/harness.js'
+import { kidOf } from '../test/instance/cluster.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
-import { Browser, fakeClock, STORES } from './testing/harness.js'
-import { kidOf } from './testing/instance/cluster.js'
 
 const code = (promise: Promise<unknown>) =>
   promise.then(

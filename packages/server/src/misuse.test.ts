@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
-import type { RequestLike } from './http/requestLike.js'
 import type { SessionManagerOptions } from './options.js'
 import { memoryStore } from './stores/memory.js'
+import type { RequestLike } from './transport/requestLike.js'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {

@@ -7,7 +7,6 @@
  * transport.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../test/namespaces.js'
 import {
   bundleInstance,
   Cluster,
@@ -18,19 +17,16 @@ import {
   me,
   pollUntil,
   refresh,
-} from './testing/instance/cluster.js'
-import {
-  type DedicatedServer,
-  dedicatedPostgres,
-  dedicatedRedis,
-} from './testing/instance/dedicatedServers.js'
+} from '../test/instance/cluster.js'
+import { type DedicatedServer, dedicatedPostgres, dedicatedRedis } from '../test/instance/dedicatedServers.js'
 import {
   dropRedisClusterPrefix,
   keySlot,
   startRedisCluster,
   subscribedNode,
   type TestRedisCluster,
-} from './testing/instance/redisCluster.js'
+} from '../test/instance/redisCluster.js'
+import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../test/namespaces.js'
 
 /** This file's Redis Cluster (data kept across a master's stop and start, for the outage). */
 let redisCluster: TestRedisCluster

@@ -6,7 +6,6 @@
  * started afterwards refuses the old tokens at once. All clients use header transport.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../test/namespaces.js'
 import {
   bundleInstance,
   Cluster,
@@ -17,12 +16,13 @@ import {
   me,
   pollUntil,
   refresh,
-} from './testing/instance/cluster.js'
+} from '../test/instance/cluster.js'
 import {
   dropRedisClusterPrefix,
   startRedisCluster,
   type TestRedisCluster,
-} from './testing/instance/redisCluster.js'
+} from '../test/instance/redisCluster.js'
+import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../test/namespaces.js'
 
 let redisCluster: TestRedisCluster
 

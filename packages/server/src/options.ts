@@ -1,15 +1,31 @@
 /**
  * Options of {@link createSessionManager}, validated once at creation: a bad option is a
  * `TypeError` naming it, thrown before any request is served.
+ *
+ * One piece (over 300 lines): each option's TSDoc, default and validation sit side by side, so a
+ * reader checks an option's documented default against the code that applies it in one place.
  * @module
  */
 import type { JWK } from 'jose'
-import type { BindingFailureEvent } from './binding/binding.js'
+import type { ProofFailure } from './binding/proof.js'
 import { type Duration, parseDuration } from './durations.js'
+import { pooledRandomBytes } from './encoding.js'
 import type { SessionStore } from './stores/SessionStore.js'
-import { pooledRandomBytes } from './tokens/encoding.js'
 import { type LegacyCookieLocation, resolveLegacyCookies } from './transport/cookies.js'
 
+/** What `onBindingFailure` receives. */
+export interface BindingFailureEvent {
+  sessionId: string
+  userId: string
+  /** IP of the request that failed, when known. */
+  ip: string | null
+  /** User agent of the request that failed. */
+  userAgent: string | null
+  /** Which request: `refresh` or `signout`. */
+  endpoint: 'refresh' | 'signout'
+  /** Why: no proof, or the check it failed (`wrong_key` when a valid proof was by another key). */
+  reason: ProofFailure | 'missing' | 'wrong_key'
+}
 /** Asymmetric JWS algorithms Latch signs access tokens with (public keys go to the JWKS). */
 export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'ES384' | 'PS256' | 'RS256'
 

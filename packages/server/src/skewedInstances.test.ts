@@ -8,12 +8,12 @@
  * other's old tokens).
  */
 import { afterEach, describe, expect, test } from 'vitest'
+import { Browser } from '../test/harness.js'
 import { databaseUrl, dropPostgresSchema, dropRedisPrefix, redisUrl, uniqueName } from '../test/namespaces.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { postgresStore } from './stores/postgres.js'
 import { redisStore } from './stores/redis.js'
 import type { SessionStore } from './stores/SessionStore.js'
-import { Browser } from './testing/harness.js'
 import type { VerifiedSession } from './tokens/accessToken.js'
 
 const SKEW = 5_000

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest'
+import { fakeClock } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { DEFAULT_VERIFY_CACHE_SIZE } from './options.js'
 import { memoryStore } from './stores/memory.js'
-import { fakeClock } from './testing/harness.js'
 
 describe('sessions.stats()', () => {
   const managers: SessionManager[] = []

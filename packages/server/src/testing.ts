@@ -22,12 +22,14 @@
  *
  * @module
  */
+
+export type { SessionStore } from './stores/SessionStore.js'
 export {
   type AdapterApp,
   type AdapterAppInput,
   describeAdapterConformance,
   type StartAdapterApp,
-} from './adapters/conformance.js'
+} from './testing/adapterConformance.js'
 export {
   type ConformanceCapabilities,
   type ConformanceNamespace,
@@ -35,5 +37,4 @@ export {
   makeId,
   makeKey,
   makeRecord,
-} from './stores/conformance.js'
-export type { SessionStore } from './stores/SessionStore.js'
+} from './testing/storeConformance.js'

@@ -8,11 +8,11 @@ import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { Browser, fakeClock } from '../test/harness.js'
 import { createSession, latchMiddleware, requireSession } from './adapters/express.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { isLatchError } from './errors.js'
 import { memoryStore } from './stores/memory.js'
-import { Browser, fakeClock } from './testing/harness.js'
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 

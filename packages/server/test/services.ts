@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { freePort, redisPing } from '../src/testing/instance/dedicatedServers.js'
+import { freePort, redisPing } from './instance/dedicatedServers.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {

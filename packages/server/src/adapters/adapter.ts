@@ -16,15 +16,15 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { SessionManager } from '../createSessionManager.js'
 import { isLatchError, type LatchError, type LatchErrorCode, toAnswer, UnauthorizedError } from '../errors.js'
-import type { LatchAnswer } from '../http/LatchAnswer.js'
-import type { RequestLike } from '../http/requestLike.js'
+import type { LatchAnswer } from '../LatchAnswer.js'
 import type { RequestContext } from '../ManagerCore.js'
 import type { TokenKeyMemo } from '../tokens/accessToken.js'
+import type { RequestLike } from '../transport/requestLike.js'
 
-export { type LatchAnswer, toWebResponse } from '../http/LatchAnswer.js'
-export type { RequestLike } from '../http/requestLike.js'
+export { type LatchAnswer, toWebResponse } from '../LatchAnswer.js'
 export type { RequestContext } from '../ManagerCore.js'
 export type { TokenKeyMemo, VerifiedSession } from '../tokens/accessToken.js'
+export type { RequestLike } from '../transport/requestLike.js'
 export { isLatchError, type LatchError, type LatchErrorCode, toAnswer }
 
 const SLASH = 0x2f

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import fc from 'fast-check'
 import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
+import { CookieJar, fakeClock, STORES } from '../../test/harness.js'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
-import { CookieJar, fakeClock, STORES } from '../testing/harness.js'
 import { createSession, latchMiddleware, requireSession } from './express.js'
 
 describe.each(STORES)('express adapter on %s', (_name, makeStore) => {

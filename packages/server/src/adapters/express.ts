@@ -13,7 +13,7 @@ import type {
 } from 'express'
 import type { CreatedSession, CreateSessionInput, SessionManager } from '../createSessionManager.js'
 import { isLatchError, type LatchError, toAnswer } from '../errors.js'
-import type { LatchAnswer } from '../http/LatchAnswer.js'
+import type { LatchAnswer } from '../LatchAnswer.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
 import { setRequestSession } from './requestSession.js'
@@ -61,32 +61,12 @@ function fullViewOf(req: ExpressRequest): NodeRequestView {
   )
 }
 
-/** A Web `Request` for an express request (no body: Latch's endpoints read none). */
-export function toWebRequest(req: ExpressRequest): Request {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item)
-  }
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`)
-  return new Request(url, { method: req.method, headers })
-}
-
 /** Writes a {@link LatchAnswer} to express's `res`. `Set-Cookie` lines set before are kept. */
-export function sendAnswer(res: ExpressResponse, answer: LatchAnswer): void {
+function sendAnswer(res: ExpressResponse, answer: LatchAnswer): void {
   res.status(answer.status)
   for (const name in answer.headers) res.setHeader(name, answer.headers[name]!)
   if (answer.cookies.length > 0) res.append('set-cookie', answer.cookies)
   res.end(answer.body ?? undefined)
-}
-
-/** Writes a Web `Response` to express's `res`. */
-export async function sendWebResponse(res: ExpressResponse, response: Response): Promise<void> {
-  res.status(response.status)
-  for (const [name, value] of response.headers) if (name !== 'set-cookie') res.setHeader(name, value)
-  const cookies = response.headers.getSetCookie()
-  if (cookies.length > 0) res.append('set-cookie', cookies)
-  res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined)
 }
 
 function sendError(res: ExpressResponse, error: LatchError): void {

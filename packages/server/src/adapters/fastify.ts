@@ -22,7 +22,7 @@ import type {
 import fp from 'fastify-plugin'
 import type { CreatedSession, CreateSessionInput, SessionManager } from '../createSessionManager.js'
 import { isLatchError, type LatchError, toAnswer } from '../errors.js'
-import type { LatchAnswer } from '../http/LatchAnswer.js'
+import type { LatchAnswer } from '../LatchAnswer.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
 

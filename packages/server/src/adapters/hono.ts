@@ -15,9 +15,9 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { CreatedSession, CreateSessionInput, SessionManager } from '../createSessionManager.js'
 import { isLatchError, toAnswer } from '../errors.js'
-import { toWebResponse } from '../http/LatchAnswer.js'
-import type { RequestLike } from '../http/requestLike.js'
+import { toWebResponse } from '../LatchAnswer.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
+import type { RequestLike } from '../transport/requestLike.js'
 import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
 
 /** The variables `requireSession` sets: `c.var.session`. */

@@ -6,6 +6,7 @@
  */
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { bundleInstance, Cluster, type Instance } from '../../test/instance/cluster.js'
 import {
   databaseUrl,
   dropPostgresSchema,
@@ -13,7 +14,6 @@ import {
   redisUrl,
   uniqueName,
 } from '../../test/namespaces.js'
-import { bundleInstance, Cluster, type Instance } from '../testing/instance/cluster.js'
 import { type ProofKey, proofKey } from './testProof.js'
 
 const HOST = 'api.test'

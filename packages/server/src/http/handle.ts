@@ -7,10 +7,10 @@
  * @module
  */
 import { LatchError, MethodNotAllowedError, toAnswer, UnauthorizedError } from '../errors.js'
+import { type LatchAnswer, toWebResponse } from '../LatchAnswer.js'
 import type { ManagerCore, RequestContext } from '../ManagerCore.js'
-import { refreshSession, signOutSession } from '../refreshSession.js'
-import { type LatchAnswer, toWebResponse } from './LatchAnswer.js'
-import { parseRequestUrl, type RequestLike } from './requestLike.js'
+import { parseRequestUrl, type RequestLike } from '../transport/requestLike.js'
+import { refreshSession, signOutSession } from './sessionEndpoints.js'
 
 const JWKS_HEADERS = {
   'content-type': 'application/json; charset=utf-8',

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
+import { Browser, fakeClock, managerOn } from '../../test/harness.js'
 import { isLatchError } from '../errors.js'
 import { memoryStore } from '../stores/memory.js'
 import type { SessionStore } from '../stores/SessionStore.js'
-import { Browser, fakeClock, managerOn } from '../testing/harness.js'
 import type { ReadSessionResult } from './readSession.js'
 
 const closers: Array<() => Promise<void>> = []

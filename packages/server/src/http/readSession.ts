@@ -9,7 +9,7 @@
 import { isLatchError } from '../errors.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 import { cookieNames } from '../transport/cookies.js'
-import type { RequestLike } from './requestLike.js'
+import type { RequestLike } from '../transport/requestLike.js'
 
 /** What {@link readSession} reads: the request's headers, as a framework hands them over. */
 export interface ReadSessionInput {

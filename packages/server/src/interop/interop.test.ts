@@ -11,10 +11,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { Browser } from '../../test/harness.js'
 import { createSessionManager, type SessionManager } from '../createSessionManager.js'
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../options.js'
 import { memoryStore } from '../stores/memory.js'
-import { Browser } from '../testing/harness.js'
 import { ACCESS_TOKEN_TYPE } from '../tokens/accessToken.js'
 import {
   CACHE_DEFAULTS,

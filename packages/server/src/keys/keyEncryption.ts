@@ -4,7 +4,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
-import { fromBase64Url, toBase64Url } from '../tokens/encoding.js'
+import { fromBase64Url, toBase64Url } from '../encoding.js'
 
 const PREFIX = 'latch-enc-v1.'
 

@@ -6,12 +6,15 @@
  * then leaves the JWKS and the store. A revoked key (a leak) leaves the JWKS and verification at
  * once, on every instance (pushed), and never signs again; the key after it signs at once, with no
  * activation delay. Keys are imported once; lookups on the hot path are sync.
+ *
+ * One piece (over 300 lines): one state machine over the stored key list (generate, activate,
+ * retire, revoke, sync); every transition reads and writes the same state, so it stays in one class.
  * @module
  */
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import { toBase64Url } from '../encoding.js'
 import type { ExplicitKey, ResolvedOptions, SigningAlgorithm } from '../options.js'
 import type { KeyRevocation, StoredKey } from '../stores/SessionStore.js'
-import { toBase64Url } from '../tokens/encoding.js'
 import { isSealedKey, openPrivateKey, sealPrivateKey } from './keyEncryption.js'
 
 /** A key ready to sign or verify. */

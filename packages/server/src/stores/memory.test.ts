@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { describeStoreConformance, makeRecord } from './conformance.js'
+import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
 import { memoryStore } from './memory.js'
 import { EXPIRED_RETENTION_MS } from './SessionStore.js'
 

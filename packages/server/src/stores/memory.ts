@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { currentRotationOf } from './currentRotation.js'
+import { safeEqual } from '../encoding.js'
 import { RevocationHub } from './RevocationHub.js'
+import { currentRotationOf, pickRotation } from './rotationRule.js'
 import type {
   KeyRevocation,
   Revocation,
@@ -105,7 +106,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async rotateSession(id, expectedHash, update: RotationUpdate, expectedClaimsVersion?: number) {
       open()
       const record = sessions.get(id)
-      if (!record || record.currentHash !== expectedHash) return false
+      if (!record || !safeEqual(expectedHash, record.currentHash)) return false
       if (expectedClaimsVersion !== undefined && (record.claimsVersion ?? 0) !== expectedClaimsVersion)
         return false
       sessions.set(id, { ...record, ...pickRotation(update) })
@@ -267,17 +268,4 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
 
   const stopSweep = startSweeper(sweep, (s, r, l) => store.deleteExpired(s, r, l))
   return store
-}
-
-/** Copies only the rotation fields, so an `update` carrying extra properties cannot change others. */
-export function pickRotation(update: RotationUpdate): RotationUpdate {
-  return {
-    generation: update.generation,
-    currentHash: update.currentHash,
-    previousHash: update.previousHash,
-    rotatedAt: update.rotatedAt,
-    successorSealed: update.successorSealed,
-    lastRefreshedAt: update.lastRefreshedAt,
-    expiresAt: update.expiresAt,
-  }
 }

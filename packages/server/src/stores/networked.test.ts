@@ -4,6 +4,7 @@
  * process version of these tests lives with the multi-instance suite.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { Browser, fakeClock, managerOn } from '../../test/harness.js'
 import {
   databaseUrl,
   dropPostgresSchema,
@@ -12,7 +13,6 @@ import {
   uniqueName,
 } from '../../test/namespaces.js'
 import type { SessionManager } from '../createSessionManager.js'
-import { Browser, fakeClock, managerOn } from '../testing/harness.js'
 import { postgresStore } from './postgres.js'
 import { redisStore } from './redis.js'
 import type { SessionStore } from './SessionStore.js'

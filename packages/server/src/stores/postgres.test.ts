@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { databaseUrl, dropPostgresSchema, uniqueName } from '../../test/namespaces.js'
-import { describeStoreConformance, makeRecord } from './conformance.js'
+import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
 import { postgresStore } from './postgres.js'
 import {
   notifyPayloads,

@@ -1,12 +1,12 @@
 /**
  * PostgreSQL session store (`pg`), for many instances with durable sessions.
  *
+ * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
+ * one pool; schema and migrations are in `postgresSchema.ts`, notifications in `PostgresListener.ts`.
  * @module
  */
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { currentRotationFields } from './currentRotation.js'
-import { pickRotation } from './memory.js'
 import { PostgresListener } from './PostgresListener.js'
 import {
   LOCK_CLASS,
@@ -21,6 +21,7 @@ import {
   SESSION_COLUMNS,
 } from './postgresSchema.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
+import { currentRotationFields, pickRotation } from './rotationRule.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { dropRedisPrefix, redisUrl, uniqueName } from '../../test/namespaces.js'
 import { startRedis } from '../../test/services.js'
-import { describeStoreConformance, makeRecord } from './conformance.js'
+import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
 import { redisStore } from './redis.js'
 import { EXPIRED_RETENTION_MS, type SessionRecord, type StaleMark } from './SessionStore.js'
 

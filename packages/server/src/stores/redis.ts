@@ -3,11 +3,12 @@
  * or a Redis Cluster (`nodes`, or a `Cluster` client): every command and script touches keys of
  * one hash slot (`redisKeys.ts`).
  *
+ * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
+ * one client; scripts, keys, codec and subscribers are in `redisScripts.ts`, `redisKeys.ts`,
+ * `redisCodec.ts` and the `redis*Subscriber.ts` files.
  * @module
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
-import { currentRotationFields, currentRotationOf } from './currentRotation.js'
-import { pickRotation } from './memory.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
 import { startClusterSubscriber } from './redisClusterSubscriber.js'
 import {
@@ -34,6 +35,7 @@ import {
   touchUserIndexScript,
 } from './redisScripts.js'
 import { startRedisSubscriber } from './redisSubscriber.js'
+import { currentRotationFields, currentRotationOf, pickRotation } from './rotationRule.js'
 import {
   EXPIRED_RETENTION_MS,
   type Revocation,

@@ -5,15 +5,15 @@
  */
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { uniqueName } from '../../test/namespaces.js'
 import {
   dropRedisClusterPrefix,
   keySlot,
   startRedisCluster,
   type TestRedisCluster,
-} from '../testing/instance/redisCluster.js'
-import { describeStoreConformance, makeRecord } from './conformance.js'
-import { HOUR, rotation } from './conformanceFixtures.js'
+} from '../../test/instance/redisCluster.js'
+import { uniqueName } from '../../test/namespaces.js'
+import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
+import { HOUR, rotation } from '../testing/storeConformanceFixtures.js'
 import { redisStore } from './redis.js'
 import { redisKeys } from './redisKeys.js'
 import type { SessionStore } from './SessionStore.js'

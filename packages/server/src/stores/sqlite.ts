@@ -2,11 +2,13 @@
  * SQLite session store (`better-sqlite3` 12.x/13.x, or `node:sqlite` on Node ≥ 22.15): the
  * embedded default for one machine.
  *
+ * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
+ * one database; schema and driver are in `sqliteSchema.ts` and `sqliteDriver.ts`.
  * @module
  */
 import type Database from 'better-sqlite3'
-import { pickRotation } from './memory.js'
 import { RevocationHub } from './RevocationHub.js'
+import { pickRotation } from './rotationRule.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
 import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'

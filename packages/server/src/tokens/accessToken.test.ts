@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest'
+import { fakeClock } from '../../test/harness.js'
 import { createSessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
-import { fakeClock } from '../testing/harness.js'
 
 describe('access tokens', () => {
   // Milliseconds on the clock: `iat` must still come out whole seconds.

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'vitest'
-import { pooledRandomBytes } from './encoding.js'
+import { pooledRandomBytes } from '../encoding.js'
 import { createRefreshTokens, newSessionId } from './refreshToken.js'
 
 const random = (size: number) => new Uint8Array(randomBytes(size))

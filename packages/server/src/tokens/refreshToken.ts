@@ -8,7 +8,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
-import { fromBase64Url, sha256, toBase64Url } from './encoding.js'
+import { fromBase64Url, sha256, toBase64Url } from '../encoding.js'
 
 const RANDOM_BYTES = 32
 const MAC_BYTES = 16

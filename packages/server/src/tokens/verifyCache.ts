@@ -13,6 +13,8 @@
  * A linear-probing index of slot numbers (`Int32Array`, at most half full) finds a slot from the
  * key. An evicted slot takes the newcomer in place; a deleted one is filled by the last slot, so
  * slots stay dense and the CLOCK hand sweeps only live entries.
+ *
+ * One piece (over 300 lines): every method reads and writes the slot layout described above.
  * @module
  */
 

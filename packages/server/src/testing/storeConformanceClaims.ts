@@ -1,6 +1,12 @@
 import { expect, it, vi } from 'vitest'
-import { type ConformanceContext, HOUR, makeRecord, revokeWith, rotation } from './conformanceFixtures.js'
-import type { KeyRevocation, RevocationSubscriber, SessionRecord, StaleMark } from './SessionStore.js'
+import type { KeyRevocation, RevocationSubscriber, SessionRecord, StaleMark } from '../stores/SessionStore.js'
+import {
+  type ConformanceContext,
+  HOUR,
+  makeRecord,
+  revokeWith,
+  rotation,
+} from './storeConformanceFixtures.js'
 
 const markWith =
   (markedAt = Date.now()) =>

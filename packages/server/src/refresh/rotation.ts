@@ -4,7 +4,8 @@
  * applies the decision (compare-and-swap, revocation); this file touches nothing.
  * @module
  */
-import type { SessionRecord } from './stores/SessionStore.js'
+import { sessionLiveAt } from '../stores/rotationRule.js'
+import type { SessionRecord } from '../stores/SessionStore.js'
 
 /** Facts about the presented refresh token that need no store (see `refreshToken.ts`). */
 export interface PresentedTokenFacts {
@@ -42,9 +43,8 @@ export function decideRefresh(
   equal: (a: string, b: string) => boolean,
 ): RefreshDecision {
   if (!presented.issued || record === null) return { action: 'unauthorized' }
-  if (now >= record.expiresAt || (record.absoluteExpiresAt !== null && now >= record.absoluteExpiresAt)) {
-    return { action: 'expired' }
-  }
+  // The same liveness test the stores' rotate-if-current applies (stores/rotationRule.ts).
+  if (!sessionLiveAt(record, now)) return { action: 'expired' }
   if (equal(presented.hash, record.currentHash)) return { action: 'rotate' }
   if (
     record.previousHash !== null &&

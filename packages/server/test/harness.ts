@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSessionManager, type SessionManager } from '../createSessionManager.js'
-import type { SessionManagerOptions } from '../options.js'
-import { memoryStore } from '../stores/memory.js'
-import type { SessionStore } from '../stores/SessionStore.js'
-import { sqliteStore } from '../stores/sqlite.js'
+import { createSessionManager, type SessionManager } from '../src/createSessionManager.js'
+import type { SessionManagerOptions } from '../src/options.js'
+import { memoryStore } from '../src/stores/memory.js'
+import type { SessionStore } from '../src/stores/SessionStore.js'
+import { sqliteStore } from '../src/stores/sqlite.js'
 
 /** A clock that moves only when told. */
 export function fakeClock(start = Date.UTC(2025, 0, 1)) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
+import type { SessionRecord } from '../stores/SessionStore.js'
 import { decideRefresh } from './rotation.js'
-import type { SessionRecord } from './stores/SessionStore.js'
 
 const NOW = 1_000_000
 const GRACE = 10_000

@@ -4,15 +4,10 @@
  * @module
  */
 
-import { type CookieContext, clearedCookies, sessionCookies } from '../transport/cookies.js'
-import { encodeFrontToken, type FrontToken } from '../transport/frontToken.js'
-import {
-  ACCESS_TOKEN_HEADER,
-  FRONT_TOKEN_HEADER,
-  REFRESH_TOKEN_HEADER,
-  type Transport,
-} from '../transport/headers.js'
-import type { AnswerHeaders } from './LatchAnswer.js'
+import type { AnswerHeaders } from '../LatchAnswer.js'
+import { type CookieContext, clearedCookies, sessionCookies } from './cookies.js'
+import { encodeFrontToken, type FrontToken } from './frontToken.js'
+import { ACCESS_TOKEN_HEADER, FRONT_TOKEN_HEADER, REFRESH_TOKEN_HEADER, type Transport } from './headers.js'
 
 /** Tokens and facts of a session answer. */
 export interface IssuedTokens {

@@ -1,4 +1,5 @@
 import { expect, it, vi } from 'vitest'
+import { EXPIRED_RETENTION_MS, type Revocation } from '../stores/SessionStore.js'
 import {
   type ConformanceContext,
   HOUR,
@@ -6,8 +7,7 @@ import {
   makeKey,
   makeRecord,
   revokeWith,
-} from './conformanceFixtures.js'
-import { EXPIRED_RETENTION_MS, type Revocation } from './SessionStore.js'
+} from './storeConformanceFixtures.js'
 
 /** Conformance tests of state shared between instances: revocation list and push, keys, secrets, sweep, close. */
 export function sharedConformanceTests(ctx: ConformanceContext): void {

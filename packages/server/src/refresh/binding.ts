@@ -4,11 +4,21 @@
  * is not proven by its key — without rotating or revoking, and with the `onBindingFailure` hook.
  * @module
  */
+
+import {
+  PROOF_HEADER,
+  PROOF_WINDOW_MS,
+  ProofError,
+  type ProofFailure,
+  verifyProof,
+} from '../binding/proof.js'
 import { UnauthorizedError } from '../errors.js'
-import type { RequestLike } from '../http/requestLike.js'
 import type { ManagerCore, RequestContext } from '../ManagerCore.js'
+import type { BindingFailureEvent } from '../options.js'
 import type { SessionRecord } from '../stores/SessionStore.js'
-import { PROOF_HEADER, PROOF_WINDOW_MS, ProofError, type ProofFailure, verifyProof } from './proof.js'
+import type { RequestLike } from '../transport/requestLike.js'
+
+export type { BindingFailureEvent }
 
 /** What a request proved: the key's thumbprint, or why it proved nothing. */
 export type PresentedProof = { thumbprint: string } | { thumbprint: null; failure: ProofFailure | 'missing' }
@@ -44,20 +54,6 @@ export async function presentedProof(
   // Kept for twice the window: a proof is acceptable for a window either side of its `iat`.
   const fresh = await core.options.store.claimNonce!(nonceKey, now + 2 * PROOF_WINDOW_MS, now)
   return fresh ? { thumbprint } : { thumbprint: null, failure: 'replayed' }
-}
-
-/** What `onBindingFailure` receives. */
-export interface BindingFailureEvent {
-  sessionId: string
-  userId: string
-  /** IP of the request that failed, when known. */
-  ip: string | null
-  /** User agent of the request that failed. */
-  userAgent: string | null
-  /** Which request: `refresh` or `signout`. */
-  endpoint: 'refresh' | 'signout'
-  /** Why: no proof, or the check it failed (`wrong_key` when a valid proof was by another key). */
-  reason: ProofFailure | 'missing' | 'wrong_key'
 }
 
 /**

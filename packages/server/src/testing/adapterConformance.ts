@@ -3,6 +3,9 @@
  * of Latch to a framework (the express, Fastify and Hono adapters and the bare Web handler all
  * pass it). It is public (`@latch/server/testing`) for anyone writing an adapter of their own.
  * Runs under Vitest.
+ *
+ * One piece (over 300 lines): one `describe` of the contract's cases sharing one app, one agent
+ * and the same request helpers.
  * @module
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'

@@ -4,7 +4,13 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import type { Revocation, RotationUpdate, SessionRecord, SessionStore, StoredKey } from './SessionStore.js'
+import type {
+  Revocation,
+  RotationUpdate,
+  SessionRecord,
+  SessionStore,
+  StoredKey,
+} from '../stores/SessionStore.js'
 
 /** What a store does differently, by design. */
 export interface ConformanceCapabilities {

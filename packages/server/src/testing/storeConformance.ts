@@ -1,19 +1,20 @@
 /**
  * The store conformance suite: every store runs the same tests (`describeStoreConformance` from
- * its own `*.test.ts`). Test-only: imports vitest, and no entry point imports this file.
+ * its own `*.test.ts`, or a custom store's through `@latch/server/testing`). Imports vitest, so only
+ * the testing entry exports it.
  *
  * @module
  */
 import { afterEach, describe } from 'vitest'
-import { bindingConformanceTests } from './conformanceBinding.js'
-import { claimsConformanceTests } from './conformanceClaims.js'
-import type { ConformanceCapabilities } from './conformanceFixtures.js'
-import { sessionConformanceTests } from './conformanceSessions.js'
-import { sharedConformanceTests } from './conformanceShared.js'
-import type { SessionStore } from './SessionStore.js'
+import type { SessionStore } from '../stores/SessionStore.js'
+import { bindingConformanceTests } from './storeConformanceBinding.js'
+import { claimsConformanceTests } from './storeConformanceClaims.js'
+import type { ConformanceCapabilities } from './storeConformanceFixtures.js'
+import { sessionConformanceTests } from './storeConformanceSessions.js'
+import { sharedConformanceTests } from './storeConformanceShared.js'
 
-export type { ConformanceCapabilities } from './conformanceFixtures.js'
-export { makeId, makeKey, makeRecord } from './conformanceFixtures.js'
+export type { ConformanceCapabilities } from './storeConformanceFixtures.js'
+export { makeId, makeKey, makeRecord } from './storeConformanceFixtures.js'
 
 /** A fresh, empty namespace (key prefix, schema, file) in which instances of one store can be opened. */
 export interface ConformanceNamespace {

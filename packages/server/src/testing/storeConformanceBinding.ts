@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { expect, it } from 'vitest'
-import { type ConformanceContext, HOUR, makeRecord, rotation } from './conformanceFixtures.js'
-import type { CurrentRotation, SessionRecord } from './SessionStore.js'
+import type { CurrentRotation, SessionRecord } from '../stores/SessionStore.js'
+import { type ConformanceContext, HOUR, makeRecord, rotation } from './storeConformanceFixtures.js'
 
 const nonceKey = () => randomBytes(32).toString('base64url')
 

@@ -18,7 +18,7 @@ interface EsbuildLike {
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
-const packageRoot = join(here, '..', '..', '..')
+const packageRoot = join(here, '..', '..')
 
 /**
  * Bundles `server.ts` into one ESM file under the package's `node_modules/.cache`, where the peer

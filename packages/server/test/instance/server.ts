@@ -22,12 +22,12 @@
  * @module
  */
 import express from 'express'
-import { createSession, latchMiddleware, requireSession } from '../../adapters/express.js'
-import { createSessionManager } from '../../createSessionManager.js'
-import type { Duration } from '../../durations.js'
-import { postgresStore } from '../../stores/postgres.js'
-import { redisStore } from '../../stores/redis.js'
-import type { SessionStore } from '../../stores/SessionStore.js'
+import { createSession, latchMiddleware, requireSession } from '../../src/adapters/express.js'
+import { createSessionManager } from '../../src/createSessionManager.js'
+import type { Duration } from '../../src/durations.js'
+import { postgresStore } from '../../src/stores/postgres.js'
+import { redisStore } from '../../src/stores/redis.js'
+import type { SessionStore } from '../../src/stores/SessionStore.js'
 
 function env(name: string, fallback?: string): string {
   const value = process.env[name] ?? fallback

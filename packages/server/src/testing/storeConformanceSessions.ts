@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import { expect, it, vi } from 'vitest'
+import { currentRotationOf } from '../stores/rotationRule.js'
+import type { CurrentRotation, RotationUpdate, SessionRecord } from '../stores/SessionStore.js'
 import {
   type ConformanceContext,
   HOUR,
@@ -7,8 +9,7 @@ import {
   makeRecord,
   revokeWith,
   rotation,
-} from './conformanceFixtures.js'
-import type { CurrentRotation, RotationUpdate, SessionRecord } from './SessionStore.js'
+} from './storeConformanceFixtures.js'
 
 /** Conformance tests of one session's life: create, read, rotate, list, revoke. */
 export function sessionConformanceTests(ctx: ConformanceContext): void {
@@ -157,6 +158,50 @@ export function sessionConformanceTests(ctx: ConformanceContext): void {
     const stale = await store.rotateIfCurrent(record.id, record.currentHash, next(), now)
     expect(stale.rotated).toBe(false)
     expect(stale.before?.generation).toBe(6)
+  })
+
+  it('rotateIfCurrent (optional): agrees with the TypeScript rule (currentRotationOf) case by case', async (t) => {
+    const { store } = await ctx.setup()
+    if (!store.rotateIfCurrent) return t.skip()
+    const now = Date.now()
+    // The Lua and SQL versions of the rule must match rotationRule.ts on every combination of:
+    // current or not, live or past its idle or absolute expiry, capped or not, bound or not.
+    const bindings: [string | null, string | null][] = store.claimNonce
+      ? [
+          [null, null],
+          [null, 'key-a'],
+          ['key-a', null],
+          ['key-a', 'key-a'],
+          ['key-a', 'key-b'],
+        ]
+      : [[null, null]]
+    for (const current of [true, false])
+      for (const absolute of [null, now + HOUR])
+        for (const at of [now, now + HOUR, now + 2 * HOUR])
+          for (const [bound, proven] of bindings) {
+            const record = makeRecord({
+              expiresAt: now + 2 * HOUR,
+              absoluteExpiresAt: absolute,
+              binding: bound,
+            })
+            await store.createSession(record)
+            const { generation: _, expiresAt: __, ...fields } = rotation(record)
+            const next: CurrentRotation = { ...fields, idleExpiresAt: at + 3 * HOUR, binding: proven }
+            const presented = current ? record.currentHash : `${record.currentHash}x`
+            const expected = currentRotationOf(record, presented, next, at)
+            const label = JSON.stringify({
+              current,
+              absolute: absolute !== null,
+              at: at - now,
+              bound,
+              proven,
+            })
+            const result = await store.rotateIfCurrent(record.id, presented, next, at)
+            expect(result, label).toEqual({ before: record, rotated: expected !== null })
+            expect(await store.getSession(record.id), label).toEqual(
+              expected ? { ...record, ...expected } : record,
+            )
+          }
   })
 
   it('rotateIfCurrent (optional): one of many concurrent calls with the same hash wins, across instances', async (t) => {
