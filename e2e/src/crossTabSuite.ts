@@ -15,7 +15,7 @@ import { until } from './engines/Engine'
 
 const TABS = 8
 const CALLS = 20
-const ROUNDS = 1
+const ROUNDS = 2
 /** Tries of the hung-holder case; the issue's p50/max were measured with `E2E_HOLDER_TRIES=10`. */
 const HOLDER_TRIES = Number(process.env.E2E_HOLDER_TRIES ?? 3)
 const REFRESH = 'POST /auth/session/refresh'

@@ -13,9 +13,9 @@ import { runStorm } from '../src/storm'
 
 const TABS = 8
 const CALLS = 20
-/** Seconds; `E2E_ACCESS_TTL` raises it on a slow machine (see manyTabs.test.ts). */
+/** Seconds; `E2E_ACCESS_TTL` raises it on a slow machine (a burst must fit in one token's life). */
 const ACCESS_TTL_S = Number(process.env.E2E_ACCESS_TTL ?? 30)
-/** One expiry by default (manyTabs.test.ts runs three on one origin); `E2E_ROUNDS` adds more. */
+/** One expiry by default (the engine suite runs more on one origin); `E2E_ROUNDS` adds more. */
 const ROUNDS = Number(process.env.E2E_ROUNDS ?? 1)
 
 let deployment: SplitDeployment
