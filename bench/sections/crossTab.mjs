@@ -23,8 +23,11 @@ export function readCrossTab() {
     tabs: constant('TABS'),
     callsPerTab: constant('CALLS'),
     rounds: constant('ROUNDS'),
-    // What the suite asserts per round: exactly one refresh request, answered 200.
-    asserted: source ? /refreshesSince\([^)]*\)[^\n]*\)\.toEqual\(\{ 200: 1 \}\)/.test(source) : false,
+    // What the suite asserts per round: one refresh request answered 200 under Web Locks, and
+    // one rotation (every tab on the next generation) under either lock.
+    asserted: source
+      ? /toEqual\(\{ 200: 1 \}\)/.test(source) && /generation === generation \+ 1/.test(source)
+      : false,
     report: null,
   }
   const reportFile = REPORT.startsWith('/') ? REPORT : `${root}${REPORT}`

@@ -105,10 +105,15 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
     await server?.stop()
   })
 
+  // Web Locks are a real mutex: exactly one refresh request per expiry. The localStorage lock has
+  // no compare-and-swap (writes reach other tabs asynchronously), and a tab that waited past the
+  // bounded wait goes on without it, so now and then a second tab sends the same refresh token
+  // too; the server answers it the same successor within the reuse grace. What holds there is
+  // one rotation per expiry (every tab on the next generation), every call 200 and no theft.
   describe.each([
-    { lock: 'Web Locks', query: '' },
-    { lock: 'the localStorage lock', query: '&lock=storage' },
-  ])('with $lock', ({ query }) => {
+    { lock: 'Web Locks', query: '', mutex: true },
+    { lock: 'the localStorage lock', query: '&lock=storage', mutex: false },
+  ])('with $lock', ({ query, mutex }) => {
     const tabs: Tab[] = []
 
     afterAll(async () => {
@@ -124,7 +129,7 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
       console.info(`${engine.name}${query}: sign-in followed by ${TABS} tabs in ${ms} ms`)
     })
 
-    it(`${TABS} tabs × ${CALLS} calls after each expiry: every call 200, one refresh per expiry, no theft`, async () => {
+    it(`${TABS} tabs × ${CALLS} calls after each expiry: every call 200, ${mutex ? 'one refresh' : 'one rotation'} per expiry, no theft`, async () => {
       for (let round = 1; round <= ROUNDS; round++) {
         const before = await refreshCounts(server)
         const { theftDetected } = await server.stats()
@@ -132,7 +137,14 @@ export function crossTabSuite(makeEngine: () => Promise<Engine>, options: SuiteO
         await engine.deleteCookie('latch-access')
         const statuses = (await Promise.all(tabs.map((tab) => burst(tab, CALLS)))).flat()
         expect(histogram(statuses), `round ${round}`).toEqual({ 200: TABS * CALLS })
-        expect(await refreshesSince(server, before), `refresh requests in round ${round}`).toEqual({ 200: 1 })
+        const refreshes = await refreshesSince(server, before)
+        if (mutex) expect(refreshes, `refresh requests in round ${round}`).toEqual({ 200: 1 })
+        else {
+          expect(Object.keys(refreshes), `refresh answers in round ${round}`).toEqual(['200'])
+          console.info(
+            `${engine.name}${query}: round ${round}: ${refreshes[200]} refresh request(s), one rotation`,
+          )
+        }
         expect((await server.stats()).theftDetected).toBe(theftDetected)
         await everyTab(
           tabs,

@@ -61,3 +61,30 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+/** What Chromium's (playwright-core) and Firefox's (puppeteer-core) pages both offer a {@link Tab}. */
+export interface ScriptablePage {
+  evaluate(source: string): Promise<unknown>
+  goto(url: string): Promise<unknown>
+  close(): Promise<void>
+}
+
+/** A {@link Tab} over a page that runs scripts and navigates itself (Chromium, Firefox). */
+export function pageTab(page: ScriptablePage): Tab {
+  return {
+    run: (fn, arg) => page.evaluate(callSource(fn, 'window', arg)) as Promise<never>,
+    async awayAndBack(awayUrl, meanwhile) {
+      await page.goto(awayUrl)
+      await meanwhile()
+      // Not goBack(): a page restored from the back/forward cache fires no load event to wait for.
+      await page.evaluate('history.back()')
+      await until('the SPA to come back', async () =>
+        page.evaluate(callSource(back, 'window', awayUrl)).then(
+          (ok) => ok === true,
+          () => false,
+        ),
+      )
+    },
+    close: () => page.close(),
+  }
+}

@@ -5,29 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Page } from 'puppeteer-core'
-import { back, callSource, type Engine, ready, type Tab, until } from './Engine'
+import puppeteer from 'puppeteer-core'
+import { callSource, type Engine, pageTab, ready } from './Engine'
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
-
-function firefoxTab(page: Page): Tab {
-  return {
-    run: (fn, arg) => page.evaluate(callSource(fn, 'window', arg)) as Promise<never>,
-    async awayAndBack(awayUrl, meanwhile) {
-      await page.goto(awayUrl)
-      await meanwhile()
-      // Not goBack(): a page restored from the back/forward cache fires no load event to wait for.
-      await page.evaluate('history.back()')
-      await until('the SPA to come back', async () =>
-        page.evaluate(callSource(back, 'window', awayUrl)).then(
-          (ok) => ok === true,
-          () => false,
-        ),
-      )
-    },
-    close: () => page.close(),
-  }
-}
 
 export async function firefoxEngine(): Promise<Engine> {
   const profile = mkdtempSync(join(tmpdir(), 'latch-firefox-'))
@@ -50,7 +31,7 @@ export async function firefoxEngine(): Promise<Engine> {
       if (options.initScript) await page.evaluateOnNewDocument(options.initScript)
       await page.goto(url)
       await page.waitForFunction(callSource(ready, 'window', null), { polling: 25 })
-      return firefoxTab(page)
+      return pageTab(page)
     },
     async deleteCookie(name) {
       const cookies = (await browser.cookies()).filter((cookie) => cookie.name === name)
