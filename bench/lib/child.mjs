@@ -2,9 +2,11 @@
 // the orchestrator) and collects its result over IPC. Every child is bounded by a timeout.
 import { execFileSync, fork } from 'node:child_process'
 import { cpus } from 'node:os'
+import { isAbsolute } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const here = (file) => fileURLToPath(new URL(`../${file}`, import.meta.url))
+// A path inside bench/, or an absolute one (another checkout's bench, for bench/abTrees.mjs).
+const here = (file) => (isAbsolute(file) ? file : fileURLToPath(new URL(`../${file}`, import.meta.url)))
 
 /**
  * Forks `bench/<file>` with `config` (JSON in argv[2]) and resolves the `data` of the message
