@@ -9,6 +9,7 @@
 //   pnpm build && node bench/abTrees.mjs ../old [--rounds=30] [--seconds=1]
 import { resolve } from 'node:path'
 import { LOAD_CORES, startChild } from './lib/child.mjs'
+import { login } from './sections/http.mjs'
 
 const args = process.argv.slice(2)
 const other = args.find((a) => !a.startsWith('--'))
@@ -23,20 +24,6 @@ const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-async function login(port) {
-  const response = await fetch(`http://127.0.0.1:${port}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-latch-csrf': '1' },
-    body: '{"username":"alice","password":"wonderland"}',
-  })
-  if (!response.ok) throw new Error(`login answered ${response.status}`)
-  await response.arrayBuffer()
-  return response.headers
-    .getSetCookie()
-    .map((line) => line.split(';', 1)[0])
-    .join('; ')
 }
 
 const trees = [

@@ -91,7 +91,7 @@ function againstOther(list, otherRuns) {
 }
 
 /** Logs in over HTTP and returns the `Cookie` header a browser would send afterwards. */
-async function login(port) {
+export async function login(port) {
   const response = await fetch(`http://127.0.0.1:${port}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-latch-csrf': '1' },

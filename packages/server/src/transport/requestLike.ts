@@ -35,17 +35,26 @@ const ABSOLUTE = /^[a-z][a-z\d+.-]*:/i
  * which may carry a token.
  */
 export function assertRequestLike(request: RequestLike, method: string): void {
+  // Runs on every verify: the checks are a few typeofs, and a message is built only on failure.
+  if (
+    typeof request === 'object' &&
+    request !== null &&
+    typeof request.method === 'string' &&
+    typeof request.url === 'string' &&
+    ABSOLUTE.test(request.url) &&
+    typeof request.headers?.get === 'function'
+  )
+    return
+  throw new TypeError(misuse(request, method))
+}
+
+/** What is wrong with a request-like, for the `TypeError` of {@link assertRequestLike}. */
+function misuse(request: RequestLike, method: string): string {
   const need = `${method} needs a Web Request or a { method, url, headers: { get(name) } } object`
-  if (typeof request !== 'object' || request === null) throw new TypeError(`${need}.`)
-  if (typeof request.method !== 'string') throw new TypeError(`${need}; \`method\` is not a string.`)
+  if (typeof request !== 'object' || request === null) return `${need}.`
+  if (typeof request.method !== 'string') return `${need}; \`method\` is not a string.`
   if (typeof request.url !== 'string' || !ABSOLUTE.test(request.url)) {
-    throw new TypeError(
-      `${need} whose \`url\` is absolute, with the scheme and host the browser used (e.g. \`https://\${host}\${req.url}\`): \`url\` is ${typeof request.url === 'string' ? 'relative' : 'not a string'}. The scheme decides the cookies' names and Secure attribute. The express, Fastify and Hono adapters build it for you.`,
-    )
+    return `${need} whose \`url\` is absolute, with the scheme and host the browser used (e.g. \`https://\${host}\${req.url}\`): \`url\` is ${typeof request.url === 'string' ? 'relative' : 'not a string'}. The scheme decides the cookies' names and Secure attribute. The express, Fastify and Hono adapters build it for you.`
   }
-  if (typeof request.headers?.get !== 'function') {
-    throw new TypeError(
-      `${need}: \`headers\` has no get(name) method${typeof request.headers === 'object' && request.headers !== null ? " (Node's plain req.headers object? Wrap it: { get: (name) => … } returning the header as a string or null)" : ''}.`,
-    )
-  }
+  return `${need}: \`headers\` has no get(name) method${typeof request.headers === 'object' && request.headers !== null ? " (Node's plain req.headers object? Wrap it: { get: (name) => … } returning the header as a string or null)" : ''}.`
 }
