@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSessionManager, memoryStore } from '@latch/server'
+import { answerRequest } from '@latch/server/adapter'
 import { sqliteStore } from '@latch/server/sqlite'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { bundleSize } from './lib/bundleSize.mjs'
@@ -65,7 +66,7 @@ async function round(sessions, bound) {
       for (let n = 0; n < PER_CHAIN; n++) {
         const headers = { 'x-latch-transport': 'header', authorization: `Bearer ${token}` }
         if (bound) headers.dpop = chain.proofs[n]
-        const answer = await sessions.answer(request(REFRESH, headers))
+        const answer = await answerRequest(sessions, request(REFRESH, headers))
         if (answer.status !== 200) throw new Error(`refresh answered ${answer.status}`)
         token = answer.headers['x-latch-refresh-token']
       }

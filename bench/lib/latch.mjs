@@ -1,6 +1,7 @@
 // The one place the benchmarks touch Latch's API, so a rename upstream is a one-file change.
 // Tokens pass through these helpers as values only: nothing here prints or logs one.
 import { createSessionManager, isLatchError, memoryStore, toResponse } from '@latch/server'
+import { answerRequest } from '@latch/server/adapter'
 
 /** Where the benchmark's Web requests pretend to come from (loopback: cookies without `Secure`). */
 export const ORIGIN = 'http://127.0.0.1'
@@ -171,13 +172,13 @@ export function refreshView(sessions, refreshToken) {
 
 /**
  * Refreshes through the real endpoint and returns `{ status, error, refreshToken, front }`.
- * `via: 'answer'` (the default) is the adapters' path, `sessions.answer(view)`, a plain answer;
+ * `via: 'answer'` (the default) is the adapters' path, `answerRequest(sessions, view)`, a plain answer;
  * `via: 'handle'` is the Web one, `sessions.handle(new Request(…))`, whose `Response` body is
  * read so nothing is left pending.
  */
 export async function refreshOnce(sessions, refreshToken, via = 'answer') {
   if (via === 'answer') {
-    const answer = await sessions.answer(refreshView(sessions, refreshToken))
+    const answer = await answerRequest(sessions, refreshView(sessions, refreshToken))
     if (answer === null) throw new Error('the refresh endpoint answered null: base path mismatch')
     return {
       status: answer.status,

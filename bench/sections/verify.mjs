@@ -178,10 +178,6 @@ runAsChild(async ({ timeMs = 700, warmupMs = 200, algorithms = ['EdDSA', 'ES256'
       () => revokedMiss.sessions.verify(revokedMiss.request),
     ])
     const hit = fixtures[0]
-    tasks.push([
-      'EdDSA: verifyAccessToken(token), cache hit',
-      () => hit.sessions.verifyAccessToken(hit.accessToken),
-    ])
     // What the express guard does per request on a hit, without express around it: cookie mode
     // (as a browser sends it) through `requireSession`'s middleware function with a minimal request.
     const { middleware, onConnection, cookieRequestLike } = await expressGuard(hit)

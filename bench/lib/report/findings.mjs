@@ -63,12 +63,11 @@ export function findings(r) {
   const bareNode = http?.variants.find((v) => v.id === 'bare-node')
   if (handle && bareNode && handle.ratio < HTTP_TARGET) {
     const bearerHit = verify?.results.find((t) => t.name === 'EdDSA: cache hit')
-    const bare = verify?.results.find((t) => t.name === 'EdDSA: verifyAccessToken(token), cache hit')
     out.push(
       `- **Web path: node:http + \`verify(new Request(…))\` = ${fixed(handle.ratio)} of bare node:http** ` +
         `(+${fixed(handle.cpuUsPerRequest - bareNode.cpuUsPerRequest, 1)} µs CPU per request on a ${fixed(bareNode.cpuUsPerRequest, 1)} µs route). ` +
-        `Latch's part is small — \`verify\` on a hit ${bearerHit ? duration(bearerHit.p50Ns) : 'n/a'} with a \`Request\`, ` +
-        `${bare ? duration(bare.p50Ns) : 'n/a'} with the bare token — the rest is building a WHATWG \`Request\` and \`Headers\` per ` +
+        `Latch's part is small — \`verify\` on a hit ${bearerHit ? duration(bearerHit.p50Ns) : 'n/a'} with a \`Request\` — ` +
+        'the rest is building a WHATWG `Request` and `Headers` per ' +
         'request on Node (undici). `verify` already accepts a `RequestLike` (`method`, `url`, `headers.get`); the README should ' +
         'tell Node adapters to pass a light view, as the express adapter does, and keep full `Request`s for runtimes that have them natively.',
     )

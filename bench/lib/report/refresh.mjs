@@ -73,7 +73,7 @@ export function refreshSection(r) {
   const out = [
     '## 3. Refresh throughput per store',
     '',
-    "Refreshes through the manager's real endpoint in header mode, the way the express adapter calls it — `sessions.answer(view)`, " +
+    "Refreshes through the manager's real endpoint in header mode, the way the express adapter calls it — `answerRequest(sessions, view)`, " +
       'a light request view in, a plain answer out, no Web `Request` or `Response` — so ' +
       'each figure includes parsing, the refresh-token MAC check, the store read, the rotation decision, the compare-and-swap, signing ' +
       `a new access token and building the answer. One server process; Redis ${r.redisVersion ?? ''} and PostgreSQL ${r.postgresVersion ?? ''} run as separate ` +

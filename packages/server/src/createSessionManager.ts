@@ -9,17 +9,16 @@
 import { updateSessionClaims, updateUserClaims } from './claims.js'
 import { answer, handle } from './http/handle.js'
 import { readSession } from './http/readSession.js'
-import { refreshSession, signOutSession } from './http/sessionEndpoints.js'
 import { KeyRing } from './keys/keyRing.js'
-import { toWebResponse } from './LatchAnswer.js'
 import type { ManagerCore } from './ManagerCore.js'
+import { attachInternals } from './manager/internals.js'
 import { jwks, revokeCurrentKey, revokeKey, rotateKeys } from './manager/keyAdministration.js'
 import { startLifecycle } from './manager/lifecycle.js'
 import type { SessionManager } from './manager/SessionManager.js'
 import { listUserSessions, revokeSession, revokeUserSessions } from './manager/sessionAdministration.js'
 import { createSession, plainHttpWarning } from './manager/signIn.js'
 import { managerStats } from './manager/stats.js'
-import { verifyAccessToken, verifyRequest, verifyRequestCached } from './manager/verification.js'
+import { verifyRequest, verifyRequestCached } from './manager/verification.js'
 import { resolveOptions, type SessionManagerOptions } from './options.js'
 import { RevocationList } from './revocation/revocationList.js'
 import { AccessTokens } from './tokens/accessToken.js'
@@ -54,29 +53,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const core: ManagerCore = { options: resolved, keys, accessTokens, revocations, started: lifecycle.started }
   const warnPlainHttp = plainHttpWarning(resolved.warn)
 
-  return {
+  const manager: SessionManager = {
     ready: lifecycle.ready,
     basePath: resolved.basePath,
     create: (request, input) => createSession(core, request, input, warnPlainHttp),
     verify: (request) => verifyRequest(core, lifecycle, request),
-    verifyCached: (request, memo) => verifyRequestCached(core, lifecycle, request, memo),
-    verifyAccessToken: (token) => verifyAccessToken(core, lifecycle, token),
     readSession(input) {
       // Through `verify` itself, so cookie and token reading stay in one place.
       return readSession((request) => this.verify(request), input)
     },
     handle: (request, context) => handle(core, request, context),
-    answer: (request, context) => {
-      // A programming error rejects; what the client sent is answered (a bad Host: `null`/401).
-      try {
-        assertRequestLike(request, 'answer()')
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      return answer(core, request, context)
-    },
-    refresh: async (request, context) => toWebResponse(await refreshSession(core, request, context)),
-    signOut: async (request, context) => toWebResponse(await signOutSession(core, request, context)),
     listUserSessions: (userId, currentSessionId = null) => listUserSessions(core, userId, currentSessionId),
     revokeSession: (sessionId) => revokeSession(core, sessionId),
     revokeUserSessions: (userId, { except = null } = {}) => revokeUserSessions(core, userId, except),
@@ -89,4 +75,17 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     stats: () => managerStats(core),
     close: () => lifecycle.close(),
   }
+  // For `@latch/server/adapter` only (see manager/internals.ts).
+  return attachInternals(manager, {
+    verifyCached: (request, memo) => verifyRequestCached(core, lifecycle, request, memo),
+    answer: (request, context) => {
+      // A programming error rejects; what the client sent is answered (a bad Host: `null`/401).
+      try {
+        assertRequestLike(request, 'answerRequest()')
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return answer(core, request, context)
+    },
+  })
 }

@@ -37,7 +37,6 @@ export {
   UnauthorizedError,
 } from './errors.js'
 export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
-export type { LatchAnswer } from './LatchAnswer.js'
 export type { RequestContext } from './ManagerCore.js'
 export {
   type BindingPolicy,

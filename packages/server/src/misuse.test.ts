@@ -4,7 +4,9 @@
  * duration, an access token outliving its session. And a cookie session created over plain
  * HTTP on a non-loopback host is warned about once, without any token.
  */
+
 import { afterEach, describe, expect, test, vi } from 'vitest'
+import { answerRequest, cachedVerifier } from './adapters/adapter.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import type { SessionManagerOptions } from './options.js'
 import { memoryStore } from './stores/memory.js'
@@ -46,24 +48,27 @@ describe('a relative URL', () => {
     await expect(sessions.create(relative, { userId: 'u1' })).rejects.toThrow(message)
   })
 
-  test('answer() rejects with a TypeError instead of resolving null', async () => {
+  test('answerRequest() rejects with a TypeError instead of resolving null', async () => {
     const sessions = manager()
-    await expect(sessions.answer(relative)).rejects.toThrow(TypeError)
-    await expect(sessions.answer(relative)).rejects.toThrow(/answer\(\) needs .*`url` is relative/)
+    await expect(answerRequest(sessions, relative)).rejects.toThrow(TypeError)
+    await expect(answerRequest(sessions, relative)).rejects.toThrow(
+      /answerRequest needs the absolute request URL/,
+    )
   })
 
-  test('verify() and verifyCached() throw a TypeError, not try_refresh', async () => {
+  test('verify() and a cached verifier throw a TypeError, not try_refresh', async () => {
     const sessions = manager()
     const get = { ...relative, method: 'GET' }
     await expect(sessions.verify(get)).rejects.toThrow(/verify\(\) needs .*`url` is relative/)
-    expect(() => sessions.verifyCached(get)).toThrow(TypeError)
+    expect(() => cachedVerifier(sessions)(get)).toThrow(TypeError)
   })
 
-  test('a bogus Host in an absolute URL stays the client’s fault: 401 from create, null from answer', async () => {
+  test('a bogus Host in an absolute URL stays the client’s fault: 401 from create and from answerRequest', async () => {
     const sessions = manager()
     const bogus = { method: 'POST', url: 'http://exa mple.com/auth/session/refresh', headers: new Headers() }
     await expect(sessions.create(bogus, { userId: 'u1' })).rejects.toMatchObject({ code: 'unauthorized' })
-    await expect(sessions.answer(bogus)).resolves.toBeNull()
+    const answer = await answerRequest(sessions, bogus)
+    expect([answer?.status, answer?.headers['x-latch-error']]).toEqual([401, 'unauthorized'])
   })
 })
 
@@ -76,14 +81,16 @@ describe("Node's plain header object", () => {
     )
   })
 
-  test('create() and answer() say the same, and nothing is stored', async () => {
+  test('create() and answerRequest() say the same, and nothing is stored', async () => {
     const store = memoryStore()
     const sessions = createSessionManager({ store })
     closers.push(() => sessions.close())
     await expect(sessions.create(plainHeaders, { userId: 'u1' })).rejects.toThrow(
       /create\(\) needs .*get\(name\)/,
     )
-    await expect(sessions.answer(plainHeaders)).rejects.toThrow(/answer\(\) needs .*get\(name\)/)
+    await expect(answerRequest(sessions, plainHeaders)).rejects.toThrow(
+      /answerRequest\(\) needs .*get\(name\)/,
+    )
     expect(await store.listUserSessions('u1', Date.now())).toEqual([])
   })
 
@@ -223,5 +230,29 @@ describe('plain HTTP on a non-loopback host', () => {
 
   test('`warn` must be a function', () => {
     expect(() => manager({ warn: 'yes' as never })).toThrow('The `warn` option must be a function.')
+  })
+})
+
+describe('the adapter entry given something else than the manager', () => {
+  test('a spread copy or a stand-in is a TypeError naming the call, for answerRequest and cachedVerifier', async () => {
+    const sessions = manager()
+    const copy = { ...sessions }
+    const request = { method: 'POST', url: 'http://localhost/auth/session/refresh', headers: new Headers() }
+    await expect(answerRequest(copy, request)).rejects.toThrow(
+      /answerRequest\(\) needs the session manager that createSessionManager\(\) returned/,
+    )
+    expect(() => cachedVerifier(copy)).toThrow(/cachedVerifier\(\) needs the session manager/)
+    expect(() => cachedVerifier(undefined as unknown as SessionManager)).toThrow(TypeError)
+  })
+
+  test('the manager shows no internals: nothing extra among its keys or in JSON', () => {
+    const sessions = manager()
+    expect(Object.keys(sessions)).not.toContain('verifyCached')
+    expect(Object.keys(sessions)).not.toContain('answer')
+    expect(
+      Object.getOwnPropertySymbols(sessions).every(
+        (s) => !Object.getOwnPropertyDescriptor(sessions, s)?.enumerable,
+      ),
+    ).toBe(true)
   })
 })

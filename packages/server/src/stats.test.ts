@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { fakeClock } from '../test/harness.js'
+import { fakeClock, verifyToken } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
 import { DEFAULT_VERIFY_CACHE_SIZE } from './options.js'
 import { memoryStore } from './stores/memory.js'
@@ -33,13 +33,13 @@ describe('sessions.stats()', () => {
 
     // Issued by `other`: `sessions` has not seen them (a token it issues is cached at issue).
     const a = await login(other, 'a')
-    await sessions.verifyAccessToken(a.accessToken) // miss
-    await sessions.verifyAccessToken(a.accessToken) // hit
-    await sessions.verifyAccessToken(a.accessToken) // hit
+    await verifyToken(sessions, a.accessToken) // miss
+    await verifyToken(sessions, a.accessToken) // hit
+    await verifyToken(sessions, a.accessToken) // hit
     const b = await login(other, 'b')
     const c = await login(other, 'c')
-    await sessions.verifyAccessToken(b.accessToken) // miss
-    await sessions.verifyAccessToken(c.accessToken) // miss: full, `b` (never hit) is evicted
+    await verifyToken(sessions, b.accessToken) // miss
+    await verifyToken(sessions, c.accessToken) // miss: full, `b` (never hit) is evicted
     expect(sessions.stats().verifyCache).toEqual({
       entries: 2,
       maxEntries: 2,
@@ -49,7 +49,7 @@ describe('sessions.stats()', () => {
     })
 
     await sessions.revokeSession(a.session.sessionId)
-    await expect(sessions.verifyAccessToken(a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' })
+    await expect(verifyToken(sessions, a.accessToken)).rejects.toMatchObject({ code: 'unauthorized' })
     const after = sessions.stats()
     expect(after.verifyCache.hits).toBe(3) // refused from the cache: still a hit, no signature check
     expect(after.revocationList.entries).toBe(1)

@@ -11,6 +11,7 @@ import type { SessionManagerOptions } from '../src/options.js'
 import { memoryStore } from '../src/stores/memory.js'
 import type { SessionStore } from '../src/stores/SessionStore.js'
 import { sqliteStore } from '../src/stores/sqlite.js'
+import type { VerifiedSession } from '../src/tokens/accessToken.js'
 
 /** A clock that moves only when told. */
 export function fakeClock(start = Date.UTC(2025, 0, 1)) {
@@ -138,4 +139,9 @@ export function managerOn(
 ) {
   const sessions = createSessionManager({ store, now: clock.now, ...options })
   return { sessions, clock }
+}
+
+/** Verifies a bare access token the way an application does: `verify` with it as a Bearer header. */
+export function verifyToken(sessions: SessionManager, token: string): Promise<VerifiedSession> {
+  return sessions.verify(new Request('http://localhost/', { headers: { authorization: `Bearer ${token}` } }))
 }

@@ -5,8 +5,8 @@
  *
  * 1. serve the routes under `sessions.basePath` with {@link answerRequest}, writing the plain
  *    {@link LatchAnswer} it resolves (status, headers, every `Set-Cookie` line, body);
- * 2. guard routes with `sessions.verifyCached(view, memo)` (synchronous, a cache hit allocates
- *    nothing), falling back to `sessions.verify(view)` when it returns `undefined`;
+ * 2. guard routes with a {@link cachedVerifier} (synchronous, a cache hit allocates nothing),
+ *    falling back to `sessions.verify(view)` when it returns `undefined`;
  * 3. answer any {@link LatchError} it catches with {@link toAnswer}, which carries `x-latch-error`,
  *    `Retry-After` (503) and `Allow` (405): dropping those breaks the client's rules.
  *
@@ -18,7 +18,8 @@ import type { SessionManager } from '../createSessionManager.js'
 import { isLatchError, type LatchError, type LatchErrorCode, toAnswer, UnauthorizedError } from '../errors.js'
 import type { LatchAnswer } from '../LatchAnswer.js'
 import type { RequestContext } from '../ManagerCore.js'
-import type { TokenKeyMemo } from '../tokens/accessToken.js'
+import { internalsOf } from '../manager/internals.js'
+import type { TokenKeyMemo, VerifiedSession } from '../tokens/accessToken.js'
 import type { RequestLike } from '../transport/requestLike.js'
 
 export { type LatchAnswer, toWebResponse } from '../LatchAnswer.js'
@@ -37,12 +38,12 @@ const MEMO = Symbol('latch.tokenKey')
 type MemoHolder = { [MEMO]?: TokenKeyMemo }
 
 /**
- * The per-connection memo to pass to `sessions.verifyCached(request, memo)`: a browser sends the
+ * The per-connection memo to pass to a {@link CachedVerifier}: a browser sends the
  * same access token on every request of a keep-alive connection, and the memo saves hashing it
  * again. Keyed on the connection object (a Node `Socket`, or anything that lives exactly as long
  * as one connection). `undefined` without one (a hand-made request): verify then hashes as usual.
  *
- * @example sessions.verifyCached(view, connectionMemo(req.socket))
+ * @example verifyCached(view, connectionMemo(req.socket))
  */
 export function connectionMemo(connection: object | null | undefined): TokenKeyMemo | undefined {
   if (connection == null) return undefined
@@ -56,11 +57,14 @@ export function connectionMemo(connection: object | null | undefined): TokenKeyM
 const SCHEME = /^[a-z][a-z\d+.-]*:/i
 
 /**
- * {@link SessionManager.answer} for an adapter that has already seen the request's path under
- * `sessions.basePath`: the route's answer, an `unauthorized` answer for an absolute URL that cannot
+ * `sessions.handle` as a plain {@link LatchAnswer}, for an adapter that writes its own responses
+ * (no Web `Request` or `Response` built) and has already seen the request's path under
+ * `sessions.basePath`. `request.url` must be absolute, with the real host: it decides the
+ * cookies' `Secure`. Resolves the route's answer, an `unauthorized` answer for an absolute URL that cannot
  * be parsed (a bogus `Host`: the client's fault, and such a refresh carries no usable token), or
  * `null` for a path Latch does not serve (pass the request on). Throws a `TypeError` for a
- * relative URL, which is the adapter's mistake, not the client's.
+ * relative URL, which is the adapter's mistake, not the client's, and for a `sessions` that is
+ * not a manager made by `createSessionManager`.
  */
 export async function answerRequest(
   sessions: SessionManager,
@@ -74,7 +78,30 @@ export async function answerRequest(
       )
     return toAnswer(new UnauthorizedError('Malformed request.'))
   }
-  return sessions.answer(request, context)
+  return internalsOf(sessions, 'answerRequest()').answer(request, context)
+}
+
+/**
+ * `sessions.verify` without waiting, for a guard's hot path: the session when the request's token
+ * is in the verify cache (expiry, revocation, stale claims and key revocation checked),
+ * `undefined` when only `verify` can tell (a token not verified here before). Throws the
+ * `LatchError` that `verify` would reject with. `memo`: the connection's
+ * {@link connectionMemo}, so the same token sent again on one connection is not hashed again.
+ * Defaults to none.
+ */
+export type CachedVerifier = (request: RequestLike, memo?: TokenKeyMemo) => VerifiedSession | undefined
+
+/**
+ * The {@link CachedVerifier} of `sessions`: build it once, with the guard, and call it per
+ * request. Throws a `TypeError` when `sessions` is not a manager made by `createSessionManager`.
+ *
+ * @example
+ * const verifyCached = cachedVerifier(sessions)
+ * // per request:
+ * const session = verifyCached(view, connectionMemo(req.socket)) ?? (await sessions.verify(view))
+ */
+export function cachedVerifier(sessions: SessionManager): CachedVerifier {
+  return internalsOf(sessions, 'cachedVerifier()').verifyCached
 }
 
 // Only the scheme of a guard's URL is read (it picks the cookie names): two constant strings

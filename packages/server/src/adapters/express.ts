@@ -15,7 +15,7 @@ import type { CreatedSession, CreateSessionInput, SessionManager } from '../crea
 import { isLatchError, type LatchError, toAnswer } from '../errors.js'
 import type { LatchAnswer } from '../LatchAnswer.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
-import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
+import { answerRequest, cachedVerifier, connectionMemo, NodeRequestView } from './adapter.js'
 import { setRequestSession } from './requestSession.js'
 
 const SLASH = 0x2f
@@ -106,12 +106,13 @@ export function requireSession(sessions: SessionManager): RequestHandler {
     isLatchError(error) ? sendError(res, error) : next(error)
   // `verifyCached` is synchronous: one view serves every request's hit path, so a protected
   // request that hits the cache allocates nothing here.
+  const verifyCached = cachedVerifier(sessions)
   const shared = new NodeRequestView()
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     // A token already verified goes on in the same tick; only a cache miss waits for `verify`.
     let session: VerifiedSession | undefined
     try {
-      session = sessions.verifyCached(viewOf(shared, req), connectionMemo(req.socket))
+      session = verifyCached(viewOf(shared, req), connectionMemo(req.socket))
     } catch (error) {
       shared.release()
       refuse(res, next, error)

@@ -24,7 +24,7 @@ import type { CreatedSession, CreateSessionInput, SessionManager } from '../crea
 import { isLatchError, type LatchError, toAnswer } from '../errors.js'
 import type { LatchAnswer } from '../LatchAnswer.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
-import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
+import { answerRequest, cachedVerifier, connectionMemo, NodeRequestView } from './adapter.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,7 +86,7 @@ function sendError(reply: FastifyReply, error: LatchError): void {
 
 async function latchRoutes(fastify: FastifyInstance, options: LatchPluginOptions): Promise<void> {
   const sessions = options?.sessions
-  if (sessions === undefined || typeof sessions.answer !== 'function')
+  if (sessions === undefined || typeof sessions.handle !== 'function')
     throw new TypeError(
       'latchPlugin needs the `sessions` option: a session manager from createSessionManager().',
     )
@@ -140,11 +140,12 @@ export const latchPlugin = fp(latchRoutes, { fastify: '5.x', name: '@latch/serve
  */
 export function requireSession(sessions: SessionManager): preHandlerHookHandler {
   // `verifyCached` is synchronous: one view serves every request's hit path.
+  const verifyCached = cachedVerifier(sessions)
   const shared = new NodeRequestView()
   return function latchRequireSession(request, reply, done) {
     let session: VerifiedSession | undefined
     try {
-      session = sessions.verifyCached(
+      session = verifyCached(
         shared.of(request.method, isHttps(request), request.headers),
         connectionMemo(request.raw.socket),
       )

@@ -18,7 +18,7 @@ import { isLatchError, toAnswer } from '../errors.js'
 import { toWebResponse } from '../LatchAnswer.js'
 import type { VerifiedSession } from '../tokens/accessToken.js'
 import type { RequestLike } from '../transport/requestLike.js'
-import { answerRequest, connectionMemo, NodeRequestView } from './adapter.js'
+import { answerRequest, cachedVerifier, connectionMemo, NodeRequestView } from './adapter.js'
 
 /** The variables `requireSession` sets: `c.var.session`. */
 export type LatchVariables = { session: VerifiedSession }
@@ -80,6 +80,7 @@ export function latchMiddleware(
  * @example app.get('/api/me', requireSession(sessions), (c) => c.json(c.var.session))
  */
 export function requireSession(sessions: SessionManager): MiddlewareHandler<LatchEnv> {
+  const verifyCached = cachedVerifier(sessions)
   const shared = new NodeRequestView()
   return async function latchRequireSession(c, next) {
     const incoming = incomingOf(c)
@@ -89,7 +90,7 @@ export function requireSession(sessions: SessionManager): MiddlewareHandler<Latc
     const request: RequestLike = incoming ? shared.of(c.req.method, https, incoming.headers) : c.req.raw
     let session: VerifiedSession | undefined
     try {
-      session = sessions.verifyCached(request, connectionMemo(incoming?.socket))
+      session = verifyCached(request, connectionMemo(incoming?.socket))
       shared.release()
       session ??= await sessions.verify(
         incoming ? new NodeRequestView().of(c.req.method, https, incoming.headers) : c.req.raw,

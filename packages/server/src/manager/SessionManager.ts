@@ -5,10 +5,9 @@
  */
 import type { ReadSessionInput, ReadSessionResult } from '../http/readSession.js'
 import type { KeyRevocationResult } from '../keys/keyRing.js'
-import type { LatchAnswer } from '../LatchAnswer.js'
 import type { RequestContext } from '../ManagerCore.js'
 import type { SessionListing } from '../sessionListing.js'
-import type { TokenKeyMemo, VerifiedSession } from '../tokens/accessToken.js'
+import type { VerifiedSession } from '../tokens/accessToken.js'
 import type { RequestLike } from '../transport/requestLike.js'
 import type { CreatedSession, CreateSessionInput } from './signIn.js'
 import type { SessionManagerStats } from './stats.js'
@@ -25,37 +24,24 @@ export interface SessionManager {
    * and `unauthorized` under `binding: 'required'` without a valid proof.
    */
   create(request: RequestLike, input: CreateSessionInput): Promise<CreatedSession>
-  /** Verifies the request's access token (Bearer header or cookie + CSRF). Rejects a `LatchError`. No store read. */
-  verify(request: RequestLike): Promise<VerifiedSession>
   /**
-   * `verify` without waiting, for adapters' hot paths: the session when the request's token is in
-   * the verify cache (expiry and revocation checked), `undefined` when only `verify` can tell.
-   * Throws the `LatchError` that `verify` would reject with. `memo`: an adapter's per-connection
-   * record (start it as `{ token: '', key: '' }`), so the same token sent again on that connection
-   * is not hashed again; everything else is checked as without it. Defaults to none.
+   * Verifies the request's access token (Bearer header, else cookie + CSRF on unsafe methods).
+   * Rejects a `LatchError`. No store read. A token that came some other way (a WebSocket message,
+   * a queue) is verified as a Bearer header: `verify({ method: 'GET', url, headers: new Headers({
+   * authorization: `Bearer ${token}` }) })`, or `readSession({ authorization })` for a result.
    */
-  verifyCached(request: RequestLike, memo?: TokenKeyMemo): VerifiedSession | undefined
-  /** Verifies a bare access token. Rejects a `LatchError`. */
-  verifyAccessToken(token: string): Promise<VerifiedSession>
+  verify(request: RequestLike): Promise<VerifiedSession>
   /**
    * `verify` for code handed headers instead of a `Request` (Next.js server components, loaders):
    * `authenticated`, `refresh` (the browser should refresh) or `unauthenticated`, as a result.
    * Writes no cookies, reads no store, never rejects for bad input.
    */
   readSession(input: ReadSessionInput): Promise<ReadSessionResult>
-  /** Answers `{base}/refresh`, `{base}/signout`, `{base}/jwks.json`; `null` for other paths. */
-  handle(request: Request, context?: RequestContext): Promise<Response | null>
   /**
-   * `handle` for bindings that write their own responses (express, Fastify, Koa): the same routes
-   * and answers, from any {@link RequestLike} (its `url` absolute, with the real host: it decides
-   * the cookies' `Secure`), as a plain {@link LatchAnswer}, so no Web `Request` or `Response` is
-   * built. `null` for paths it does not own.
+   * Answers `{base}/refresh`, `{base}/signout` and `{base}/jwks.json`; `null` for other paths.
+   * Adapters that write their own responses use `answerRequest` from `@latch/server/adapter`.
    */
-  answer(request: RequestLike, context?: RequestContext): Promise<LatchAnswer | null>
-  /** The refresh endpoint's answer, whatever the path. */
-  refresh(request: Request, context?: RequestContext): Promise<Response>
-  /** The sign-out endpoint's answer, whatever the path. */
-  signOut(request: Request, context?: RequestContext): Promise<Response>
+  handle(request: Request, context?: RequestContext): Promise<Response | null>
   /** The user's live sessions, newest first; `current` marks `currentSessionId`. */
   listUserSessions(userId: string, currentSessionId?: string | null): Promise<SessionListing[]>
   /** Revokes one session. Resolves whether it existed. */

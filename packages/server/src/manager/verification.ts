@@ -1,5 +1,5 @@
 /**
- * Request verification of a manager (`verify`, `verifyCached`, `verifyAccessToken`): finding the
+ * Request verification of a manager (`verify`, and the adapters' `verifyCached`): finding the
  * request's access-token copies (Bearer, else cookie with CSRF) and verifying them. No store read
  * once started.
  * @module
@@ -17,12 +17,8 @@ import type { Lifecycle } from './lifecycle.js'
 /** What verification needs of the lifecycle: whether it started, and a way to wait for it. */
 export type StartState = Pick<Lifecycle, 'isStarted'>
 
-/** Verifies a bare access token, waiting for the first start (the revocation list) if need be. */
-export async function verifyAccessToken(
-  core: ManagerCore,
-  state: StartState,
-  token: string,
-): Promise<VerifiedSession> {
+/** Verifies one access token, waiting for the first start (the revocation list) if need be. */
+async function verifyToken(core: ManagerCore, state: StartState, token: string): Promise<VerifiedSession> {
   if (!state.isStarted()) await withStore(core.started)
   return core.accessTokens.verify(token)
 }
@@ -34,12 +30,12 @@ export async function verifyRequest(
   request: RequestLike,
 ): Promise<VerifiedSession> {
   const copies = accessTokensOf(request, 'verify()')
-  if (copies.length === 1) return verifyAccessToken(core, state, copies[0]!)
+  if (copies.length === 1) return verifyToken(core, state, copies[0]!)
   // A duplicated cookie (an old copy at another Path or Domain): the first copy that verifies wins.
   const errors: unknown[] = []
   for (const copy of copies) {
     try {
-      return await verifyAccessToken(core, state, copy)
+      return await verifyToken(core, state, copy)
     } catch (error) {
       errors.push(error)
     }
@@ -54,7 +50,7 @@ export function verifyRequestCached(
   request: RequestLike,
   memo?: TokenKeyMemo,
 ): VerifiedSession | undefined {
-  const copies = accessTokensOf(request, 'verifyCached()')
+  const copies = accessTokensOf(request, 'cachedVerifier()')
   // Before the first start nothing was verified, and the revocation list is not loaded yet.
   if (!state.isStarted()) return undefined
   if (copies.length === 1) return core.accessTokens.verifyCached(copies[0]!, memo)

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'vitest'
-import { fakeClock } from '../../test/harness.js'
+import { fakeClock, verifyToken } from '../../test/harness.js'
+import { cachedVerifier } from '../adapters/adapter.js'
 import { createSessionManager } from '../createSessionManager.js'
 import { memoryStore } from '../stores/memory.js'
 
@@ -53,47 +54,47 @@ describe('access tokens', () => {
 
   test('the cache does not outlive exp, and revocation applies to cached tokens', async () => {
     const { accessToken, session } = await login('carol')
-    expect((await sessions.verifyAccessToken(accessToken)).userId).toBe('carol') // now cached
+    expect((await verifyToken(sessions, accessToken)).userId).toBe('carol') // now cached
     await sessions.revokeSession(session.sessionId)
-    await expect(sessions.verifyAccessToken(accessToken)).rejects.toMatchObject({ code: 'unauthorized' })
+    await expect(verifyToken(sessions, accessToken)).rejects.toMatchObject({ code: 'unauthorized' })
     const other = await login('dave')
-    await sessions.verifyAccessToken(other.accessToken)
+    await verifyToken(sessions, other.accessToken)
     clock.advance(600_000 + 5_001)
-    await expect(sessions.verifyAccessToken(other.accessToken)).rejects.toMatchObject({ code: 'try_refresh' })
+    await expect(verifyToken(sessions, other.accessToken)).rejects.toMatchObject({ code: 'try_refresh' })
   })
 
   test('verifyCached: synchronous on a hit, undefined on a miss, revocation and expiry still checked', async () => {
     const bearer = (token: string) =>
       new Request('http://localhost/api', { headers: { authorization: `Bearer ${token}` } })
     const { accessToken, session } = await loginElsewhere('erin')
-    expect(sessions.verifyCached(bearer(accessToken))).toBeUndefined() // never verified: a miss
+    expect(cachedVerifier(sessions)(bearer(accessToken))).toBeUndefined() // never verified: a miss
     await sessions.verify(bearer(accessToken))
-    expect(sessions.verifyCached(bearer(accessToken))).toMatchObject({
+    expect(cachedVerifier(sessions)(bearer(accessToken))).toMatchObject({
       userId: 'erin',
       sessionId: session.sessionId,
     })
     // Revoked: refused at once on the cached token, without waiting for anything.
     await sessions.revokeSession(session.sessionId)
-    expect(() => sessions.verifyCached(bearer(accessToken))).toThrow(
+    expect(() => cachedVerifier(sessions)(bearer(accessToken))).toThrow(
       expect.objectContaining({ code: 'unauthorized' }),
     )
     // The request's own errors are thrown as `verify` would reject.
-    expect(() => sessions.verifyCached(new Request('http://localhost/api'))).toThrow(
+    expect(() => cachedVerifier(sessions)(new Request('http://localhost/api'))).toThrow(
       expect.objectContaining({ code: 'try_refresh' }),
     )
-    expect(() => sessions.verifyCached(bearer('x'.repeat(5000)))).toThrow(
+    expect(() => cachedVerifier(sessions)(bearer('x'.repeat(5000)))).toThrow(
       expect.objectContaining({ code: 'try_refresh' }),
     )
     const cookieRequest = (token: string, method = 'GET') =>
       new Request('http://localhost/api', { method, headers: { cookie: `latch-access=${token}` } })
-    expect(() => sessions.verifyCached(cookieRequest(accessToken, 'POST'))).toThrow(
+    expect(() => cachedVerifier(sessions)(cookieRequest(accessToken, 'POST'))).toThrow(
       expect.objectContaining({ code: 'csrf_failed' }),
     )
     const other = await login('frank')
     await sessions.verify(cookieRequest(other.accessToken))
-    expect(sessions.verifyCached(cookieRequest(other.accessToken))?.userId).toBe('frank')
+    expect(cachedVerifier(sessions)(cookieRequest(other.accessToken))?.userId).toBe('frank')
     clock.advance(600_000 + 5_001)
-    expect(() => sessions.verifyCached(cookieRequest(other.accessToken))).toThrow(
+    expect(() => cachedVerifier(sessions)(cookieRequest(other.accessToken))).toThrow(
       expect.objectContaining({ code: 'try_refresh' }),
     )
   })
@@ -108,40 +109,40 @@ describe('access tokens', () => {
       new Request('http://localhost/api', { headers: { cookie: `latch-access=${token}` } })
     const memo = { token: '', key: '' }
     // A fresh memo remembers nothing: an empty token (`Authorization: Bearer`) is refused as ever.
-    expect(() => sessions.verifyCached(bearer(''), memo)).toThrow(
+    expect(() => cachedVerifier(sessions)(bearer(''), memo)).toThrow(
       expect.objectContaining({ code: 'try_refresh' }),
     )
     const grace = await loginElsewhere('grace')
-    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)).toBeUndefined()
+    expect(cachedVerifier(sessions)(cookieRequest(grace.accessToken), memo)).toBeUndefined()
     expect(memo.token).toBe(grace.accessToken) // the key is kept even for a miss: a pure function
     await sessions.verify(cookieRequest(grace.accessToken))
-    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
+    expect(cachedVerifier(sessions)(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
     // One character off the remembered token is another token: hashed anew, never verified.
     // (Not the last character: it carries padding bits, so some changes there decode the same.)
     const at = grace.accessToken.length - 10
     const swapped = grace.accessToken[at] === 'A' ? 'B' : 'A'
     const tampered = `${grace.accessToken.slice(0, at)}${swapped}${grace.accessToken.slice(at + 1)}`
-    expect(sessions.verifyCached(cookieRequest(tampered), memo)).toBeUndefined()
+    expect(cachedVerifier(sessions)(cookieRequest(tampered), memo)).toBeUndefined()
     await expect(sessions.verify(cookieRequest(tampered))).rejects.toMatchObject({ code: 'try_refresh' })
     // A token the memo cannot copy exactly (beyond Latin-1) is checked, not remembered.
-    expect(sessions.verifyCached(bearer(`${grace.accessToken}\u0161`), memo)).toBeUndefined()
+    expect(cachedVerifier(sessions)(bearer(`${grace.accessToken}\u0161`), memo)).toBeUndefined()
     expect(memo.token).toBe(tampered)
     // Another user on the same connection (a proxy's): their own session, then back.
     const heidi = await login('heidi')
     await sessions.verify(cookieRequest(heidi.accessToken))
-    expect(sessions.verifyCached(cookieRequest(heidi.accessToken), memo)?.userId).toBe('heidi')
-    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
+    expect(cachedVerifier(sessions)(cookieRequest(heidi.accessToken), memo)?.userId).toBe('heidi')
+    expect(cachedVerifier(sessions)(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
     // A remembered key is only a key: revocation and a cleared cache still apply.
-    expect(sessions.verifyCached(cookieRequest(heidi.accessToken), memo)?.userId).toBe('heidi')
+    expect(cachedVerifier(sessions)(cookieRequest(heidi.accessToken), memo)?.userId).toBe('heidi')
     await sessions.revokeSession(heidi.session.sessionId)
     expect(memo.token).toBe(heidi.accessToken)
-    expect(() => sessions.verifyCached(cookieRequest(heidi.accessToken), memo)).toThrow(
+    expect(() => cachedVerifier(sessions)(cookieRequest(heidi.accessToken), memo)).toThrow(
       expect.objectContaining({ code: 'unauthorized' }),
     )
-    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
+    expect(cachedVerifier(sessions)(cookieRequest(grace.accessToken), memo)?.userId).toBe('grace')
     await sessions.revokeCurrentKey()
     expect(memo.token).toBe(grace.accessToken)
-    expect(sessions.verifyCached(cookieRequest(grace.accessToken), memo)).toBeUndefined()
+    expect(cachedVerifier(sessions)(cookieRequest(grace.accessToken), memo)).toBeUndefined()
   })
 
   test('reserved claims are refused at creation', async () => {
@@ -158,7 +159,7 @@ describe('access tokens', () => {
     const missesBefore = sessions.stats().verifyCache.misses
     const { accessToken, session } = await login('ivan')
     // The first request after the sign-in is a synchronous hit: no signature check.
-    expect(sessions.verifyCached(bearer(accessToken))).toMatchObject({
+    expect(cachedVerifier(sessions)(bearer(accessToken))).toMatchObject({
       userId: 'ivan',
       sessionId: session.sessionId,
       claims: {},
@@ -172,25 +173,25 @@ describe('access tokens', () => {
       claims,
     })
     claims.role = 'admin'
-    expect(sessions.verifyCached(bearer(judy.accessToken))?.claims).toEqual({ role: 'reader' })
+    expect(cachedVerifier(sessions)(bearer(judy.accessToken))?.claims).toEqual({ role: 'reader' })
     // Stale marks apply to the cached entry: a claims update refuses it at once…
     await sessions.updateSessionClaims(judy.session.sessionId, { role: 'editor' })
-    expect(() => sessions.verifyCached(bearer(judy.accessToken))).toThrow(
+    expect(() => cachedVerifier(sessions)(bearer(judy.accessToken))).toThrow(
       expect.objectContaining({ code: 'try_refresh' }),
     )
     // …revocation too…
     await sessions.revokeSession(session.sessionId)
-    expect(() => sessions.verifyCached(bearer(accessToken))).toThrow(
+    expect(() => cachedVerifier(sessions)(bearer(accessToken))).toThrow(
       expect.objectContaining({ code: 'unauthorized' }),
     )
     // …and a key revocation empties the cache, so its tokens are checked (and refused) again.
     const kept = await login('kate')
-    expect(sessions.verifyCached(bearer(kept.accessToken))?.userId).toBe('kate')
+    expect(cachedVerifier(sessions)(bearer(kept.accessToken))?.userId).toBe('kate')
     await sessions.revokeCurrentKey()
-    expect(sessions.verifyCached(bearer(kept.accessToken))).toBeUndefined()
+    expect(cachedVerifier(sessions)(bearer(kept.accessToken))).toBeUndefined()
     await expect(sessions.verify(bearer(kept.accessToken))).rejects.toMatchObject({ code: 'try_refresh' })
     // A token issued after it is cached again, with the new key.
     const fresh = await login('kate')
-    expect(sessions.verifyCached(bearer(fresh.accessToken))?.userId).toBe('kate')
+    expect(cachedVerifier(sessions)(bearer(fresh.accessToken))?.userId).toBe('kate')
   })
 })
