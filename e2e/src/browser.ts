@@ -1,35 +1,9 @@
 /**
- * Debian's Chromium driven by playwright-core (`playwright install` cannot download here).
+ * The demo SPA in a Chromium page (launched with the shared harness's `launchBrowser`): opening
+ * it with its query options, signing in through its form, and the localStorage-lock fallback.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-/**
- * Launches Chromium with a fresh profile. `bfcache: true` drops Playwright's default
- * `--disable-back-forward-cache`, so pages can enter the back/forward cache.
- */
-export function launchBrowser(options: { bfcache?: boolean } = {}): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    ...(options.bfcache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Background tabs must keep their timers and BroadcastChannel delivery going: the tests
-      // watch every tab at once.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-    ],
-  })
-}
+import type { BrowserContext, Page } from 'playwright-core'
+import { signIn as signInWithForm, waitForClient } from '../harness'
 
 /** Removes Web Locks before any page script runs, so the client falls back to its localStorage lock. */
 export async function removeWebLocks(context: BrowserContext): Promise<void> {
@@ -54,21 +28,11 @@ export async function openApp(
   if (options.proactive === false) query.set('proactive', 'off')
   if (options.binding === 'off') query.set('binding', 'off')
   await page.goto(query.size > 0 ? `${url}/?${query}` : url)
-  await page.waitForFunction(
-    () => window.latch !== undefined && window.latch.getSnapshot().status !== 'loading',
-  )
+  await waitForClient(page)
   return page
 }
 
-/** Signs in through the form, as a user would. */
-export async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByLabel('Username').fill(username)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByTestId('user').filter({ hasText: username }).waitFor()
-}
-
-/** The tab's session status as the client sees it. */
-export function sessionStatus(page: Page): Promise<string> {
-  return page.evaluate(() => window.latch.getSnapshot().status)
+/** Signs in through the form, as a user would, and waits for the SPA to name the user. */
+export function signIn(page: Page, username: string, password: string): Promise<void> {
+  return signInWithForm(page, username, password, { testId: 'user', text: username })
 }

@@ -1,13 +1,11 @@
 /**
  * Starts the real built demo server as a child process on a free port, in test mode, and
- * stops it. The tests talk to it only over HTTP, as a browser would.
+ * stops it (with the shared harness's `startServerProcess`).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, type ServerProcess, startServerProcess } from '../harness'
 import { demoServerEntry } from './paths'
 
 /** What `GET /api/test/stats` answers (the demo counts these only with LATCH_DEMO_TEST=1). */
@@ -20,13 +18,9 @@ export interface DemoStats {
   bindingFailures: number
 }
 
-export interface DemoServer {
-  /** `http://localhost:PORT`: the SPA is opened by name, as the demo contract says. */
-  url: string
+/** The demo server: the SPA is opened at `url` by name (`localhost`), as the demo contract says. */
+export interface DemoServer extends ServerProcess {
   stats(): Promise<DemoStats>
-  /** Everything the server printed so far. */
-  output(): string
-  stop(): Promise<void>
 }
 
 export interface DemoServerOptions {
@@ -36,78 +30,35 @@ export interface DemoServerOptions {
   port?: number
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`demo server exited (${child.exitCode}):\n${output()}`)
-    try {
-      const response = await fetch(`${url}/api/health`)
-      if (response.ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100))
-  }
-  throw new Error(`demo server did not become healthy:\n${output()}`)
-}
-
 /** Starts the demo with a memory store by default (a temp SQLite file with `LATCH_STORE=sqlite`). */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const port = options.port ?? (await freePort())
   const dataDir = mkdtempSync(join(tmpdir(), 'latch-e2e-'))
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LATCH_STORE: 'memory',
-    SQLITE_PATH: join(dataDir, 'demo.db'),
-    LATCH_DEMO_TEST: '1',
-    NODE_ENV: 'production',
-    ...options.env,
-  }
-  const child = spawn(process.execPath, [demoServerEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let log = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    log += chunk.toString('utf8')
+  const server = await startServerProcess({
+    name: 'demo server',
+    args: [demoServerEntry],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LATCH_STORE: 'memory',
+      SQLITE_PATH: join(dataDir, 'demo.db'),
+      LATCH_DEMO_TEST: '1',
+      NODE_ENV: 'production',
+      ...options.env,
+    },
+    port,
+    dataDir,
+    readyPath: '/api/health',
+    isReady: (response) => response.ok,
+    startTimeoutMs: 30_000,
   })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log += chunk.toString('utf8')
-  })
-  const url = `http://localhost:${port}`
-  try {
-    await waitForHealth(url, child, () => log)
-  } catch (error) {
-    child.kill('SIGKILL')
-    rmSync(dataDir, { recursive: true, force: true })
-    throw error
-  }
   return {
-    url,
-    output: () => log,
+    ...server,
     async stats() {
-      const response = await fetch(`${url}/api/test/stats`)
+      const response = await fetch(`${server.url}/api/test/stats`)
       if (!response.ok) throw new Error(`stats: ${response.status}`)
       return (await response.json()) as DemoStats
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit')
-        child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-        await exited
-        clearTimeout(timer)
-      }
-      rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -3,7 +3,8 @@
  * `LATCH_TRANSPORT`), the other the API (`LATCH_CORS_ORIGINS`). Each must know the other's
  * origin before it starts, so the ports are chosen first.
  */
-import { type DemoServer, freePort, startDemoServer } from './demoServer'
+import { freePort } from '../harness'
+import { type DemoServer, startDemoServer } from './demoServer'
 
 export interface SplitDeployment {
   /** The origin the pages are opened on, e.g. `http://app.latch.localhost:P1`. */

@@ -13,8 +13,9 @@
  */
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { waitForAccessExpiry } from '../harness'
 import type { DemoServer } from './demoServer'
-import { burst, generation, waitForAccessExpiry } from './session'
+import { burst, generation } from './session'
 
 const REFRESH = 'POST /auth/session/refresh'
 

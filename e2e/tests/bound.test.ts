@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
+import { launchBrowser, repoRoot, sessionStatus } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
-import { repoRoot } from '../src/paths'
 
 let server: DemoServer
 let browser: Browser

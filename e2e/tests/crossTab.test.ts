@@ -4,7 +4,8 @@
  */
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
+import { launchBrowser, sessionStatus } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
 const PROPAGATION_MS = 5000

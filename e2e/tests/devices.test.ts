@@ -5,7 +5,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
+import { launchBrowser, sessionStatus } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
 const LAPTOP_UA =

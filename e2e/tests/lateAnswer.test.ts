@@ -6,7 +6,8 @@
  */
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
+import { launchBrowser, sessionStatus } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
 let server: DemoServer

@@ -8,7 +8,8 @@
  */
 import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, signIn } from '../src/browser'
+import { launchBrowser } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
 const REFRESH = 'POST /auth/session/refresh'

@@ -4,9 +4,9 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, signIn } from '../src/browser'
+import { launchBrowser, waitForAccessExpiry } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
-import { waitForAccessExpiry } from '../src/session'
 
 let server: DemoServer
 let browser: Browser

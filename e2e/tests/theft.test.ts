@@ -7,7 +7,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { launchBrowser, openApp, sessionStatus, signIn } from '../src/browser'
+import { launchBrowser, sessionStatus } from '../harness'
+import { openApp, signIn } from '../src/browser'
 import { type DemoServer, startDemoServer } from '../src/demoServer'
 
 let server: DemoServer

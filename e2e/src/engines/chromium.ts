@@ -2,7 +2,7 @@
  * Chromium (Debian's `/usr/bin/chromium`) driven by playwright-core, as the other e2e tests.
  */
 import type { Browser, BrowserContext } from 'playwright-core'
-import { launchBrowser } from '../browser'
+import { launchBrowser } from '../../harness'
 import { callSource, type Engine, pageTab, ready } from './Engine'
 
 /** Launches Chromium with one context (one profile). `bfcache` keeps the back/forward cache on. */

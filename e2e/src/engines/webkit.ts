@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { remote } from 'webdriverio'
-import { freePort } from '../demoServer'
+import { freePort } from '../../harness'
 import { callSource, type Engine, type InTab, ready, type Tab, until } from './Engine'
 
 const DRIVER = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver'

@@ -1,28 +1,9 @@
 /**
- * Debian's Chromium driven by playwright-core, with the flags of the repository's e2e tests
- * (e2e/src/browser.ts), plus what these tests watch in a page: console messages and errors.
+ * The example in a Chromium page (launched with the shared harness's `launchBrowser`): opening
+ * and signing in, and what these tests watch in a page: refresh requests, hydration errors.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Background tabs keep their timers and BroadcastChannel delivery: the tests watch every tab.
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-    ],
-  })
-}
+import { signIn as signInWithForm, waitForClient } from '@latch/e2e/harness'
+import type { BrowserContext, Page } from 'playwright-core'
 
 /**
  * React reports a hydration mismatch as a console error or an uncaught error; in a production
@@ -51,33 +32,7 @@ export async function openPage(context: BrowserContext, url: string): Promise<Pa
   return page
 }
 
-export async function waitForClient(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => window.latch !== undefined && window.latch.getSnapshot().status !== 'loading',
-  )
-}
-
 /** Signs in through the form, as a user would, and waits for the server-rendered name. */
-export async function signIn(page: Page, username: string, password: string, name: string): Promise<void> {
-  await page.getByLabel('Username').fill(username)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByTestId('server-user').filter({ hasText: name }).waitFor()
-}
-
-/** The tab's session status as its client sees it. */
-export function sessionStatus(page: Page): Promise<string> {
-  return page.evaluate(() => window.latch.getSnapshot().status)
-}
-
-/** Waits, in the page's own clock, until the access token has expired (the front token says so). */
-export async function waitForAccessExpiry(page: Page, timeoutMs = 60_000): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const snapshot = window.latch.getSnapshot()
-      return snapshot.status === 'authenticated' && snapshot.session.accessTokenExpiresAt <= Date.now()
-    },
-    undefined,
-    { timeout: timeoutMs, polling: 25 },
-  )
+export function signIn(page: Page, username: string, password: string, name: string): Promise<void> {
+  return signInWithForm(page, username, password, { testId: 'server-user', text: name })
 }

@@ -3,18 +3,10 @@
  * paint, an expired access token refreshed once on the client with no hydration warning, one
  * refresh for 4 tabs × 20 calls, and sign-out reaching every tab.
  */
+import { launchBrowser, sessionStatus, waitForAccessExpiry, waitForClient } from '@latch/e2e/harness'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  countRefreshes,
-  HYDRATION,
-  launchBrowser,
-  openPage,
-  sessionStatus,
-  signIn,
-  waitForAccessExpiry,
-  waitForClient,
-} from './browser'
+import { countRefreshes, HYDRATION, openPage, signIn } from './browser'
 import { type NextServer, startNextServer } from './nextServer'
 
 /**

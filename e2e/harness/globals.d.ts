@@ -2,7 +2,7 @@ import type { SessionClient } from '@latch/client'
 
 declare global {
   interface Window {
-    /** The demo SPA exposes its session client here. */
+    /** The demo SPA and the Next.js example expose their session client here. */
     latch: SessionClient
   }
 }
