@@ -1,17 +1,10 @@
 /**
  * The demo SPA in a Chromium page (launched with the shared harness's `launchBrowser`): opening
- * it with its query options, signing in through its form, and the localStorage-lock fallback.
+ * it with its query options and signing in through its form. (The engine suite picks the
+ * localStorage lock with the demo's `?lock=storage`.)
  */
 import type { BrowserContext, Page } from 'playwright-core'
 import { signIn as signInWithForm, waitForClient } from '../harness'
-
-/** Removes Web Locks before any page script runs, so the client falls back to its localStorage lock. */
-export async function removeWebLocks(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    // `locks` is a getter on Navigator.prototype; deleting it there makes `'locks' in navigator` false.
-    delete (Navigator.prototype as { locks?: unknown }).locks
-  })
-}
 
 /**
  * Opens the SPA and waits until the session client has read the front token. `proactive: false`
