@@ -12,8 +12,8 @@ import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
 import { Browser, fakeClock, verifyToken } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
+import { openSqliteFile } from './stores/sqlite/sqliteDriver.js'
 import { sqliteStore } from './stores/sqlite.js'
-import { openSqliteFile } from './stores/sqliteDriver.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {

@@ -7,15 +7,14 @@
  * once, on every instance (pushed), and never signs again; the key after it signs at once, with no
  * activation delay. Keys are imported once; lookups on the hot path are sync.
  *
- * One piece (over 300 lines): one state machine over the stored key list (generate, activate,
- * retire, revoke, sync); every transition reads and writes the same state, so it stays in one class.
+ * Key material (generation, import, explicit keys, public JWKs) is in `keyMaterial.ts`; this
+ * module is the ring's state over the stored key list: activate, retire, revoke, sync.
  * @module
  */
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
-import { toBase64Url } from '../encoding.js'
-import type { ExplicitKey, ResolvedOptions, SigningAlgorithm } from '../options.js'
+import type { JWK } from 'jose'
+import type { ResolvedOptions, SigningAlgorithm } from '../options.js'
 import type { KeyRevocation, StoredKey } from '../stores/SessionStore.js'
-import { isSealedKey, openPrivateKey, sealPrivateKey } from './keyEncryption.js'
+import { explicitStoredKeys, generateStoredKey, importKeyPair, publicJwkOf } from './keyMaterial.js'
 
 /** A key ready to sign or verify. */
 export interface RingKey {
@@ -26,17 +25,6 @@ export interface RingKey {
 
 /** The least time between two key reloads caused by tokens naming an unknown kid. */
 const MIN_UNKNOWN_KID_SYNC_GAP_MS = 5_000
-
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
-
-/** A copy of a JWK without private members. */
-export function publicJwkOf(jwk: JWK): JWK {
-  const copy: Record<string, unknown> = { ...jwk }
-  for (const member of PRIVATE_MEMBERS) delete copy[member]
-  delete copy.key_ops
-  delete copy.ext
-  return copy as JWK
-}
 
 /** What `revokeKey` did. */
 export interface KeyRevocationResult {
@@ -149,7 +137,7 @@ export class KeyRing {
       )
     await this.sync()
     const latest = this.entries.at(-1)?.stored.kid ?? null
-    await this.options.store.addKey(await this.generate(), latest)
+    await this.options.store.addKey(await generateStoredKey(this.options), latest)
     await this.sync()
   }
 
@@ -169,7 +157,7 @@ export class KeyRing {
     if (this.revoked.has(kid)) return unchanged('already_revoked')
     for (let attempt = 0; attempt < MAX_REVOKE_ATTEMPTS; attempt++) {
       const known = this.options.keys
-        ? this.explicitKeys(this.options.now())
+        ? explicitStoredKeys(this.options.keys, this.options.algorithm, this.options.now())
         : await this.options.store.listKeys()
       if (!known.some((key) => key.kid === kid)) return unchanged('unknown_kid')
       const live = known.filter((key) => !this.revoked.has(key.kid))
@@ -179,7 +167,9 @@ export class KeyRing {
             throw new KeyRingMisuse(
               'Cannot revoke the only signing key given in `keys`: add its replacement to the `keys` option on every instance first, then revoke it.',
             )
-        } else if (!(await this.options.store.addKey(await this.generate(), known.at(-1)!.kid))) {
+        } else if (
+          !(await this.options.store.addKey(await generateStoredKey(this.options), known.at(-1)!.kid))
+        ) {
           // Another instance added a key meanwhile: look again, that key may be the replacement.
           continue
         }
@@ -253,7 +243,9 @@ export class KeyRing {
     // Revocations first: a key revoked meanwhile must not be picked up from the list below.
     for (const { kid, revokedAt } of await this.options.store.listRevokedKeys())
       this.revoked.set(kid, revokedAt)
-    let stored = this.options.keys ? this.explicitKeys(now) : await this.options.store.listKeys()
+    let stored = this.options.keys
+      ? explicitStoredKeys(this.options.keys, this.options.algorithm, now)
+      : await this.options.store.listKeys()
     if (!this.options.keys) {
       const newest = stored.at(-1)
       if (
@@ -262,7 +254,7 @@ export class KeyRing {
         newest.createdAt + this.options.keyRotationInterval <= now
       ) {
         // Compare-and-swap: of several instances starting or rotating at once, one key wins.
-        await this.options.store.addKey(await this.generate(), newest?.kid ?? null)
+        await this.options.store.addKey(await generateStoredKey(this.options), newest?.kid ?? null)
         stored = await this.options.store.listKeys()
       }
     }
@@ -307,52 +299,9 @@ export class KeyRing {
     const publicJwk = publicJwkOf(JSON.parse(key.publicJwk ?? '{}') as JWK)
     let cached = this.imported.get(key.kid)
     if (!cached) {
-      const privateText = isSealedKey(key.privateJwk)
-        ? this.options.keyEncryptionSecret
-          ? openPrivateKey(key.privateJwk, this.options.keyEncryptionSecret, key.kid)
-          : (() => {
-              throw new TypeError(
-                `Signing key ${key.kid} is encrypted; set the \`keyEncryptionSecret\` option it was stored with.`,
-              )
-            })()
-        : key.privateJwk
-      cached = {
-        // Extractable: the signer hands it to `KeyObject.from`, which Node 24 deprecates for
-        // non-extractable keys (DEP0204). The JWK text is in memory anyway.
-        privateKey: (await importJWK(JSON.parse(privateText) as JWK, key.alg, {
-          extractable: true,
-        })) as CryptoKey,
-        publicKey: (await importJWK(publicJwk, key.alg)) as CryptoKey,
-      }
+      cached = await importKeyPair(key, publicJwk, this.options.keyEncryptionSecret)
       this.imported.set(key.kid, cached)
     }
     return { publicJwk, privateKey: cached.privateKey, publicKey: cached.publicKey }
-  }
-
-  private explicitKeys(now: number): StoredKey[] {
-    return (this.options.keys as ExplicitKey[]).map((key) => ({
-      kid: key.kid,
-      alg: key.alg ?? (key.privateJwk.alg as SigningAlgorithm | undefined) ?? this.options.algorithm,
-      publicJwk: JSON.stringify(publicJwkOf(key.privateJwk)),
-      privateJwk: JSON.stringify(key.privateJwk),
-      createdAt: now,
-    }))
-  }
-
-  private async generate(): Promise<StoredKey> {
-    const alg = this.options.algorithm
-    const { privateKey } = await generateKeyPair(alg, { extractable: true })
-    const privateJwk = await exportJWK(privateKey)
-    const kid = toBase64Url(this.options.random(8))
-    const json = JSON.stringify(privateJwk)
-    return {
-      kid,
-      alg,
-      publicJwk: JSON.stringify(publicJwkOf(privateJwk)),
-      privateJwk: this.options.keyEncryptionSecret
-        ? sealPrivateKey(json, this.options.keyEncryptionSecret, this.options.random(12), kid)
-        : json,
-      createdAt: this.options.now(),
-    }
   }
 }

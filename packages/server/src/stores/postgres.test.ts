@@ -2,13 +2,13 @@ import pg from 'pg'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { databaseUrl, dropPostgresSchema, uniqueName } from '../../test/namespaces.js'
 import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
-import { postgresStore } from './postgres.js'
 import {
   notifyPayloads,
   postgresMigrationCount,
   postgresMigrations,
   postgresNames,
-} from './postgresSchema.js'
+} from './postgres/postgresSchema.js'
+import { postgresStore } from './postgres.js'
 
 const schemas: string[] = []
 const freshSchema = () => {

@@ -1,16 +1,23 @@
 /**
  * PostgreSQL session store (`pg`), for many instances with durable sessions.
  *
- * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
- * one pool; schema and migrations are in `postgresSchema.ts`, notifications in `PostgresListener.ts`.
+ * This module is the store object: a method per `SessionStore` member, each one statement or one
+ * transaction. In `postgres/`: options, pool and migrate-once queries, schema and migrations,
+ * revocation and claims-update transactions, the sweep, and the LISTEN connection.
  * @module
  */
-import { createHash } from 'node:crypto'
-import pg from 'pg'
-import { PostgresListener } from './PostgresListener.js'
+
+import { PostgresListener } from './postgres/PostgresListener.js'
+import { updateClaimsWhere } from './postgres/postgresClaims.js'
+import {
+  openPostgresPool,
+  type PostgresStoreOptions,
+  postgresQueries,
+  resolvePostgresTarget,
+} from './postgres/postgresConnection.js'
+import { revokeWhere } from './postgres/postgresRevocations.js'
 import {
   LOCK_CLASS,
-  migratePostgres,
   notifyPayloads,
   postgresNames,
   rowToKey,
@@ -19,32 +26,16 @@ import {
   rowToSession,
   rowToStaleMark,
   SESSION_COLUMNS,
-} from './postgresSchema.js'
+} from './postgres/postgresSchema.js'
+import { deleteExpiredRows } from './postgres/postgresSweep.js'
 import { encodePush, RevocationHub } from './RevocationHub.js'
 import { currentRotationFields, pickRotation } from './rotationRule.js'
-import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
+import type { SessionStore } from './SessionStore.js'
 import { parseStoredClaims, StoreError } from './StoreError.js'
-import { resolveSweepOptions, type SweepOptions, startSweeper } from './Sweeper.js'
+import { resolveSweepOptions, startSweeper } from './Sweeper.js'
 import { sessionEndsAt } from './sessionEndsAt.js'
 
-/** Options of {@link postgresStore}. Give exactly one of `pool` and `connectionString`. */
-export interface PostgresStoreOptions extends SweepOptions {
-  /**
-   * A `pg` Pool to run queries on. The store never ends it; it opens one extra dedicated
-   * connection with the pool's settings for LISTEN. No default.
-   */
-  pool?: pg.Pool
-  /** A `postgres://` connection string; the store owns (and ends) the pool it opens. No default. */
-  connectionString?: string
-  /** Extra settings for the pool opened from `connectionString`. Defaults to `{ max: 10, connectionTimeoutMillis: 5000, query_timeout: 10000 }`. */
-  poolOptions?: pg.PoolConfig
-  /** Schema holding the tables; created if missing. Defaults to `'public'`. */
-  schema?: string
-  /** Prefix of every table and index name. Defaults to `'latch_'`. */
-  tablePrefix?: string
-}
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/
+export type { PostgresStoreOptions } from './postgres/postgresConnection.js'
 
 /**
  * Creates a Postgres {@link SessionStore}: schema created and migrated automatically under an
@@ -56,156 +47,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/
  * const sessions = createSessionManager({ store: postgresStore({ connectionString: process.env.DATABASE_URL }) })
  */
 export function postgresStore(options: PostgresStoreOptions): SessionStore {
-  if (
-    typeof options !== 'object' ||
-    options === null ||
-    (options.pool === undefined) === (options.connectionString === undefined)
-  ) {
-    throw new TypeError('Give postgresStore() exactly one of the `pool` and `connectionString` options.')
-  }
-  if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
-    throw new TypeError('The `connectionString` option must be a postgres:// URL string.')
-  }
-  const schema = options.schema ?? 'public'
-  if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
-    throw new TypeError(
-      'The `schema` option must be letters, digits and `_` (at most 40), not starting with a digit.',
-    )
-  }
-  const prefix = options.tablePrefix ?? 'latch_'
-  if (typeof prefix !== 'string' || !(prefix === '' || IDENTIFIER.test(prefix))) {
-    throw new TypeError(
-      'The `tablePrefix` option must be letters, digits and `_` (at most 40), not starting with a digit.',
-    )
-  }
+  const { schema, prefix } = resolvePostgresTarget(options)
   const sweep = resolveSweepOptions(options)
-
-  const owned = options.pool === undefined
-  const pool =
-    options.pool ??
-    new pg.Pool({
-      max: 10,
-      connectionTimeoutMillis: 5000,
-      // A hung server must fail queries (→ 503), not hold every refresh open forever.
-      query_timeout: 10_000,
-      ...options.poolOptions,
-      connectionString: options.connectionString,
-    })
-  // An idle pooled connection that dies emits 'error' on the pool; unhandled, it would crash the process.
-  if (owned) pool.on('error', () => {})
+  const { pool, owned } = openPostgresPool(options)
   const n = postgresNames(schema, prefix)
   const hub = new RevocationHub()
   const listener = new PostgresListener({ ...pool.options }, n.channel, hub)
   let closed = false
-
-  // Migrate once before the first query; a failure (database down at start) is retried next call.
-  let ready: Promise<void> | null = null
-  const connect = async (): Promise<pg.PoolClient> => {
-    if (closed) throw new StoreError('store_closed', 'The Postgres store was used after close().')
-    ready ??= (async () => {
-      const client = await pool.connect()
-      try {
-        await migratePostgres(client, n)
-      } finally {
-        client.release()
-      }
-    })().catch((error) => {
-      ready = null
-      throw error
-    })
-    await ready
-    return pool.connect()
-  }
-  // The refresh path's statements are prepared once per connection (a named statement): planning
-  // them on every call was a large share of the server's work. Names carry the schema and prefix,
-  // so stores sharing a pool never collide.
-  const statementTag = createHash('sha256').update(`${schema}\0${prefix}`).digest('hex').slice(0, 12)
-  const query = async (text: string, values?: unknown[], name?: string) => {
-    const client = await connect()
-    try {
-      return await (name === undefined
-        ? client.query(text, values)
-        : client.query({ name: `latch_${statementTag}_${name}`, text, values }))
-    } finally {
-      client.release()
-    }
-  }
-  const transaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await connect()
-    try {
-      await client.query('BEGIN')
-      const result = await fn(client)
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw error
-    } finally {
-      client.release()
-    }
-  }
-
-  // DELETE … RETURNING decides which caller revoked each session; `make`, the revocation rows and
-  // the NOTIFY share the transaction, so a throwing `make` or a failed insert deletes nothing, and
-  // other instances hear only of committed revocations.
-  const revoke = (where: string, values: unknown[], make: (record: SessionRecord) => Revocation) =>
-    transaction(async (client) => {
-      const { rows } = await client.query(`DELETE FROM ${n.sessions} WHERE ${where} RETURNING *`, values)
-      const made = rows.map((row) => ({ ...make(rowToSession(row)) }))
-      if (made.length === 0) return made
-      await client.query(
-        `INSERT INTO ${n.revocations} (session_id, user_id, reason, revoked_at, expires_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
-         ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, reason = excluded.reason,
-           revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`,
-        [
-          made.map((r) => r.sessionId),
-          made.map((r) => r.userId),
-          made.map((r) => r.reason),
-          made.map((r) => r.revokedAt),
-          made.map((r) => r.expiresAt),
-        ],
-      )
-      for (const payload of notifyPayloads(made))
-        await client.query('SELECT pg_notify($1, $2)', [n.channel, payload])
-      return made
-    })
-
-  // As `revoke`: UPDATE … RETURNING picks the sessions, the marks and the NOTIFY share the
-  // transaction, so other instances hear only of committed claims.
-  const updateClaims = (
-    where: string,
-    values: unknown[],
-    claims: Record<string, unknown>,
-    make: (record: SessionRecord) => StaleMark,
-  ) =>
-    transaction(async (client) => {
-      // The version goes up in the same statement that writes the claims: no read can see one without the other.
-      const { rows } = await client.query(
-        `UPDATE ${n.sessions} SET claims = $1, claims_version = claims_version + 1 WHERE ${where} RETURNING *`,
-        [JSON.stringify(claims), ...values],
-      )
-      const made = rows.map((row) => ({ ...make(rowToSession(row)) }))
-      if (made.length === 0) return made
-      await client.query(
-        `INSERT INTO ${n.staleMarks} (session_id, user_id, marked_at, expires_at, version)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::integer[])
-         ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id,
-           version = GREATEST(${n.staleMarks}.version, excluded.version),
-           marked_at = GREATEST(${n.staleMarks}.marked_at, excluded.marked_at),
-           expires_at = GREATEST(${n.staleMarks}.expires_at, excluded.expires_at)`,
-        [
-          made.map((m) => m.sessionId),
-          made.map((m) => m.userId),
-          made.map((m) => m.markedAt),
-          made.map((m) => m.expiresAt),
-          made.map((m) => m.version),
-        ],
-      )
-      for (const payload of notifyPayloads(encodePush({ stale: made })))
-        await client.query('SELECT pg_notify($1, $2)', [n.channel, payload])
-      return made
-    })
+  const { connect, query, transaction } = postgresQueries(pool, n, schema, prefix, () => closed)
 
   const store: SessionStore = {
     name: 'postgres',
@@ -344,10 +193,16 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
         if (closed) throw new StoreError('store_closed', 'The Postgres store was used after close().')
         return []
       }
-      return revoke('id = ANY($1::text[])', [[...new Set(ids)]], make)
+      return revokeWhere(transaction, n, 'id = ANY($1::text[])', [[...new Set(ids)]], make)
     },
     async revokeUserSessions(userId, exceptSessionId, make) {
-      return revoke('user_id = $1 AND id IS DISTINCT FROM $2', [userId, exceptSessionId], make)
+      return revokeWhere(
+        transaction,
+        n,
+        'user_id = $1 AND id IS DISTINCT FROM $2',
+        [userId, exceptSessionId],
+        make,
+      )
     },
     async listRevocations(now) {
       const { rows } = await query(`SELECT * FROM ${n.revocations} WHERE expires_at > $1`, [now])
@@ -403,10 +258,10 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
         if (closed) throw new StoreError('store_closed', 'The Postgres store was used after close().')
         return []
       }
-      return updateClaims('id = ANY($2::text[])', [[...new Set(ids)]], claims, make)
+      return updateClaimsWhere(transaction, n, 'id = ANY($2::text[])', [[...new Set(ids)]], claims, make)
     },
     async updateUserClaims(userId, claims, make) {
-      return updateClaims('user_id = $2', [userId], claims, make)
+      return updateClaimsWhere(transaction, n, 'user_id = $2', [userId], claims, make)
     },
     async listStaleMarks(now) {
       const { rows } = await query(`SELECT * FROM ${n.staleMarks} WHERE expires_at > $1`, [now])
@@ -424,28 +279,7 @@ export function postgresStore(options: PostgresStoreOptions): SessionStore {
       return again.rows[0].value as string
     },
     async deleteExpired(sessionsBefore, revocationsBefore, limit) {
-      // SKIP LOCKED: instances sweeping at once take different rows instead of queueing.
-      const s = await query(
-        `DELETE FROM ${n.sessions} WHERE id IN
-           (SELECT id FROM ${n.sessions} WHERE ends_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [sessionsBefore, limit],
-      )
-      const r = await query(
-        `DELETE FROM ${n.revocations} WHERE session_id IN
-           (SELECT session_id FROM ${n.revocations} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [revocationsBefore, limit],
-      )
-      const m = await query(
-        `DELETE FROM ${n.staleMarks} WHERE session_id IN
-           (SELECT session_id FROM ${n.staleMarks} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [revocationsBefore, limit],
-      )
-      const nonces = await query(
-        `DELETE FROM ${n.nonces} WHERE key IN
-           (SELECT key FROM ${n.nonces} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [revocationsBefore, limit],
-      )
-      return (s.rowCount ?? 0) + (r.rowCount ?? 0) + (m.rowCount ?? 0) + (nonces.rowCount ?? 0)
+      return deleteExpiredRows(query, n, sessionsBefore, revocationsBefore, limit)
     },
     async close() {
       if (closed) return

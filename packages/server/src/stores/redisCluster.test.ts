@@ -14,8 +14,8 @@ import {
 import { uniqueName } from '../../test/namespaces.js'
 import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
 import { HOUR, rotation } from '../testing/storeConformanceFixtures.js'
+import { redisKeys } from './redis/redisKeys.js'
 import { redisStore } from './redis.js'
-import { redisKeys } from './redisKeys.js'
 import type { SessionStore } from './SessionStore.js'
 
 let cluster: TestRedisCluster

@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { describeStoreConformance, makeRecord } from '../testing/storeConformance.js'
 import { HOUR, rotation } from '../testing/storeConformanceFixtures.js'
 import { EXPIRED_RETENTION_MS } from './SessionStore.js'
+import { hasNodeSqlite, openSqliteFile, type SqliteDriverName } from './sqlite/sqliteDriver.js'
+import { sqliteMigrations } from './sqlite/sqliteSchema.js'
 import { sqliteStore } from './sqlite.js'
-import { hasNodeSqlite, openSqliteFile, type SqliteDriverName } from './sqliteDriver.js'
-import { sqliteMigrations } from './sqliteSchema.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'latch-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -2,12 +2,12 @@
  * SQLite session store (`better-sqlite3` 12.x/13.x, or `node:sqlite` on Node ≥ 22.15): the
  * embedded default for one machine.
  *
- * One piece (over 300 lines): one `SessionStore` implementation, a method per interface member over
- * one database; schema and driver are in `sqliteSchema.ts` and `sqliteDriver.ts`.
+ * This module is the store object: options, opening the database, and a method per `SessionStore`
+ * member over its statements. In `sqlite/`: the driver layer, schema and migrations, the prepared
+ * statements, the multi-statement transactions, and the hubs shared by stores on one file.
  * @module
  */
 import type Database from 'better-sqlite3'
-import { RevocationHub } from './RevocationHub.js'
 import { pickRotation } from './rotationRule.js'
 import type { Revocation, SessionRecord, SessionStore, StaleMark } from './SessionStore.js'
 import { StoreError } from './StoreError.js'
@@ -21,7 +21,8 @@ import {
   type SqliteDriverName,
   sqliteErrorCode,
   wrapSqlite,
-} from './sqliteDriver.js'
+} from './sqlite/sqliteDriver.js'
+import { acquireSqliteHub } from './sqlite/sqliteHubs.js'
 import {
   type KeyRow,
   migrateSqlite,
@@ -34,9 +35,11 @@ import {
   rowToStaleMark,
   type SessionRow,
   type StaleMarkRow,
-} from './sqliteSchema.js'
+} from './sqlite/sqliteSchema.js'
+import { sqliteStatements } from './sqlite/sqliteStatements.js'
+import { sqliteTransactions } from './sqlite/sqliteTransactions.js'
 
-export type { NodeSqliteDatabase, SqliteDriverName } from './sqliteDriver.js'
+export type { NodeSqliteDatabase, SqliteDriverName } from './sqlite/sqliteDriver.js'
 
 /** Options of {@link sqliteStore}. Give exactly one of `path` and `database`. */
 export interface SqliteStoreOptions extends SweepOptions {
@@ -59,11 +62,6 @@ export interface SqliteStoreOptions extends SweepOptions {
   /** How long a statement waits for another process's write lock before failing. Defaults to `5000` ms. */
   busyTimeoutMs?: number
 }
-
-// Stores opened in one process on the same file share a hub, so a revocation made through one
-// reaches subscribers of the other. Other processes are not told: SQLite is a one-process store.
-const hubs = new Map<string, { hub: RevocationHub; refs: number }>()
-const memoryHubs = new WeakMap<object, RevocationHub>()
 
 /**
  * Creates a SQLite {@link SessionStore}: WAL mode, prepared statements, schema created and
@@ -127,128 +125,9 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     throw error
   }
 
-  const hubKey = db.file === null ? null : `${db.file}\0${prefix}`
-  let hub: RevocationHub
-  if (hubKey === null) {
-    hub = memoryHubs.get(db.handle) ?? new RevocationHub()
-    memoryHubs.set(db.handle, hub)
-  } else {
-    const entry = hubs.get(hubKey) ?? { hub: new RevocationHub(), refs: 0 }
-    entry.refs++
-    hubs.set(hubKey, entry)
-    hub = entry.hub
-  }
-
-  const t = (name: string) => `${prefix}${name}`
-  const sql = {
-    insertSession: db.prepare(
-      `INSERT INTO ${t('sessions')} (id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, ends_at,
-         generation, current_hash, previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip, binding)
-       VALUES (@id, @userId, @createdAt, @lastRefreshedAt, @expiresAt, @absoluteExpiresAt, @endsAt,
-         @generation, @currentHash, @previousHash, @rotatedAt, @successorSealed, @claims, @claimsVersion, @userAgent, @ip, @binding)`,
-    ),
-    getSession: db.prepare(`SELECT * FROM ${t('sessions')} WHERE id = ?`),
-    rotate: db.prepare(
-      `UPDATE ${t('sessions')} SET generation = @generation, current_hash = @currentHash,
-         previous_hash = @previousHash, rotated_at = @rotatedAt, successor_sealed = @successorSealed,
-         last_refreshed_at = @lastRefreshedAt, expires_at = @expiresAt,
-         ends_at = min(@expiresAt, coalesce(absolute_expires_at, @expiresAt))
-       WHERE id = @id AND current_hash = @expectedHash
-         AND (@expectedClaimsVersion IS NULL OR claims_version = @expectedClaimsVersion)`,
-    ),
-    listUser: db.prepare(
-      `SELECT * FROM ${t('sessions')} WHERE user_id = ? AND ends_at > ? ORDER BY created_at DESC, id ASC`,
-    ),
-    userIds: db.prepare(`SELECT id FROM ${t('sessions')} WHERE user_id = ? AND id IS NOT ?`),
-    deleteSession: db.prepare(`DELETE FROM ${t('sessions')} WHERE id = ?`),
-    putRevocation: db.prepare(
-      `INSERT OR REPLACE INTO ${t('revocations')} (session_id, user_id, reason, revoked_at, expires_at)
-       VALUES (@sessionId, @userId, @reason, @revokedAt, @expiresAt)`,
-    ),
-    listRevocations: db.prepare(`SELECT * FROM ${t('revocations')} WHERE expires_at > ?`),
-    listKeys: db.prepare(`SELECT * FROM ${t('keys')} ORDER BY seq ASC`),
-    latestKid: db.prepare(`SELECT kid FROM ${t('keys')} ORDER BY seq DESC LIMIT 1`),
-    insertKey: db.prepare(
-      `INSERT OR IGNORE INTO ${t('keys')} (kid, alg, public_jwk, private_jwk, created_at)
-       VALUES (@kid, @alg, @publicJwk, @privateJwk, @createdAt)`,
-    ),
-    deleteKey: db.prepare(`DELETE FROM ${t('keys')} WHERE kid = ?`),
-    insertSecret: db.prepare(`INSERT OR IGNORE INTO ${t('secrets')} (name, value) VALUES (?, ?)`),
-    getSecret: db.prepare(`SELECT value FROM ${t('secrets')} WHERE name = ?`),
-    sweepSessions: db.prepare(
-      `DELETE FROM ${t('sessions')} WHERE id IN (SELECT id FROM ${t('sessions')} WHERE ends_at < ? LIMIT ?)`,
-    ),
-    setClaims: db.prepare(
-      `UPDATE ${t('sessions')} SET claims = ?, claims_version = claims_version + 1 WHERE id = ? RETURNING *`,
-    ),
-    userSessionIds: db.prepare(`SELECT id FROM ${t('sessions')} WHERE user_id = ?`),
-    putStaleMark: db.prepare(
-      `INSERT INTO ${t('stale_marks')} (session_id, user_id, version, marked_at, expires_at)
-       VALUES (@sessionId, @userId, @version, @markedAt, @expiresAt)
-       ON CONFLICT (session_id) DO UPDATE SET version = max(version, excluded.version),
-         marked_at = max(marked_at, excluded.marked_at), expires_at = max(expires_at, excluded.expires_at)`,
-    ),
-    listStaleMarks: db.prepare(`SELECT * FROM ${t('stale_marks')} WHERE expires_at > ?`),
-    insertRevokedKey: db.prepare(
-      `INSERT OR IGNORE INTO ${t('revoked_keys')} (kid, revoked_at) VALUES (@kid, @revokedAt)`,
-    ),
-    listRevokedKeys: db.prepare(`SELECT * FROM ${t('revoked_keys')}`),
-    sweepStaleMarks: db.prepare(
-      `DELETE FROM ${t('stale_marks')} WHERE session_id IN
-         (SELECT session_id FROM ${t('stale_marks')} WHERE expires_at < ? LIMIT ?)`,
-    ),
-    // Takes the key over only when the one there has expired: `changes` says whether this call won.
-    claimNonce: db.prepare(
-      `INSERT INTO ${t('nonces')} (key, expires_at) VALUES (?, ?)
-       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE expires_at <= ?`,
-    ),
-    sweepNonces: db.prepare(
-      `DELETE FROM ${t('nonces')} WHERE key IN (SELECT key FROM ${t('nonces')} WHERE expires_at < ? LIMIT ?)`,
-    ),
-    sweepRevocations: db.prepare(
-      `DELETE FROM ${t('revocations')} WHERE session_id IN
-         (SELECT session_id FROM ${t('revocations')} WHERE expires_at < ? LIMIT ?)`,
-    ),
-  }
-
-  // One transaction per call: each session is looked up, handed to `make`, deleted and recorded
-  // atomically; a throwing `make` rolls the whole call back.
-  const revokeTx = db.transaction((ids: string[], make: (record: SessionRecord) => Revocation) => {
-    const made: Revocation[] = []
-    for (const id of new Set(ids)) {
-      const row = sql.getSession.get(id) as SessionRow | undefined
-      if (!row) continue
-      const revocation = make(rowToSession(row))
-      sql.deleteSession.run(id)
-      sql.putRevocation.run(revocation)
-      made.push({ ...revocation })
-    }
-    return made
-  })
-  // Like `revokeTx`: claims, version and mark of each session change together; a throwing `make`
-  // rolls back. `userId` picks the sessions inside the transaction, so a session created at the
-  // same moment is either in it or created after it (SQLite has one writer).
-  const claimsTx = db.transaction(
-    (
-      target: { ids: string[] } | { userId: string },
-      claims: string,
-      make: (record: SessionRecord) => StaleMark,
-    ): StaleMark[] => {
-      const made: StaleMark[] = []
-      const ids =
-        'ids' in target
-          ? new Set(target.ids)
-          : (sql.userSessionIds.all(target.userId) as { id: string }[]).map((r) => r.id)
-      for (const id of ids) {
-        const row = sql.setClaims.get(claims, id) as SessionRow | undefined
-        if (!row) continue
-        const mark = make(rowToSession(row))
-        sql.putStaleMark.run(mark)
-        made.push({ ...mark })
-      }
-      return made
-    },
-  )
+  const { hub, release: releaseHub } = acquireSqliteHub(db, prefix)
+  const sql = sqliteStatements(db, prefix)
+  const { revokeTx, claimsTx, addKeyTx, sweepTx } = sqliteTransactions(db, sql)
   const updateClaims = (
     target: { ids: string[] } | { userId: string },
     claims: Record<string, unknown>,
@@ -258,19 +137,6 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
     hub.publishBatch({ stale: made })
     return made
   }
-  const addKeyTx = db.transaction((key: Parameters<SessionStore['addKey']>[0], expected: string | null) => {
-    const latest = (sql.latestKid.get() as { kid: string } | undefined)?.kid ?? null
-    if (latest !== expected) return false
-    return sql.insertKey.run(key).changes === 1
-  })
-  const sweepTx = db.transaction((sessionsBefore: number, revocationsBefore: number, limit: number) => {
-    return (
-      sql.sweepSessions.run(sessionsBefore, limit).changes +
-      sql.sweepRevocations.run(revocationsBefore, limit).changes +
-      sql.sweepStaleMarks.run(revocationsBefore, limit).changes +
-      sql.sweepNonces.run(revocationsBefore, limit).changes
-    )
-  })
 
   let closed = false
   const unsubscribes = new Set<() => void>()
@@ -399,10 +265,7 @@ export function sqliteStore(options: SqliteStoreOptions): SessionStore {
       stopSweep()
       for (const remove of unsubscribes) remove()
       unsubscribes.clear()
-      if (hubKey !== null) {
-        const entry = hubs.get(hubKey)
-        if (entry && --entry.refs === 0) hubs.delete(hubKey)
-      }
+      releaseHub()
       if (owned) db.close()
     },
   }

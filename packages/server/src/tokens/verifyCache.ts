@@ -3,20 +3,29 @@
  * (100 000+ tokens at about 100–115 B each, see `verifyCache.memory.test.ts`), with CLOCK-style
  * eviction (a small hit counter per entry) so tokens in use stay ahead of idle ones.
  *
- * Layout, chosen for bytes per entry rather than elegance: no object and no `Map` entry per
- * token. Entries live in dense slots of one `Int32Array`, a 48-byte record each (16 bytes of the
- * token's SHA-256, the session id's 16 raw bytes, `iat`/`exp` in seconds, the claims version, a
- * hit counter), plus one JS array of user ids; application claims, absent from most tokens, sit in
- * a side `Map` by slot. One record rather than an array per field because a hit runs between two
- * HTTP requests' worth of work that has pushed the cache out of the CPU's caches: a record is
- * one or two cache lines to fetch, where separate arrays cost a miss each.
- * A linear-probing index of slot numbers (`Int32Array`, at most half full) finds a slot from the
+ * Entries are fixed-size records in dense slots of one `Int32Array` (`verifyCacheRecord.ts` has
+ * the layout and its encodings), plus one JS array of user ids; application claims, absent from
+ * most tokens, sit in a side `Map` by slot. This module is the cache over those slots: a
+ * linear-probing index of slot numbers (`Int32Array`, at most half full) finds a slot from the
  * key. An evicted slot takes the newcomer in place; a deleted one is filled by the last slot, so
  * slots stay dense and the CLOCK hand sweeps only live entries.
- *
- * One piece (over 300 lines): every method reads and writes the slot layout described above.
  * @module
  */
+import {
+  CREDIT,
+  decodeSessionId,
+  EXP,
+  encodeSessionId,
+  fitsRecord,
+  IAT,
+  SESSION_ID,
+  STRIDE,
+  UINT32_MAX,
+  VERSION,
+  WORDS,
+  word,
+  writeRecord,
+} from './verifyCacheRecord.js'
 
 /** What one entry holds: everything a `VerifiedSession` is rebuilt from on a hit. */
 export interface CachedToken {
@@ -52,94 +61,12 @@ export interface VerifyCacheCounters {
 
 /** The first dense capacity; it doubles as entries arrive, up to `maxEntries`. */
 const INITIAL_CAPACITY = 1024
-/** Key and session id: 16 bytes each, as four 32-bit words. */
-const WORDS = 4
-/** A slot's record, in 32-bit words: key, session id, then the fields below. */
-const STRIDE = 12
-const SESSION_ID = 4
-const IAT = 8
-const EXP = 9
-/**
- * The claims version (0 … 2³¹−1) of a token that carries one; for a token issued before claims
- * versions, −1 − its `iat`'s milliseconds (−1 … −1000), which a pre-version stale mark reads.
- * One word for both: a token carries a version or sub-second `iat`, never both.
- */
-const VERSION = 10
-/** Hand passes an entry survives without a hit (see `evictOne`). */
-const CREDIT = 11
-const UINT32_MAX = 0xffff_ffff
 /**
  * Credit a hit gives: the hand passes an entry this many times before it may go. Measured on a
  * skewed workload (verifyCache.test.ts), 3 beats a single reference bit (plain CLOCK) and keeps
  * a token that fell idle (the one a refresh replaced) for only a few sweeps.
  */
 const HIT_CREDIT = 3
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const ENCODE = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0))
-const DECODE = new Int8Array(128).fill(-1)
-for (let i = 0; i < 64; i++) DECODE[ENCODE[i]!] = i
-
-/**
- * Writes the 16 bytes of a session id into `bytes`; false when it is not the canonical
- * 22-character base64url of 16 bytes (the only form Latch issues): such a token is verified every
- * time instead of cached, so a hit always rebuilds exactly the string that was signed. In plain
- * JS because a `Buffer` round trip costs twice as much on the hit path.
- */
-function decodeSessionId(sessionId: string, bytes: Uint8Array): boolean {
-  if (sessionId.length !== 22) return false
-  let out = 0
-  for (let i = 0; i < 22; i += 4) {
-    const c0 = sextet(sessionId, i)
-    const c1 = sextet(sessionId, i + 1)
-    if (i === 20) {
-      // The last two characters carry one byte; the 4 bits left over must be zero.
-      if ((c0 | c1) < 0 || (c1 & 15) !== 0) return false
-      bytes[out] = (c0 << 2) | (c1 >> 4)
-      return true
-    }
-    const c2 = sextet(sessionId, i + 2)
-    const c3 = sextet(sessionId, i + 3)
-    if ((c0 | c1 | c2 | c3) < 0) return false
-    bytes[out++] = (c0 << 2) | (c1 >> 4)
-    bytes[out++] = ((c1 & 15) << 4) | (c2 >> 2)
-    bytes[out++] = ((c2 & 3) << 6) | c3
-  }
-  return false
-}
-
-function sextet(text: string, at: number): number {
-  const code = text.charCodeAt(at)
-  return code < 128 ? DECODE[code]! : -1
-}
-
-/** The 22-character base64url of 16 bytes. */
-function encodeSessionId(b: Uint8Array): string {
-  const e = ENCODE
-  return String.fromCharCode(
-    e[b[0]! >> 2]!,
-    e[((b[0]! & 3) << 4) | (b[1]! >> 4)]!,
-    e[((b[1]! & 15) << 2) | (b[2]! >> 6)]!,
-    e[b[2]! & 63]!,
-    e[b[3]! >> 2]!,
-    e[((b[3]! & 3) << 4) | (b[4]! >> 4)]!,
-    e[((b[4]! & 15) << 2) | (b[5]! >> 6)]!,
-    e[b[5]! & 63]!,
-    e[b[6]! >> 2]!,
-    e[((b[6]! & 3) << 4) | (b[7]! >> 4)]!,
-    e[((b[7]! & 15) << 2) | (b[8]! >> 6)]!,
-    e[b[8]! & 63]!,
-    e[b[9]! >> 2]!,
-    e[((b[9]! & 3) << 4) | (b[10]! >> 4)]!,
-    e[((b[10]! & 15) << 2) | (b[11]! >> 6)]!,
-    e[b[11]! & 63]!,
-    e[b[12]! >> 2]!,
-    e[((b[12]! & 3) << 4) | (b[13]! >> 4)]!,
-    e[((b[13]! & 15) << 2) | (b[14]! >> 6)]!,
-    e[b[14]! & 63]!,
-    e[b[15]! >> 2]!,
-    e[(b[15]! & 3) << 4]!,
-  )
-}
 
 /** See the module description. */
 export class VerifyCache implements VerifyCacheCounters {
@@ -252,11 +179,7 @@ export class VerifyCache implements VerifyCacheCounters {
   add(key: string, entry: CachedToken, nowSeconds: number): void {
     if (this.maxEntries === 0) return
     const iatMs = Math.round(entry.iat * 1000)
-    if (!Number.isSafeInteger(iatMs) || !storable(Math.floor(iatMs / 1000)) || !storable(entry.exp)) return
-    const { version } = entry
-    if (version !== null && !(Number.isSafeInteger(version) && version >= 0 && version <= 0x7fff_ffff)) return
-    // A versioned token's `iat` is whole seconds (Latch issues no other); anything finer is verified each time.
-    if (version !== null && iatMs % 1000 !== 0) return
+    if (!fitsRecord(iatMs, entry.exp, entry.version)) return
     if (!decodeSessionId(entry.sessionId, this.scratch)) return
     if (this.find(key) !== -1) return // two misses of one token, verified concurrently
     let slot: number
@@ -266,20 +189,10 @@ export class VerifyCache implements VerifyCacheCounters {
     } else {
       slot = this.evictOne(nowSeconds)
     }
-    const { slots, scratchWords: words } = this
-    const at = slot * STRIDE
-    slots[at] = word(key, 0)
-    slots[at + 1] = word(key, 4)
-    slots[at + 2] = word(key, 8)
-    slots[at + 3] = word(key, 12)
-    for (let i = 0; i < WORDS; i++) slots[at + SESSION_ID + i] = words[i]!
-    // Stored as int32 bits; `storable` checked they fit 32 unsigned bits.
-    slots[at + IAT] = Math.floor(iatMs / 1000)
-    slots[at + EXP] = entry.exp
-    slots[at + VERSION] = version ?? -1 - (iatMs % 1000)
+    writeRecord(this.slots, slot * STRIDE, key, this.scratchWords, iatMs, entry.exp, entry.version)
     // A new entry starts with no credit: a token seen once is the first to go, so a stream of
     // one-off tokens cannot push out the ones in use.
-    slots[at + CREDIT] = 0
+    this.slots[slot * STRIDE + CREDIT] = 0
     if (entry.claims !== null && !isEmpty(entry.claims)) this.claimsBySlot.set(slot, entry.claims)
     if (this.userIds.length === slot) this.userIds.push(entry.userId)
     else this.userIds[slot] = entry.userId
@@ -382,20 +295,6 @@ export class VerifyCache implements VerifyCacheCounters {
       this.claimsBySlot.delete(from)
     } else this.claimsBySlot.delete(to)
   }
-}
-
-/** Little-endian 32-bit word of four latin1 characters (digest bytes). */
-function word(key: string, at: number): number {
-  return (
-    key.charCodeAt(at) |
-    (key.charCodeAt(at + 1) << 8) |
-    (key.charCodeAt(at + 2) << 16) |
-    (key.charCodeAt(at + 3) << 24)
-  )
-}
-
-function storable(seconds: number): boolean {
-  return Number.isInteger(seconds) && seconds >= 0 && seconds <= UINT32_MAX
 }
 
 function isEmpty(object: Record<string, unknown>): boolean {

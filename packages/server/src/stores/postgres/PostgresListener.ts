@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { RevocationHub } from './RevocationHub.js'
+import type { RevocationHub } from '../RevocationHub.js'
 
 /**
  * The LISTEN side of the Postgres store: one dedicated connection (a pooled one could be handed

@@ -1,6 +1,12 @@
-import { isKeyRevocation, isRevocation, isStaleMark, markVersion } from './RevocationHub.js'
-import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
-import { StoreError } from './StoreError.js'
+/**
+ * How the Redis store encodes what it keeps: a session as a hash of JSON values (field order,
+ * defaults for fields older sessions lack) and revocations, stale marks and keys as JSON strings,
+ * with the checks that turn a value that does not parse into `corrupt_record`.
+ * @module
+ */
+import { isKeyRevocation, isRevocation, isStaleMark, markVersion } from '../RevocationHub.js'
+import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from '../SessionStore.js'
+import { StoreError } from '../StoreError.js'
 
 /** A session's hash fields, in the order `decodeSessionValues` reads them. */
 export const SESSION_FIELDS = [

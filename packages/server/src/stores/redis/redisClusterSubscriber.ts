@@ -1,5 +1,10 @@
+/**
+ * The revocation subscription of the Redis store on a Redis Cluster: a plain connection to one
+ * node at a time, moved to the next node when it is lost.
+ * @module
+ */
 import { type Cluster, Redis } from 'ioredis'
-import type { RevocationHub } from './RevocationHub.js'
+import type { RevocationHub } from '../RevocationHub.js'
 
 /** The longest wait between two attempts to re-subscribe, in ms. */
 const MAX_BACKOFF_MS = 2000

@@ -1,8 +1,13 @@
+/**
+ * The Postgres store's tables: their quoted names under a schema and prefix, the migrations and
+ * the migrate-under-lock that applies them, the row decoders, and the NOTIFY payload splitting.
+ * @module
+ */
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
-import { markVersion } from './RevocationHub.js'
-import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
-import { parseStoredClaims, StoreError } from './StoreError.js'
+import { markVersion } from '../RevocationHub.js'
+import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from '../SessionStore.js'
+import { parseStoredClaims, StoreError } from '../StoreError.js'
 
 /** Quoted, validated SQL names of one store's tables under its schema and prefix. */
 export interface PostgresNames {
@@ -149,7 +154,6 @@ export async function migratePostgres(client: pg.PoolClient, n: PostgresNames): 
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v))
 
-/** A session from its row (`bigint` columns arrive as strings). */
 /**
  * The columns `rowToSession` reads, named rather than `*` where a statement is prepared once per
  * connection: a later migration that adds a column would otherwise change a prepared statement's
@@ -160,6 +164,7 @@ export const SESSION_COLUMNS =
   'id, user_id, created_at, last_refreshed_at, expires_at, absolute_expires_at, generation, current_hash, ' +
   'previous_hash, rotated_at, successor_sealed, claims, claims_version, user_agent, ip, binding'
 
+/** A session from its row (`bigint` columns arrive as strings). */
 export function rowToSession(row: any): SessionRecord {
   const claims = parseStoredClaims(row.claims)
   return {

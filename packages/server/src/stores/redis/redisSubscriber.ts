@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { RevocationHub } from './RevocationHub.js'
+import type { RevocationHub } from '../RevocationHub.js'
 
 /**
  * Opens the dedicated subscriber connection (a connection in subscribe mode can run nothing

@@ -1,3 +1,8 @@
+/**
+ * The Lua scripts of the Redis store: its compare-and-swaps (create, rotation, key insertion,
+ * claims updates) and the multi-key steps that must be atomic, each on keys of one hash slot.
+ * @module
+ */
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { FIELD_DEFAULTS, SESSION_FIELDS, SESSION_READ_FIELDS } from './redisCodec.js'

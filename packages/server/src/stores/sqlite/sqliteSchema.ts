@@ -1,5 +1,10 @@
-import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from './SessionStore.js'
-import { parseStoredClaims, StoreError } from './StoreError.js'
+/**
+ * The SQLite store's tables: the migrations and the migration step run at open, and the row
+ * types and decoders.
+ * @module
+ */
+import type { KeyRevocation, Revocation, SessionRecord, StaleMark, StoredKey } from '../SessionStore.js'
+import { parseStoredClaims, StoreError } from '../StoreError.js'
 import type { SqliteConnection } from './sqliteDriver.js'
 
 /**
