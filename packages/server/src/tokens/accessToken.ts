@@ -4,68 +4,32 @@
  * bounded cache of already-verified tokens (`verifyCache.ts`: keyed by a SHA-256 of the token
  * string, expiring at `exp`) so the common request costs a hash and a lookup instead of a
  * signature check; the revocation list is consulted on every call, hit or miss, keyed by `sid`.
- *
- * One piece (over 300 lines): issuing and verifying share the pinned header and claim set, the
- * key lookups and the cache's entry format; split apart, each half would export the other's internals.
+ * The token's format is in `accessTokenFormat.ts`, the signature path in `verifySignature.ts`.
  * @module
  */
 import * as nodeCrypto from 'node:crypto'
-import { decodeProtectedHeader, errors, jwtVerify } from 'jose'
-import { LatchError, TokenTheftError, TryRefreshError, UnauthorizedError } from '../errors.js'
+import { TokenTheftError, TryRefreshError, UnauthorizedError } from '../errors.js'
 import type { KeyRing } from '../keys/keyRing.js'
 import type { ResolvedOptions } from '../options.js'
 import type { RevocationList } from '../revocation/revocationList.js'
+import {
+  ACCESS_TOKEN_TYPE,
+  CLAIMS_VERSION_CLAIM,
+  MAX_TOKEN_LENGTH,
+  type VerifiedSession,
+} from './accessTokenFormat.js'
 import { signCompactJws } from './jwsSigner.js'
 import { VerifyCache } from './verifyCache.js'
+import { verifySignature } from './verifySignature.js'
 
-/** The `typ` header of every Latch access token (RFC 8725 explicit typing). */
-export const ACCESS_TOKEN_TYPE = 'latch+jwt'
-
-/** Tokens longer than this are refused before any parsing. */
-export const MAX_TOKEN_LENGTH = 4096
-
-/**
- * The private claim carrying the session's claims version (a short name: it is in every token).
- * A stale mark names the version a token must have reached.
- */
-export const CLAIMS_VERSION_CLAIM = 'cv'
-
-/** The largest claims version a token may carry (it is kept in 31 bits). */
-export const MAX_CLAIMS_VERSION = 0x7fff_ffff
-
-/** Claim names an application may not set: Latch owns them. */
-export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
-  'sub',
-  'sid',
-  'iat',
-  'exp',
-  'iss',
-  'aud',
-  'nbf',
-  'jti',
+export {
+  ACCESS_TOKEN_TYPE,
   CLAIMS_VERSION_CLAIM,
-])
-
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-const KID = /^[A-Za-z0-9_-]{1,64}$/
-const FORBIDDEN_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'b64', 'zip']
-
-/** A verified access token: who, which session, until when. */
-export interface VerifiedSession {
-  userId: string
-  sessionId: string
-  /** Application claims, as they were when the token was issued. */
-  claims: Record<string, unknown>
-  /**
-   * The session's claims version these claims are (`cv`): a claims update raises it. `null`
-   * for a token issued before claims versions existed.
-   */
-  claimsVersion: number | null
-  /** Epoch milliseconds (a whole second for every token this release issues). */
-  issuedAt: number
-  /** Epoch milliseconds. */
-  expiresAt: number
-}
+  MAX_CLAIMS_VERSION,
+  MAX_TOKEN_LENGTH,
+  RESERVED_CLAIMS,
+  type VerifiedSession,
+} from './accessTokenFormat.js'
 
 // One-shot `crypto.hash` (Node ≥ 20.12) halves the cost of a streaming `createHash` on the hot
 // path. Read off the namespace: a named import would fail to link on older Node 20 releases.
@@ -184,7 +148,7 @@ export class AccessTokens {
     if (cached) return cached
     this.cache.misses++
     const epoch = this.cacheEpoch
-    const session = await this.verifySignature(token)
+    const session = await verifySignature(token, this.keys, this.options)
     // A key was revoked while this signature was being checked: check again against the new ring.
     if (epoch !== this.cacheEpoch) return this.verify(token)
     this.checkRevocation(session.sessionId, session.claimsVersion, session.issuedAt)
@@ -265,89 +229,5 @@ export class AccessTokens {
     if (reason === 'stale') throw new TryRefreshError("The session's claims have changed.")
     if (reason === 'theft') throw new TokenTheftError()
     if (reason !== null) throw new UnauthorizedError('The session has been revoked.')
-  }
-
-  private async verifySignature(token: string): Promise<VerifiedSession> {
-    if (!COMPACT_JWS.test(token)) throw new TryRefreshError('Malformed access token.')
-    let header: ReturnType<typeof decodeProtectedHeader>
-    try {
-      header = decodeProtectedHeader(token)
-    } catch (cause) {
-      throw new TryRefreshError('Malformed access token.', { cause })
-    }
-    if (
-      header.typ !== ACCESS_TOKEN_TYPE ||
-      typeof header.alg !== 'string' ||
-      typeof header.kid !== 'string' ||
-      !KID.test(header.kid) ||
-      FORBIDDEN_HEADERS.some((name) => name in header)
-    ) {
-      throw new TryRefreshError('The access token header is not acceptable.')
-    }
-    const key = this.keys.verificationKey(header.kid)
-    if (!key) {
-      if (this.keys.wasRetired(header.kid))
-        throw new TryRefreshError('The access token was signed by a retired key.')
-      // Another instance may have added a key this one has not read yet (clocks or sync
-      // intervals apart). Signing the user out for that would be wrong: re-read the keys soon
-      // (rate-limited, so forged kids cannot drive store reads) and let a refresh, which proves
-      // the session with the refresh token, mint a token this instance knows.
-      this.keys.syncSoon()
-      throw new TryRefreshError('The access token was signed by a key this instance does not know.')
-    }
-    // Pin the key's own algorithm: an HS256 token "signed" with the public key can never match.
-    if (header.alg !== key.alg) throw new TryRefreshError('The access token algorithm is not acceptable.')
-    const tolerance = Math.ceil(this.options.clockTolerance / 1000)
-    const maxTokenAge = Math.ceil(this.options.maxTokenAge / 1000)
-    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
-    try {
-      ;({ payload } = await jwtVerify(token, key.key, {
-        algorithms: [key.alg],
-        issuer: this.options.issuer,
-        ...(this.options.audience !== null ? { audience: this.options.audience } : {}),
-        typ: ACCESS_TOKEN_TYPE,
-        requiredClaims: ['sub', 'sid', 'iat', 'exp'],
-        maxTokenAge,
-        clockTolerance: tolerance,
-        // Rounded up to the second: jose compares whole seconds, and a token issued before the
-        // upgrade to whole-second `iat`s may keep milliseconds; from earlier in this second it
-        // would otherwise be "in the future" at zero tolerance.
-        currentDate: new Date(Math.ceil(this.options.now() / 1000) * 1000),
-      }))
-    } catch (cause) {
-      if (cause instanceof LatchError) throw cause
-      if (cause instanceof errors.JWTExpired)
-        throw new TryRefreshError('The access token has expired.', { cause })
-      if (
-        cause instanceof errors.JWTClaimValidationFailed &&
-        cause.claim === 'iat' &&
-        cause.reason === 'check_failed'
-      ) {
-        throw new TryRefreshError('The access token is too old.', { cause })
-      }
-      // Everything else, jose's own TypeErrors included, is a token we will not accept.
-      throw new TryRefreshError('Invalid access token.', { cause })
-    }
-    const { sub, sid, cv, iat, exp, iss: _iss, aud: _aud, nbf: _nbf, jti: _jti, ...claims } = payload
-    if (typeof sub !== 'string' || sub === '' || typeof sid !== 'string' || sid === '') {
-      throw new TryRefreshError('Invalid access token claims.')
-    }
-    // Absent only on a token issued before claims versions (it counts as version 0).
-    if (
-      cv !== undefined &&
-      !(Number.isSafeInteger(cv) && (cv as number) >= 0 && (cv as number) <= MAX_CLAIMS_VERSION)
-    ) {
-      throw new TryRefreshError('Invalid access token claims.')
-    }
-    const issuedAt = Math.round((iat as number) * 1000)
-    const expiresAt = (exp as number) * 1000
-    return {
-      userId: sub,
-      sessionId: sid,
-      claims,
-      claimsVersion: cv === undefined ? null : (cv as number),
-      issuedAt,
-      expiresAt,
-    }
   }
 }
