@@ -27,8 +27,8 @@ export interface SessionManager {
   /**
    * Verifies the request's access token (Bearer header, else cookie + CSRF on unsafe methods).
    * Rejects a `LatchError`. No store read. A token that came some other way (a WebSocket message,
-   * a queue) is verified as a Bearer header: `verify({ method: 'GET', url, headers: new Headers({
-   * authorization: `Bearer ${token}` }) })`, or `readSession({ authorization })` for a result.
+   * a queue) goes in as a Bearer header:
+   * `verify(new Request(url, { headers: { authorization: 'Bearer ' + token } }))`.
    */
   verify(request: RequestLike): Promise<VerifiedSession>
   /**
