@@ -67,8 +67,15 @@ function floorGuard(name) {
   }
 }
 
+/**
+ * Every Latch server of this section: one sign-in serves all its rounds, and a full run (24
+ * rounds of twelve variants) outlasts the default 10-minute access token, which would then be
+ * answered 401 in the last rounds.
+ */
+const RUN_LONG = { accessTokenTtl: '1h' }
+
 async function latchApp(managerOptions, { floor = false } = {}) {
-  const { sessions, close } = await createLatch(managerOptions)
+  const { sessions, close } = await createLatch({ ...RUN_LONG, ...managerOptions })
   const { middleware, guard, sessionOf, createSession } = await latchExpress(sessions)
   const app = express()
   // Mounted at its base path, as the README shows: the app's other routes skip it.
@@ -108,7 +115,7 @@ async function bareNodeServer() {
 }
 
 async function handleServer() {
-  const { sessions, close } = await createLatch({})
+  const { sessions, close } = await createLatch(RUN_LONG)
   const listener = async (req, res) => {
     try {
       const request = nodeRequestToWeb(req)
@@ -173,7 +180,7 @@ async function expressSessionApp() {
 
 /** A Latch manager bound by another framework's adapter (`bind`: `latchFastify` or `latchHono`). */
 async function adapterApp(bind) {
-  const { sessions, close } = await createLatch({})
+  const { sessions, close } = await createLatch(RUN_LONG)
   const app = await bind(sessions, (session) => handler(session ?? ANONYMOUS))
   return {
     listener: app.listener,
