@@ -1,7 +1,7 @@
 /**
  * The one interface every store implements (memory, SQLite, Redis, Postgres).
  *
- * Stores are dumb on purpose: the session manager decides (see `rotation.ts`), the store only
+ * Stores are dumb on purpose: the session manager decides (see `refresh/rotation.ts`), the store only
  * applies a decision atomically. Every operation that decides a race (rotation, key insertion,
  * secret creation) is a compare-and-swap inside the store itself, so two server instances racing
  * on one token or one key can never both win.
