@@ -14,7 +14,7 @@ import {
   redisUrl,
   uniqueName,
 } from '../../test/namespaces.js'
-import { type ProofKey, proofKey } from './testProof.js'
+import { type ProofKey, proofKey } from '../../test/testProof.js'
 
 const HOST = 'api.test'
 const REFRESH = `http://${HOST}/auth/session/refresh`

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { describe, expect, it, vi } from 'vitest'
+import { type ProofKey, proofKey } from '../../test/testProof.js'
 import { createSessionManager } from '../createSessionManager.js'
 import type { SessionManagerOptions } from '../options.js'
 import type { BindingFailureEvent } from '../refresh/binding.js'
 import { memoryStore } from '../stores/memory.js'
 import type { SessionStore } from '../stores/SessionStore.js'
 import { MAX_PROOF_LENGTH, PROOF_WINDOW_MS } from './proof.js'
-import { type ProofKey, proofKey } from './testProof.js'
 
 const ORIGIN = 'http://api.test'
 const LOGIN = `${ORIGIN}/api/login`

@@ -1,11 +1,11 @@
 /**
- * Test and bench helper: a P-256 key pair and proofs made with it the way `@latch/client/bound`
- * makes them, plus knobs to make every kind of bad one. Not exported from the package.
+ * Test helper: a P-256 key pair and proofs made with it the way `@latch/client/bound`
+ * makes them, plus knobs to make every kind of bad one. Private to the tests.
  * @module
  */
 import { randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
-import { PROOF_TYPE } from './proof.js'
+import { PROOF_TYPE } from '../src/binding/proof.js'
 
 /** A proof-making key. */
 export interface ProofKey {
