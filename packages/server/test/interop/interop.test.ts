@@ -11,11 +11,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { Browser } from '../../test/harness.js'
-import { createSessionManager, type SessionManager } from '../createSessionManager.js'
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../options.js'
-import { memoryStore } from '../stores/memory.js'
-import { ACCESS_TOKEN_TYPE } from '../tokens/accessToken.js'
+import { createSessionManager, type SessionManager } from '../../src/createSessionManager.js'
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../src/options.js'
+import { memoryStore } from '../../src/stores/memory.js'
+import { ACCESS_TOKEN_TYPE } from '../../src/tokens/accessToken.js'
+import { Browser } from '../harness.js'
 import {
   CACHE_DEFAULTS,
   type Expectation,
