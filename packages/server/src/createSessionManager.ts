@@ -19,8 +19,9 @@ import { listUserSessions, revokeSession, revokeUserSessions } from './manager/s
 import { createSession, plainHttpWarning } from './manager/signIn.js'
 import { managerStats } from './manager/stats.js'
 import { verifyRequest, verifyRequestCached } from './manager/verification.js'
-import { resolveOptions, type SessionManagerOptions } from './options.js'
+import { resolveOptions } from './options.js'
 import { RevocationList } from './revocation/revocationList.js'
+import type { SessionManagerOptions } from './SessionManagerOptions.js'
 import { AccessTokens } from './tokens/accessToken.js'
 import { assertRequestLike } from './transport/requestLike.js'
 

@@ -38,6 +38,11 @@ export {
 } from './errors.js'
 export type { ReadSessionInput, ReadSessionResult } from './http/readSession.js'
 export type { RequestContext } from './ManagerCore.js'
+export type {
+  BindingFailureEvent,
+  PresentedProof,
+} from './refresh/binding.js'
+export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './refresh/rotation.js'
 export {
   type BindingPolicy,
   type ExplicitKey,
@@ -45,12 +50,7 @@ export {
   SIGNING_ALGORITHMS,
   type SigningAlgorithm,
   type TheftEvent,
-} from './options.js'
-export type {
-  BindingFailureEvent,
-  PresentedProof,
-} from './refresh/binding.js'
-export { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './refresh/rotation.js'
+} from './SessionManagerOptions.js'
 export type { SessionListing } from './sessionListing.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export type {

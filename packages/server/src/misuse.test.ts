@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { answerRequest, cachedVerifier } from './adapters/adapter.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
-import type { SessionManagerOptions } from './options.js'
+import type { SessionManagerOptions } from './SessionManagerOptions.js'
 import { memoryStore } from './stores/memory.js'
 import type { RequestLike } from './transport/requestLike.js'
 

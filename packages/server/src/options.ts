@@ -1,8 +1,8 @@
 /**
  * Options of {@link createSessionManager}, validated once at creation: a bad option is a
  * `TypeError` naming it, thrown before any request is served. The options as an application
- * writes them, with their documented defaults, are in `SessionManagerOptions.ts` (re-exported
- * here); this module checks them and applies those defaults.
+ * writes them, with their documented defaults, are in `SessionManagerOptions.ts`; this module
+ * checks them and applies those defaults.
  * @module
  */
 import { type Duration, parseDuration } from './durations.js'
@@ -19,17 +19,6 @@ import {
 } from './SessionManagerOptions.js'
 import type { SessionStore } from './stores/SessionStore.js'
 import { type LegacyCookieLocation, resolveLegacyCookies } from './transport/cookies.js'
-
-export {
-  type BindingFailureEvent,
-  type BindingPolicy,
-  DEFAULT_VERIFY_CACHE_SIZE,
-  type ExplicitKey,
-  type SessionManagerOptions,
-  SIGNING_ALGORITHMS,
-  type SigningAlgorithm,
-  type TheftEvent,
-} from './SessionManagerOptions.js'
 
 /** Options after validation, durations in milliseconds. */
 export interface ResolvedOptions {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { fakeClock, verifyToken } from '../test/harness.js'
 import { createSessionManager, type SessionManager } from './createSessionManager.js'
-import { DEFAULT_VERIFY_CACHE_SIZE } from './options.js'
+import { DEFAULT_VERIFY_CACHE_SIZE } from './SessionManagerOptions.js'
 import { memoryStore } from './stores/memory.js'
 
 describe('sessions.stats()', () => {

@@ -6,7 +6,8 @@
  */
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import { toBase64Url } from '../encoding.js'
-import type { ExplicitKey, ResolvedOptions, SigningAlgorithm } from '../options.js'
+import type { ResolvedOptions } from '../options.js'
+import type { ExplicitKey, SigningAlgorithm } from '../SessionManagerOptions.js'
 import type { StoredKey } from '../stores/SessionStore.js'
 import { isSealedKey, openPrivateKey, sealPrivateKey } from './keyEncryption.js'
 

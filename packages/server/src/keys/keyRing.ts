@@ -12,7 +12,8 @@
  * @module
  */
 import type { JWK } from 'jose'
-import type { ResolvedOptions, SigningAlgorithm } from '../options.js'
+import type { ResolvedOptions } from '../options.js'
+import type { SigningAlgorithm } from '../SessionManagerOptions.js'
 import type { KeyRevocation, StoredKey } from '../stores/SessionStore.js'
 import { explicitStoredKeys, generateStoredKey, importKeyPair, publicJwkOf } from './keyMaterial.js'
 

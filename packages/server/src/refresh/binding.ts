@@ -14,7 +14,7 @@ import {
 } from '../binding/proof.js'
 import { UnauthorizedError } from '../errors.js'
 import type { ManagerCore, RequestContext } from '../ManagerCore.js'
-import type { BindingFailureEvent } from '../options.js'
+import type { BindingFailureEvent } from '../SessionManagerOptions.js'
 import type { SessionRecord } from '../stores/SessionStore.js'
 import type { RequestLike } from '../transport/requestLike.js'
 

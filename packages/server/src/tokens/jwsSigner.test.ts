@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose'
 import { describe, expect, test } from 'vitest'
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../options.js'
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../SessionManagerOptions.js'
 import { signCompactJws } from './jwsSigner.js'
 
 const TYP = 'latch+jwt'

@@ -8,7 +8,7 @@
  * @module
  */
 import { constants, KeyObject, type SignKeyObjectInput, sign } from 'node:crypto'
-import type { SigningAlgorithm } from '../options.js'
+import type { SigningAlgorithm } from '../SessionManagerOptions.js'
 
 /** How `crypto.sign()` makes each algorithm's JWS signature (RFC 7518 §3, RFC 8037). */
 interface AlgorithmSpec {

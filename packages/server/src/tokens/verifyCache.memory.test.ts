@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, test } from 'vitest'
-import { DEFAULT_VERIFY_CACHE_SIZE } from '../options.js'
+import { DEFAULT_VERIFY_CACHE_SIZE } from '../SessionManagerOptions.js'
 import { VerifyCache } from './verifyCache.js'
 
 // `--expose-gc` for this process only, so every heap reading follows a full collection.

@@ -14,26 +14,22 @@ export async function deleteExpiredRows(
   revocationsBefore: number,
   limit: number,
 ): Promise<number> {
-  // SKIP LOCKED: instances sweeping at once take different rows instead of queueing.
-  const s = await query(
-    `DELETE FROM ${n.sessions} WHERE id IN
-       (SELECT id FROM ${n.sessions} WHERE ends_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-    [sessionsBefore, limit],
-  )
-  const r = await query(
-    `DELETE FROM ${n.revocations} WHERE session_id IN
-       (SELECT session_id FROM ${n.revocations} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-    [revocationsBefore, limit],
-  )
-  const m = await query(
-    `DELETE FROM ${n.staleMarks} WHERE session_id IN
-       (SELECT session_id FROM ${n.staleMarks} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-    [revocationsBefore, limit],
-  )
-  const nonces = await query(
-    `DELETE FROM ${n.nonces} WHERE key IN
-       (SELECT key FROM ${n.nonces} WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-    [revocationsBefore, limit],
-  )
-  return (s.rowCount ?? 0) + (r.rowCount ?? 0) + (m.rowCount ?? 0) + (nonces.rowCount ?? 0)
+  // Sessions end at `ends_at`; revocations, stale marks and proof nonces at `expires_at`.
+  const tables: [table: string, key: string, end: string, before: number][] = [
+    [n.sessions, 'id', 'ends_at', sessionsBefore],
+    [n.revocations, 'session_id', 'expires_at', revocationsBefore],
+    [n.staleMarks, 'session_id', 'expires_at', revocationsBefore],
+    [n.nonces, 'key', 'expires_at', revocationsBefore],
+  ]
+  let deleted = 0
+  for (const [table, key, end, before] of tables) {
+    // SKIP LOCKED: instances sweeping at once take different rows instead of queueing.
+    const result = await query(
+      `DELETE FROM ${table} WHERE ${key} IN
+         (SELECT ${key} FROM ${table} WHERE ${end} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, limit],
+    )
+    deleted += result.rowCount ?? 0
+  }
+  return deleted
 }
