@@ -245,7 +245,7 @@ describe('the adapter entry given something else than the manager', () => {
     expect(() => cachedVerifier(undefined as unknown as SessionManager)).toThrow(TypeError)
   })
 
-  test('the manager shows no internals: nothing extra among its keys or in JSON', () => {
+  test('the manager shows no internals: no extra key, and its one symbol is not enumerable', () => {
     const sessions = manager()
     expect(Object.keys(sessions)).not.toContain('verifyCached')
     expect(Object.keys(sessions)).not.toContain('answer')

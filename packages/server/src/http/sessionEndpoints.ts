@@ -12,12 +12,12 @@ import { refreshFlow, signOutFlow } from '../refresh/refreshFlow.js'
 import type { RequestLike } from '../transport/requestLike.js'
 import { endedSessionHeaders, sessionHeaders } from '../transport/sessionHeaders.js'
 
-/** `POST {base}/refresh`. Always resolves an answer (errors per the contract); `url` when already parsed. */
+/** `POST {base}/refresh`. Always resolves an answer (errors per the contract); `url` as the router parsed it. */
 export function refreshSession(
   core: ManagerCore,
   request: RequestLike,
-  context: RequestContext = {},
-  url?: URL,
+  context: RequestContext,
+  url: URL,
 ): Promise<LatchAnswer> {
   return answered(core, request, url, async (presented) => {
     const issued = await refreshFlow(core, request, context, presented, url)
@@ -32,8 +32,8 @@ export function refreshSession(
 export function signOutSession(
   core: ManagerCore,
   request: RequestLike,
-  context: RequestContext = {},
-  url?: URL,
+  context: RequestContext,
+  url: URL,
 ): Promise<LatchAnswer> {
   return answered(core, request, url, async (presented) => {
     await signOutFlow(core, request, context, presented, url)
@@ -45,7 +45,7 @@ export function signOutSession(
 async function answered(
   core: ManagerCore,
   request: RequestLike,
-  url: URL | undefined,
+  url: URL,
   run: (presented: Presented) => Promise<LatchAnswer>,
 ): Promise<LatchAnswer> {
   let presented: Presented | null = null

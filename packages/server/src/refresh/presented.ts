@@ -7,7 +7,7 @@ import { type ManagerCore, withStore } from '../ManagerCore.js'
 import { cookieContext, cookieNames, readCookies } from '../transport/cookies.js'
 import { assertCsrf } from '../transport/csrf.js'
 import { readBearer, requestedTransport, type Transport } from '../transport/headers.js'
-import { parseRequestUrl, type RequestLike } from '../transport/requestLike.js'
+import type { RequestLike } from '../transport/requestLike.js'
 import { type PresentedProof, presentedProof } from './binding.js'
 
 /** What the request presents: its transport, cookie context and refresh-token copies. */
@@ -21,20 +21,16 @@ export interface Presented {
 
 /**
  * Reads the refresh token the way the request's transport carries it; CSRF applies to cookies.
- * `url` is the request's URL when the caller has parsed it already.
+ * `url`: the request's URL, parsed by the router.
  */
-export function presentedToken(core: ManagerCore, request: RequestLike, url?: URL): Presented {
+export function presentedToken(core: ManagerCore, request: RequestLike, url: URL): Presented {
   const transport = requestedTransport(request)
   // Only cookies need the context (names, `Secure`): header answers never parse the URL.
   if (transport === 'header') {
     const bearer = readBearer(request)
     return { transport, context: null, tokens: bearer === null ? [] : [bearer] }
   }
-  const context = cookieContext(
-    url ?? new URL(request.url),
-    core.options.basePath,
-    core.options.legacyCookies,
-  )
+  const context = cookieContext(url, core.options.basePath, core.options.legacyCookies)
   assertCsrf(request)
   return {
     transport,
@@ -45,15 +41,14 @@ export function presentedToken(core: ManagerCore, request: RequestLike, url?: UR
 
 /**
  * The request's key proof, read only when a refresh token came with it (so garbage costs no
- * store call). A URL that does not parse proves nothing.
+ * store call).
  */
 export async function proofOf(
   core: ManagerCore,
   request: RequestLike,
   presented: Presented,
-  url: URL | undefined,
+  url: URL,
 ): Promise<PresentedProof> {
-  const target = presented.tokens.length > 0 ? (url ?? parseRequestUrl(request)) : null
-  if (target === null) return { thumbprint: null, failure: 'missing' }
-  return withStore(() => presentedProof(core, request, target))
+  if (presented.tokens.length === 0) return { thumbprint: null, failure: 'missing' }
+  return withStore(() => presentedProof(core, request, url))
 }

@@ -176,15 +176,15 @@ async function theft(
 /**
  * The refresh flow of `POST {base}/refresh`: judges the presented copies, decides (the pure rules
  * of `rotation.ts`), applies the decision through the store and resolves the tokens to hand over.
- * Rejects a `LatchError` for every refusal (the HTTP layer translates it); `url` is the request's
- * URL when the caller has parsed it already.
+ * Rejects a `LatchError` for every refusal (the HTTP layer translates it); `url`: the request's
+ * URL, parsed by the router.
  */
 export async function refreshFlow(
   core: ManagerCore,
   request: RequestLike,
   context: RequestContext,
   presented: Presented,
-  url?: URL,
+  url: URL,
 ): Promise<IssuedTokens> {
   const tokens = await withStore(() => core.started())
   const proof = await proofOf(core, request, presented, url)
@@ -257,7 +257,7 @@ export async function signOutFlow(
   request: RequestLike,
   context: RequestContext,
   presented: Presented,
-  url?: URL,
+  url: URL,
 ): Promise<void> {
   const tokens = await withStore(() => core.started())
   const chosen = await judge(core, tokens, presented.tokens)
