@@ -114,6 +114,11 @@ export async function webkitEngine(): Promise<Engine> {
     async close() {
       try {
         await browser.deleteSession()
+      } catch (error) {
+        // WebKitWebDriver sometimes drops the connection while it closes MiniBrowser (seen once in
+        // CI as UND_ERR_CLOSED on DELETE /session): the session is gone either way, and the
+        // processes are stopped below. Every test has run by now; a teardown hiccup is not a failure.
+        console.warn(`webkit: ending the WebDriver session: ${(error as Error).message}`)
       } finally {
         stop()
       }
