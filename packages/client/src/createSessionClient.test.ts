@@ -292,7 +292,8 @@ describe('header transport', () => {
     await latch.fetch(`${OTHER}/data`)
     const [first, refresh, replay, other] = sent
     expect(first!.headers.get('authorization')).toBe('Bearer a0')
-    expect(refresh!.url).toBe(`${API}/auth/session/refresh`)
+    // It says which generation it refreshes from (rule 1b of the contract).
+    expect(refresh!.url).toBe(`${API}/auth/session/refresh?generation=0`)
     expect(refresh!.headers.get('authorization')).toBe('Bearer r0')
     expect(refresh!.headers.get('x-latch-transport')).toBe('header')
     expect(replay!.headers.get('authorization')).toBe('Bearer a1')

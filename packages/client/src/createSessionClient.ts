@@ -87,12 +87,20 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel?.post({ type, reason })
   /**
    * Calls one of Latch's endpoints (with the refresh token in header mode) within
-   * `refreshTimeout`. The body is discarded: what matters travels in headers and cookies.
+   * `refreshTimeout`. The body is discarded: what matters travels in headers and cookies. A
+   * refresh says which generation it refreshes from: when another tab's answer reached the shared
+   * cookie jar after this tab read the front token, the server answers the token it is sent again
+   * instead of rotating it twice (docs/contract.md, rule 1b).
    */
-  async function callEndpoint(api: URL, name: 'refresh' | 'signout'): Promise<Response> {
+  async function callEndpoint(
+    api: URL,
+    name: 'refresh' | 'signout',
+    seen?: SessionInfo | null,
+  ): Promise<Response> {
     const signal = AbortSignal.timeout(refreshTimeout)
     try {
-      const request = new Request(endpointUrl(api, config.basePath, name), { method: 'POST', signal })
+      const url = endpointUrl(api, config.basePath, name) + (seen ? `?generation=${seen.generation}` : '')
+      const request = new Request(url, { method: 'POST', signal })
       const response = await baseFetch(decorate(request, 'refresh'))
       discard(response)
       learn(response)
@@ -156,7 +164,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     if (!api) return [null]
     const sentWith = read()
     try {
-      const response = await callEndpoint(api, 'refresh')
+      const response = await callEndpoint(api, 'refresh', sentWith)
       const signedOut = readRefreshAnswer(response)
       if (signedOut) {
         ended(signedOut, sentWith)

@@ -133,7 +133,7 @@ describe('the commit guard', () => {
     const slowFirst: typeof fetch = async (input, init) => {
       const request = new Request(input, init)
       const response = await globalThis.fetch(request)
-      if (request.url.endsWith('/refresh') && calls++ === 0) await held
+      if (new URL(request.url).pathname.endsWith('/refresh') && calls++ === 0) await held
       return response
     }
     const tabA = tab({ lock: timedOut, fetch: slowFirst })

@@ -22,7 +22,8 @@ function world() {
   storage.setItem('latch.front', frontTokenFor(0, now + 60_000))
   const fetch = vi.fn(async (input: RequestInfo | URL) => {
     const url = new Request(input).url
-    if (url !== `${API}/auth/session/refresh`) throw new Error(`unexpected ${url}`)
+    // Each refresh names the generation it refreshes from.
+    if (url !== `${API}/auth/session/refresh?generation=${gen}`) throw new Error(`unexpected ${url}`)
     gen++
     refreshes.push(now)
     return new Response('{}', { headers: { 'x-latch-front-token': frontTokenFor(gen, now + 60_000) } })

@@ -34,7 +34,7 @@ function world(skew: number, options: { date?: boolean } = {}) {
       return serverNow < expiresAt
         ? new Response('{}')
         : new Response('{}', { status: 401, headers: { 'x-latch-error': 'try_refresh' } })
-    if (url !== `${API}/auth/session/refresh`) throw new Error(`unexpected ${url}`)
+    if (url !== `${API}/auth/session/refresh?generation=${gen}`) throw new Error(`unexpected ${url}`)
     expiresAt = serverNow + TTL
     gen++
     refreshes.push(serverNow)

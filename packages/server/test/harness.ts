@@ -77,6 +77,12 @@ export class CookieJar {
     return this.cookies.get(name)?.value
   }
 
+  /** The generation named by the front cookie, `undefined` without one. */
+  generation(): number | undefined {
+    const front = this.get('latch-front')
+    return front === undefined ? undefined : JSON.parse(Buffer.from(front, 'base64url').toString()).gen
+  }
+
   clone(): CookieJar {
     const copy = new CookieJar()
     for (const [name, cookie] of this.cookies) copy.cookies.set(name, { ...cookie })
@@ -109,8 +115,12 @@ export class Browser {
     return new Request(`${this.origin}${path}`, { method: init.method ?? 'POST', headers })
   }
 
-  async refresh(init: { csrf?: boolean } = {}) {
-    const response = (await this.sessions.handle(this.request('/auth/session/refresh', init)))!
+  /** `seenGeneration`: the generation the tab says it refreshes from (`?generation=`, rule 1b). */
+  async refresh(init: { csrf?: boolean; seenGeneration?: number | string } = {}) {
+    const request = this.request('/auth/session/refresh', init)
+    const url =
+      init.seenGeneration === undefined ? request.url : `${request.url}?generation=${init.seenGeneration}`
+    const response = (await this.sessions.handle(new Request(url, request)))!
     this.jar.absorb(response.headers)
     return response
   }

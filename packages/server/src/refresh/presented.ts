@@ -6,6 +6,7 @@
 import { type ManagerCore, withStore } from '../ManagerCore.js'
 import { cookieContext, cookieNames, readCookies } from '../transport/cookies.js'
 import { assertCsrf } from '../transport/csrf.js'
+import { frontTokenGeneration } from '../transport/frontToken.js'
 import { readBearer, requestedTransport, type Transport } from '../transport/headers.js'
 import type { RequestLike } from '../transport/requestLike.js'
 import { type PresentedProof, presentedProof } from './binding.js'
@@ -17,7 +18,21 @@ export interface Presented {
   context: ReturnType<typeof cookieContext> | null
   /** The refresh-token candidates: the Bearer token, or the cookie's copies (at most three). */
   tokens: readonly string[]
+  /**
+   * The generation the client says it refreshes from (`?generation=N`, sent by the browser
+   * client), `undefined` when absent or not a whole number (ignored, never an error).
+   */
+  seenGeneration: number | undefined
+  /**
+   * The front cookie sent along names a later generation than `seenGeneration`: the tab read its
+   * front token before another tab's refresh answer reached the shared cookie jar, so this may be
+   * a duplicate of that refresh (rule 1b). A hint that the one-step rotation must not be taken.
+   */
+  behind: boolean
 }
+
+/** Up to 15 digits: a generation is a safe integer; anything else is ignored. */
+const GENERATION = /^\d{1,15}$/
 
 /**
  * Reads the refresh token the way the request's transport carries it; CSRF applies to cookies.
@@ -25,17 +40,32 @@ export interface Presented {
  */
 export function presentedToken(core: ManagerCore, request: RequestLike, url: URL): Presented {
   const transport = requestedTransport(request)
-  // Only cookies need the context (names, `Secure`): header answers never parse the URL.
+  const claimed = url.search === '' ? null : url.searchParams.get('generation')
+  const seenGeneration = claimed !== null && GENERATION.test(claimed) ? Number(claimed) : undefined
+  // Only cookies need the context (names, `Secure`). A header-transport client keeps its front
+  // token and tokens in one storage entry, so what it saw is what it sends: never behind.
   if (transport === 'header') {
     const bearer = readBearer(request)
-    return { transport, context: null, tokens: bearer === null ? [] : [bearer] }
+    return {
+      transport,
+      context: null,
+      tokens: bearer === null ? [] : [bearer],
+      seenGeneration,
+      behind: false,
+    }
   }
   const context = cookieContext(url, core.options.basePath, core.options.legacyCookies)
   assertCsrf(request)
+  const cookies = request.headers.get('cookie')
+  const names = cookieNames(context)
+  const jar =
+    seenGeneration === undefined ? undefined : frontTokenGeneration(readCookies(cookies, names.front)[0])
   return {
     transport,
     context,
-    tokens: readCookies(request.headers.get('cookie'), cookieNames(context).refresh),
+    tokens: readCookies(cookies, names.refresh),
+    seenGeneration,
+    behind: jar !== undefined && jar > seenGeneration!,
   }
 }
 

@@ -17,7 +17,7 @@ import type { RequestLike } from '../transport/requestLike.js'
 import type { IssuedTokens } from '../transport/sessionHeaders.js'
 import { bindingRefusal, type PresentedProof } from './binding.js'
 import { type Presented, proofOf } from './presented.js'
-import { decideRefresh, type RefreshDecision } from './rotation.js'
+import { decideRefresh, type PresentedTokenFacts, type RefreshDecision } from './rotation.js'
 
 /** A CAS lost to a concurrent refresh is retried with the fresh record; more than this is a bug. */
 const MAX_ATTEMPTS = 4
@@ -25,7 +25,7 @@ const MAX_ATTEMPTS = 4
 /** One presented copy, judged without side effects. */
 interface Judged {
   token: string
-  facts: PresentedRefreshToken
+  facts: PresentedRefreshToken & PresentedTokenFacts
   record: SessionRecord | null
   decision: RefreshDecision
 }
@@ -33,6 +33,7 @@ interface Judged {
 /** How strongly a decision claims the request: a live copy first, theft only when none is live. */
 const RANK: Record<RefreshDecision['action'], number> = {
   rotate: 0,
+  reissue: 0,
   replay: 0,
   theft: 1,
   expired: 2,
@@ -45,12 +46,13 @@ const RANK: Record<RefreshDecision['action'], number> = {
  * another Path or Domain must never revoke or sign out a live session), else a theft, else an
  * expiry, else `null` (nothing usable: `unauthorized`). A made-up token is never read further.
  */
-async function judge(core: ManagerCore, tokens: RefreshTokens, presented: readonly string[]) {
+async function judge(core: ManagerCore, tokens: RefreshTokens, presented: Presented) {
   let best: Judged | null = null
-  for (const token of presented) {
-    const facts = tokens.parse(token)
+  for (const token of presented.tokens) {
+    const parsed = tokens.parse(token)
     // A made-up token naming a real session is refused before any store read.
-    if (!facts?.issued) continue
+    if (!parsed?.issued) continue
+    const facts = { ...parsed, seenGeneration: presented.seenGeneration }
     let record: SessionRecord | null = null
     let decision: RefreshDecision
     // The session may already be gone because of theft: say so to the victim and the thief alike.
@@ -189,16 +191,18 @@ export async function refreshFlow(
   const tokens = await withStore(() => core.started())
   const proof = await proofOf(core, request, presented, url)
   let chosen: Judged | null
-  // `required` refuses unbound sessions, which the one-step rotation would rotate.
+  // `required` refuses unbound sessions, which the one-step rotation would rotate; a client behind
+  // the cookie jar may be a duplicate (rule 1b), which it would rotate again.
   if (
     core.options.store.rotateIfCurrent &&
     presented.tokens.length === 1 &&
+    !presented.behind &&
     core.options.binding !== 'required'
   ) {
     const outcome = await rotateAtOnce(core, tokens, presented.tokens[0]!, proof)
     if ('issued' in outcome) return outcome.issued
     chosen = outcome.judged
-  } else chosen = await judge(core, tokens, presented.tokens)
+  } else chosen = await judge(core, tokens, presented)
   if (chosen === null) throw new UnauthorizedError('No valid refresh token.')
   // Already revoked for theft: nothing left to revoke, the answer says why.
   if (chosen.record === null) throw new TokenTheftError()
@@ -223,6 +227,9 @@ export async function refreshFlow(
         throw new SessionExpiredError()
       case 'theft':
         throw await theft(core, record!, request, context)
+      case 'reissue':
+        // The presented token is still the current one: it goes back as is.
+        return await issuedTokens(core, record!, token)
       case 'replay': {
         const successor = tokens.unseal(record!.successorSealed!, token, record!.id)
         if (successor === null || !safeEqual(tokens.hash(successor), record!.currentHash)) {
@@ -260,7 +267,7 @@ export async function signOutFlow(
   url: URL,
 ): Promise<void> {
   const tokens = await withStore(() => core.started())
-  const chosen = await judge(core, tokens, presented.tokens)
+  const chosen = await judge(core, tokens, presented)
   const action = chosen?.decision.action
   if (chosen?.record) {
     const proof = await proofOf(core, request, presented, url)
@@ -269,7 +276,7 @@ export async function signOutFlow(
   }
   if (action === 'theft' && chosen!.record !== null) {
     await theft(core, chosen!.record, request, context)
-  } else if (action === 'rotate' || action === 'replay' || action === 'expired') {
+  } else if (action === 'rotate' || action === 'reissue' || action === 'replay' || action === 'expired') {
     const made = await withStore(() =>
       core.options.store.revokeSessions([chosen!.facts.sessionId], revocationFor(core.options, 'signout')),
     )

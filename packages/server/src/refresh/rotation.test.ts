@@ -35,6 +35,32 @@ describe('decideRefresh', () => {
     })
   })
 
+  test('rule 1b: the current token from a client that saw an older generation, within the grace, is answered again', () => {
+    // The record is at generation 2, rotated 5 s ago.
+    const current = (seenGeneration?: number, r = record()) =>
+      decideRefresh(r, { hash: 'current', issued: true, seenGeneration }, NOW, GRACE, eq).action
+    expect(current(1)).toBe('reissue')
+    expect(current(0)).toBe('reissue')
+    // Not behind, or not saying: rotate.
+    expect(current(2)).toBe('rotate')
+    expect(current(3)).toBe('rotate')
+    expect(current(undefined)).toBe('rotate')
+    // Behind, but past the grace (the boundary still inside), or never rotated: rotate.
+    expect(current(1, record({ rotatedAt: NOW - GRACE }))).toBe('reissue')
+    expect(current(1, record({ rotatedAt: NOW - GRACE - 1 }))).toBe('rotate')
+    expect(current(0, record({ rotatedAt: null, previousHash: null, successorSealed: null }))).toBe('rotate')
+    // It changes nothing for any other token.
+    expect(
+      decideRefresh(record(), { hash: 'previous', issued: true, seenGeneration: 0 }, NOW, GRACE, eq).action,
+    ).toBe('replay')
+    expect(
+      decideRefresh(record(), { hash: 'older', issued: true, seenGeneration: 0 }, NOW, GRACE, eq).action,
+    ).toBe('theft')
+    expect(
+      decideRefresh(record(), { hash: 'current', issued: false, seenGeneration: 0 }, NOW, GRACE, eq).action,
+    ).toBe('unauthorized')
+  })
+
   test('rule 2: the previous token within the grace replays the successor', () => {
     expect(decideRefresh(record(), { hash: 'previous', issued: true }, NOW, GRACE, eq)).toEqual({
       action: 'replay',
@@ -84,7 +110,7 @@ describe('decideRefresh', () => {
     expect(decideRefresh(fresh, { hash: 'other', issued: true }, NOW, GRACE, eq).action).toBe('theft')
   })
 
-  test('property: the decision follows the four rules for every combination', () => {
+  test('property: the decision follows the rules for every combination', () => {
     const hashes = fc.constantFrom('current', 'previous', 'older')
     fc.assert(
       fc.property(
@@ -95,7 +121,8 @@ describe('decideRefresh', () => {
         fc.integer({ min: -5, max: 5 }),
         fc.option(fc.integer({ min: -5, max: 5 })),
         fc.integer({ min: 0, max: 300 }),
-        (exists, hash, issued, sinceRotation, untilIdle, untilAbsolute, grace) => {
+        fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+        (exists, hash, issued, sinceRotation, untilIdle, untilAbsolute, grace, seenGeneration) => {
           const r = exists
             ? record({
                 rotatedAt: NOW - sinceRotation * 1000,
@@ -103,11 +130,17 @@ describe('decideRefresh', () => {
                 absoluteExpiresAt: untilAbsolute === null ? null : NOW + untilAbsolute * 1000,
               })
             : null
-          const action = decideRefresh(r, { hash, issued }, NOW, grace * 100, eq).action
+          const action = decideRefresh(r, { hash, issued, seenGeneration }, NOW, grace * 100, eq).action
           if (!issued || !r) return action === 'unauthorized'
           if (untilIdle <= 0 || (untilAbsolute !== null && untilAbsolute <= 0)) return action === 'expired'
-          if (hash === 'current') return action === 'rotate'
-          if (hash === 'previous' && sinceRotation * 1000 <= grace * 100) return action === 'replay'
+          const inGrace = sinceRotation * 1000 <= grace * 100
+          // The record is at generation 2.
+          if (hash === 'current')
+            return (
+              action ===
+              (seenGeneration !== undefined && seenGeneration < 2 && inGrace ? 'reissue' : 'rotate')
+            )
+          if (hash === 'previous' && inGrace) return action === 'replay'
           return action === 'theft'
         },
       ),

@@ -51,3 +51,18 @@ export function frontTokenFor(
 export function encodeFrontToken(front: FrontToken): string {
   return Buffer.from(JSON.stringify(front), 'utf8').toString('base64url')
 }
+
+/**
+ * The generation named by an encoded front token (the front cookie a browser sends along), or
+ * `undefined` for anything that is not one. Only a hint (rule 1b reads the store before acting on
+ * it), so the payload's other fields are not checked.
+ */
+export function frontTokenGeneration(value: string | undefined): number | undefined {
+  if (value === undefined || value.length > 4096) return undefined
+  try {
+    const gen = (JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as FrontToken | null)?.gen
+    return Number.isSafeInteger(gen) && gen! >= 0 ? gen : undefined
+  } catch {
+    return undefined
+  }
+}
