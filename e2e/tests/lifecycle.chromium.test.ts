@@ -72,7 +72,8 @@ describe('lifecycle in Chromium', () => {
     const heldRoute = new Promise<Route>((resolve) => {
       held = resolve
     })
-    await tabA.route('**/auth/session/refresh', (route) => held(route), { times: 1 })
+    // Matched by path: the refresh carries `?generation=N`, which a `**/refresh` glob does not match.
+    await tabA.route((url) => url.pathname === '/auth/session/refresh', (route) => held(route), { times: 1 })
     await tabA.evaluate(() => {
       ;(window as { pending?: Promise<unknown> }).pending = window.latch.refresh().then(
         (session) => session?.generation,
