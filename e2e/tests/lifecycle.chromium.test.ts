@@ -73,7 +73,11 @@ describe('lifecycle in Chromium', () => {
       held = resolve
     })
     // Matched by path: the refresh carries `?generation=N`, which a `**/refresh` glob does not match.
-    await tabA.route((url) => url.pathname === '/auth/session/refresh', (route) => held(route), { times: 1 })
+    await tabA.route(
+      (url) => url.pathname === '/auth/session/refresh',
+      (route) => held(route),
+      { times: 1 },
+    )
     await tabA.evaluate(() => {
       ;(window as { pending?: Promise<unknown> }).pending = window.latch.refresh().then(
         (session) => session?.generation,
