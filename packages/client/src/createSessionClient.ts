@@ -201,7 +201,20 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * the proactive refresh, whose timer a frozen or cached page did not run. A hidden tab waits. A
    * woken tab whose token expired refreshes once, at its next call or its one pending timer.
    */
-  const onFocus = () => doc?.visibilityState !== 'hidden' && (syncFrom('other_tab') || schedule(current()))
+  const reread = () => syncFrom('other_tab') || schedule(current())
+  /**
+   * A re-read on focus may come between another tab's sign-out reaching the front token and its
+   * message: a session that vanished with no message yet waits for one (up to half a second) and
+   * takes its reason, else ends with `other_tab`. A message already waiting gives its reason.
+   */
+  const onFocus = () => {
+    if (doc?.visibilityState === 'hidden') return
+    if (waiting) onStorage()
+    else if (current() && !read()) {
+      waiting = 'other_tab'
+      setTimeout(onStorage, 500)
+    } else reread()
+  }
   /**
    * The reason of the last message, kept until the front token changes here. Chromium delivers a
    * BroadcastChannel message and the other tab's localStorage write over separate paths, in either
@@ -232,9 +245,10 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     channel = undefined
   }
   const onPageShow = (event: { persisted?: boolean }) => {
+    // Restored from the back/forward cache: a message sent meanwhile was missed, none will come.
     if (event.persisted && !channel) {
       open()
-      onFocus()
+      reread()
     }
   }
   const listen = (method: 'addEventListener' | 'removeEventListener') => {

@@ -27,6 +27,7 @@ afterEach(() => {
 function laggingStorages() {
   const tabs: Array<{ items: Map<string, string>; window: EventTarget }> = []
   const queue: Array<() => void> = []
+  let quiet = false
   const write = (from: Map<string, string>, key: string, value: string | null) => {
     if (value === null) from.delete(key)
     else from.set(key, value)
@@ -35,7 +36,7 @@ function laggingStorages() {
       queue.push(() => {
         if (value === null) tab.items.delete(key)
         else tab.items.set(key, value)
-        tab.window.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value }))
+        if (!quiet) tab.window.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value }))
       })
     }
   }
@@ -52,6 +53,12 @@ function laggingStorages() {
     },
     deliver() {
       for (const delivery of queue.splice(0)) delivery()
+    },
+    /** Delivers the writes without `storage` events: how a cookie change reaches another window. */
+    deliverQuietly() {
+      quiet = true
+      for (const delivery of queue.splice(0)) delivery()
+      quiet = false
     },
   }
 }
@@ -95,9 +102,11 @@ function twoTabs() {
     ['latch-access', 'a0'],
     ['latch-refresh', 'r0'],
   ])
+  const windows: EventTarget[] = []
   const open = (): SessionClient => {
     // The client takes its window when created: each tab gets its own.
     const window = new EventTarget()
+    windows.push(window)
     vi.stubGlobal('window', window)
     return createSessionClient({
       apiBase: API,
@@ -112,7 +121,9 @@ function twoTabs() {
   const destroy = () => {
     for (const tab of tabs) tab.destroy()
   }
-  return { fake, storages, channel, tabs, destroy }
+  /** Fires `focus` on tab `index`'s window. */
+  const focus = (index: number) => windows[index]!.dispatchEvent(new Event('focus'))
+  return { fake, storages, channel, tabs, destroy, focus }
 }
 
 describe('front token in storage, message and write arriving in either order', () => {
@@ -171,6 +182,68 @@ describe('front token in storage, message and write arriving in either order', (
     storages.deliver()
     expect(tabA.getSnapshot().status).toBe('authenticated')
     expect(tabB.getSnapshot().status).toBe('authenticated')
+    destroy()
+  })
+})
+
+describe('a re-read on focus between another tab’s sign-out and its message', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('finds the session gone before the message: waits for the message and takes its reason', async () => {
+    const { storages, channel, tabs, destroy, focus } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    await tabA.signOut()
+    vi.useFakeTimers()
+    storages.deliverQuietly()
+    focus(1)
+    // Gone from the front token, but no reason known yet: the tab waits for the message.
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    channel.flush()
+    expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' })
+    vi.advanceTimersByTime(2000)
+    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    destroy()
+  })
+
+  it('with no message within half a second, ends other_tab', async () => {
+    const { storages, tabs, destroy, focus } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    await tabA.signOut()
+    vi.useFakeTimers()
+    storages.deliverQuietly()
+    focus(1)
+    vi.advanceTimersByTime(499)
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    vi.advanceTimersByTime(1)
+    expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'other_tab' })
+    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'other_tab', origin: 'other_tab' } }])
+    destroy()
+  })
+
+  it('finds the change after the message and its re-reads (a cookie that reached this window late): takes the message’s reason', async () => {
+    const { storages, channel, tabs, destroy, focus } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    await tabA.signOut()
+    vi.useFakeTimers()
+    channel.flush()
+    vi.advanceTimersByTime(2000)
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    storages.deliverQuietly()
+    focus(1)
+    expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' })
+    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    destroy()
+  })
+
+  it('a focus with nothing changed re-reads at once and changes nothing', () => {
+    const { tabs, destroy, focus } = twoTabs()
+    focus(1)
+    expect(tabs[1].getSnapshot().status).toBe('authenticated')
     destroy()
   })
 })

@@ -40,7 +40,8 @@ export type SessionSnapshot =
  * support can tell a bug from an attack.
  * - `signout`: `signOut()` was called, in this tab (`origin: 'this_tab'`) or another one.
  * - `other_tab`: the session vanished with no reason given: another tab or the server cleared
- *   the front token (seen on a re-read: focus, `pageshow`, a broadcast without a reason).
+ *   the front token (seen on a re-read: `pageshow`, a call's answer, focus when no message came
+ *   within half a second, a broadcast without a reason).
  * - `unauthorized`: the server does not know the session any more (revoked here or from another
  *   device, signed out elsewhere, a signing-key or store reset).
  * - `session_expired`: the refresh token reached its idle or absolute timeout.

@@ -75,7 +75,7 @@ describe.each(STORES)('a duplicate refresh that presents the current token (%s)'
   test('a generation at or ahead of the current one, or not a whole number, changes nothing', async () => {
     let generation = 0
     for (const seen of ['0', '1', '7', '', 'abc', '-1', '1.5', '1e3', '99999999999999999999', '%00']) {
-      const response = await tabA.refresh({ seenGeneration: seen === '0' ? 0 : seen === '1' ? 1 : seen })
+      const response = await tabA.refresh({ seenGeneration: seen })
       expect([seen, response.status, code(response)]).toEqual([seen, 200, null])
       generation++
       expect(tabA.jar.generation(), `after ?generation=${seen}`).toBe(generation)
