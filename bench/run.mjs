@@ -115,7 +115,25 @@ const saved =
   only === SECTIONS || !existsSync(file('./results.json'))
     ? null
     : JSON.parse(readFileSync(file('./results.json'), 'utf8'))
-const results = { ...saved, config, quick, sections: { ...saved?.sections }, errors: {} }
+const results = {
+  ...saved,
+  config,
+  quick,
+  sections: { ...saved?.sections },
+  // Which run measured each section: a partial run (--only) keeps the others' figures, and the
+  // report must not present them as measured on this run's machine, commit and load.
+  sectionRuns: { ...saved?.sectionRuns },
+  errors: {},
+}
+for (const name of Object.keys(results.sections))
+  results.sectionRuns[name] ??= {
+    // Kept before runs were recorded per section: the last run's facts, an upper bound on the date.
+    date: saved.date,
+    commit: saved.machine?.commit,
+    cpuModel: saved.machine?.cpuModel,
+    busy: Math.max(saved.busyBefore || 0, saved.busyAfter || 0),
+    byDate: true,
+  }
 
 async function section(name, fn) {
   if (!only.includes(name)) return
@@ -123,6 +141,12 @@ async function section(name, fn) {
   log(`\n› ${name}`)
   try {
     results.sections[name] = await fn()
+    results.sectionRuns[name] = {
+      date: new Date().toISOString(),
+      commit: results.machine.commit,
+      cpuModel: results.machine.cpuModel,
+      busy: results.busyBefore,
+    }
     log(`  done in ${((Date.now() - t) / 1000).toFixed(1)} s`)
   } catch (err) {
     results.errors[name] = String(err?.message ?? err)

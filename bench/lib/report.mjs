@@ -7,7 +7,7 @@ import { httpSection } from './report/http.mjs'
 import { memorySection } from './report/memory.mjs'
 import { refreshSection } from './report/refresh.mjs'
 import { scaleSection } from './report/scale.mjs'
-import { busyNote, machineLine, table } from './report/shared.mjs'
+import { busyNote, machineLine, sectionRunsNote, table } from './report/shared.mjs'
 import { sizesSection } from './report/sizes.mjs'
 import { summaryRows } from './report/summary.mjs'
 import { verifySection } from './report/verify.mjs'
@@ -24,6 +24,7 @@ export function renderReport(r) {
     '',
     busyNote(r),
     '',
+    ...sectionRunsNote(r),
     '## Targets',
     '',
     table(['target', 'limit', 'this run'], summaryRows(r)),

@@ -44,6 +44,26 @@ export function machineLine(r) {
   )
 }
 
+/**
+ * When the sections were measured by different runs (`--only` keeps the other sections' figures),
+ * which run measured which: the machine and load lines above describe the last run only.
+ */
+export function sectionRunsNote(r) {
+  const groups = new Map()
+  for (const [name, run] of Object.entries(r.sectionRuns ?? {})) {
+    if (!r.sections?.[name]) continue
+    const key = `${run.byDate ? 'by ' : ''}${run.date?.slice(0, 16).replace('T', ' ')} UTC, commit \`${run.commit ?? 'unknown'}\`, ${run.cpuModel ?? 'unknown CPU'}, CPU busy ${pct(run.busy)} before`
+    groups.set(key, [...(groups.get(key) ?? []), name])
+  }
+  if (groups.size < 2) return []
+  return [
+    "**Sections measured in separate runs** (the machine and load above are the last run's):",
+    '',
+    ...[...groups].map(([key, names]) => `- ${names.join(', ')}: ${key}`),
+    '',
+  ]
+}
+
 export function busyNote(r) {
   const before = r.busyBefore
   const after = r.busyAfter
