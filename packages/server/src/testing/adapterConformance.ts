@@ -233,8 +233,8 @@ export function describeAdapterConformance(name: string, start: StartAdapterApp)
         headers: { ...(access === null ? {} : { cookie: `${ACCESS}=${access}` }), ...init.headers },
       })
 
-    const refresh = (refreshToken: string | null, headers: Record<string, string> = {}) =>
-      send(`${BASE}/refresh`, {
+    const refresh = (refreshToken: string | null, headers: Record<string, string> = {}, query = '') =>
+      send(`${BASE}/refresh${query}`, {
         method: 'POST',
         headers: {
           ...(refreshToken === null ? {} : { cookie: `${REFRESH}=${refreshToken}` }),
@@ -297,6 +297,27 @@ export function describeAdapterConformance(name: string, start: StartAdapterApp)
       // A cookie-authenticated unsafe call needs the header too.
       expectError(await me(access, { method: 'POST' }), 403, 'csrf_failed')
       expect((await me(access, { method: 'POST', headers: { 'x-latch-csrf': '1' } })).status).toBe(200)
+    })
+
+    test('a refresh naming its generation (?generation=N) is served; a duplicate behind the jar gets its token again', async () => {
+      const { refresh: first, answer } = await signIn('frank')
+      const front = (a: Answer) => cookieOf(a, FRONT)!
+      const rotated = await refresh(first, {}, '?generation=0')
+      expect(rotated.status).toBe(200)
+      const second = cookieOf(rotated, REFRESH)!
+      expect(second).not.toBe(first)
+      // A tab that read generation 0 sends the jar's new token and front cookie (rule 1b).
+      const duplicate = await refresh(
+        second,
+        { cookie: `${REFRESH}=${second}; ${FRONT}=${front(rotated)}` },
+        '?generation=0',
+      )
+      expect(duplicate.status).toBe(200)
+      expect(cookieOf(duplicate, REFRESH)).toBe(second)
+      expect(front(duplicate)).not.toBe(front(answer))
+      // The copy still in flight with the first token gets the same successor, not theft.
+      const late = await refresh(first, {}, '?generation=0')
+      expect([late.status, cookieOf(late, REFRESH)]).toEqual([200, second])
     })
 
     test('a rotated-out refresh token reused after the grace is theft and ends the session', async () => {
