@@ -2,7 +2,8 @@
 // closing line CI reads ("tests: N passed, N failed, N skipped", all legs together) from vitest's
 // JSON reports, and fails when a report is missing, counts a failure, or counts no test at all.
 // Failed tests and suites are listed first (name and the first line of the failure), so the tail
-// of a CI log says what failed, not only how many.
+// of a CI log says what failed, not only how many; so are browser files that were run again after
+// their browser crashed (`scripts/rerun-browser-crashes.mjs`).
 //
 // Usage: node scripts/summary.mjs <label>=<report.json> …   (a bare <report.json> has no leg line)
 import { readFileSync } from 'node:fs'
@@ -48,6 +49,8 @@ for (const arg of process.argv.slice(2)) {
     if (suite.status === 'failed' && failedTests.length === 0)
       failures.push(`${label ?? file}: FAIL ${file} (suite): ${firstLine(suite.message)}`)
   }
+  for (const { file: crashed, firstTry } of report.rerunAfterCrash ?? [])
+    failures.push(`${label ?? file}: rerun after a browser crash: ${crashed} (first try: ${firstTry})`)
   if (label) lines.push(`${label}: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 }
 if (process.argv.length <= 2) {

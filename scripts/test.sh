@@ -34,8 +34,13 @@ seconds() { date +%s; }
 main_version="$(node -v)"
 echo "› test (node $main_version: everything)"
 rm -f .tmp/test-results*.json
-NODE_OPTIONS="--import $PWD/scripts/node20-polyfills.mjs" pnpm exec vitest run \
-  --reporter=default --reporter=json --outputFile=.tmp/test-results.json || status=1
+if ! NODE_OPTIONS="--import $PWD/scripts/node20-polyfills.mjs" pnpm exec vitest run \
+  --reporter=default --reporter=json --outputFile=.tmp/test-results.json; then
+  # A browser file whose every failure is its browser going away runs once more (listed in the
+  # summary); any other failure stands.
+  NODE_OPTIONS="--import $PWD/scripts/node20-polyfills.mjs" \
+    node scripts/rerun-browser-crashes.mjs .tmp/test-results.json || status=1
+fi
 reports+=("node $main_version=.tmp/test-results.json")
 
 # The extra legs: the unit and store tests (server with its real Redis and PostgreSQL, client,
