@@ -2,6 +2,11 @@
  * The session client: `fetch` with transparent refresh, session state for UI bindings, cross-tab
  * sync and proactive refresh. Wires the parts; the rules live in `refresh.ts` (who refreshes),
  * `refreshRequest.ts` (what an answer means) and `replay.ts` (how a call is sent again).
+ *
+ * One piece (over 300 lines): what is left here is the closure's shared state (the session, the
+ * server-time offset, the channel and the message waiting for its change) and the few functions
+ * that read and write it; handing it to modules of their own would pass it back and forth as
+ * arguments, in a bundle that is at its size budget (`size.test.ts`).
  * @module
  */
 import { type Broadcast, type BroadcastMessage, defaultBroadcast } from './broadcast'
@@ -82,6 +87,19 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * The channel to the other tabs; closed while the page sits in the back/forward cache (an open
    * channel that receives a message gets the page evicted) and reopened when it comes back.
    */
+  /**
+   * The reason of the last message, kept until the state changes here (`apply`). Chromium delivers a
+   * BroadcastChannel message and the other tab's localStorage write over separate paths, in either
+   * order: on the message this tab may still read the old front token, and no second message
+   * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
+   * the message's reason (theft included) once the write has arrived. Storage events alone change
+   * nothing: a write that comes first is adopted on its message, with that message's reason.
+   * A cookie has no such event, and WebKit hands a cookie set in one window to the others'
+   * `document.cookie` some time after the message: so a waiting message also re-reads a few
+   * times over the next second.
+   * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
+   */
+  let waiting: SignedOutReason | 0 = 0
   let channel: Broadcast | undefined
   let unsubscribe = () => {}
   const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel?.post({ type, reason })
@@ -119,6 +137,8 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     reason: SignedOutReason = 'other_tab',
   ): boolean {
     const previous = set(session, reason)
+    // The change a waiting message announced (or another) has been adopted: its reason is spent.
+    if (previous) waiting = 0
     const before = previous?.session
     const event = session
       ? before?.sessionId !== session.sessionId
@@ -136,9 +156,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     return !!previous
   }
 
-  /** Re-reads the front token (the truth) and adopts it. Returns whether the state changed. */
+  /**
+   * Re-reads the front token (the truth) and adopts it, with the reason of a message still waiting
+   * for its change when none is given (whichever re-read finds the change: a `storage` event, the
+   * re-reads after the message, focus, a call's answer). Returns whether the state changed.
+   */
   const syncFrom = (origin: Origin, reason?: SignedOutReason): boolean =>
-    front.available() && apply(read(), origin, reason)
+    front.available() && apply(read(), origin, reason || waiting || undefined)
 
   function signOutLocally(reason: SignedOutReason): void {
     front.remove()
@@ -209,27 +233,13 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    */
   const onFocus = () => {
     if (doc?.visibilityState === 'hidden') return
-    if (waiting) onStorage()
-    else if (current() && !read()) {
+    if (!waiting && current() && !read()) {
       waiting = 'other_tab'
       setTimeout(onStorage, 500)
     } else reread()
   }
-  /**
-   * The reason of the last message, kept until the front token changes here. Chromium delivers a
-   * BroadcastChannel message and the other tab's localStorage write over separate paths, in either
-   * order: on the message this tab may still read the old front token, and no second message
-   * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
-   * the message's reason (theft included) once the write has arrived. Storage events alone change
-   * nothing: a write that comes first is adopted on its message, with that message's reason.
-   * A cookie has no such event, and WebKit hands a cookie set in one window to the others'
-   * `document.cookie` some time after the message: so a waiting message also re-reads a few
-   * times over the next second.
-   * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
-   */
-  let waiting: SignedOutReason | 0 = 0
   const onStorage = () => {
-    if (waiting && syncFrom('other_tab', waiting)) waiting = 0
+    if (waiting) syncFrom('other_tab')
   }
   const open = () => {
     channel = (config.broadcast ?? defaultBroadcast)(`latch:${lockName}`)

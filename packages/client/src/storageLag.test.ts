@@ -5,6 +5,7 @@
  * still see the old one; it must follow once the write arrives (its `storage` event), with the
  * reason the message gave.
  */
+import { HttpResponse, http } from 'msw'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { BroadcastFactory, BroadcastMessage } from './broadcast'
 import { createSessionClient } from './createSessionClient'
@@ -236,6 +237,23 @@ describe('a re-read on focus between another tab’s sign-out and its message', 
     storages.deliverQuietly()
     focus(1)
     expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' })
+    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    destroy()
+  })
+
+  it('a call whose answer finds the change after the message took its re-reads gives the message’s reason too', async () => {
+    const { storages, channel, tabs, destroy } = twoTabs()
+    const [tabA, tabB] = tabs
+    const eventsB = recordEvents(tabB)
+    server.use(http.get(`${API}/api/public`, () => HttpResponse.json({})))
+    await tabA.signOut()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    channel.flush()
+    vi.advanceTimersByTime(2000)
+    storages.deliverQuietly()
+    vi.useRealTimers()
+    // An open route: the answer carries no front token, so the call re-reads it.
+    expect((await tabB.fetch(`${API}/api/public`)).status).toBe(200)
     expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
     destroy()
   })
