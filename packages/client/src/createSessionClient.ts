@@ -84,15 +84,11 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
   )
   const current = () => getSnapshot().session
   /**
-   * The channel to the other tabs; closed while the page sits in the back/forward cache (an open
-   * channel that receives a message gets the page evicted) and reopened when it comes back.
-   */
-  /**
-   * The reason of the last message, kept until the state changes here (`apply`). Chromium delivers a
-   * BroadcastChannel message and the other tab's localStorage write over separate paths, in either
-   * order: on the message this tab may still read the old front token, and no second message
-   * comes. So while a message waits, each `storage` event re-reads, and the change is adopted with
-   * the message's reason (theft included) once the write has arrived. Storage events alone change
+   * The reason of the last message, kept until the state changes here (`apply`). Chromium
+   * delivers a BroadcastChannel message and the other tab's localStorage write over separate
+   * paths, in either order: on the message this tab may still read the old front token, and no
+   * second message comes. So while a message waits, each `storage` event re-reads, and the change
+   * is adopted with the message's reason (theft included) once the write has arrived. Storage events alone change
    * nothing: a write that comes first is adopted on its message, with that message's reason.
    * A cookie has no such event, and WebKit hands a cookie set in one window to the others'
    * `document.cookie` some time after the message: so a waiting message also re-reads a few
@@ -100,6 +96,10 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
    */
   let waiting: SignedOutReason | 0 = 0
+  /**
+   * The channel to the other tabs; closed while the page sits in the back/forward cache (an open
+   * channel that receives a message gets the page evicted) and reopened when it comes back.
+   */
   let channel: Broadcast | undefined
   let unsubscribe = () => {}
   const post = (type: BroadcastMessage['type'], reason?: SignedOutReason) => channel?.post({ type, reason })
