@@ -192,12 +192,21 @@ describe('a re-read on focus between another tab’s sign-out and its message', 
     vi.useRealTimers()
   })
 
-  it('finds the session gone before the message: waits for the message and takes its reason', async () => {
-    const { storages, channel, tabs, destroy, focus } = twoTabs()
-    const [tabA, tabB] = tabs
+  /** Two tabs after tab A signed out, nothing delivered to tab B yet; `setTimeout` is faked from here. */
+  async function afterSignOutInA() {
+    const world = twoTabs()
+    const tabB = world.tabs[1]
     const eventsB = recordEvents(tabB)
-    await tabA.signOut()
-    vi.useFakeTimers()
+    await world.tabs[0].signOut()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    /** Tab B's one `signedOut` event, with `reason`. */
+    const followedWith = (reason: string) =>
+      expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason, origin: 'other_tab' } }])
+    return { ...world, tabB, followedWith }
+  }
+
+  it('finds the session gone before the message: waits for the message and takes its reason', async () => {
+    const { storages, channel, tabB, destroy, focus, followedWith } = await afterSignOutInA()
     storages.deliverQuietly()
     focus(1)
     // Gone from the front token, but no reason known yet: the tab waits for the message.
@@ -205,56 +214,43 @@ describe('a re-read on focus between another tab’s sign-out and its message', 
     channel.flush()
     expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' })
     vi.advanceTimersByTime(2000)
-    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    followedWith('signout')
     destroy()
   })
 
   it('with no message within half a second, ends other_tab', async () => {
-    const { storages, tabs, destroy, focus } = twoTabs()
-    const [tabA, tabB] = tabs
-    const eventsB = recordEvents(tabB)
-    await tabA.signOut()
-    vi.useFakeTimers()
+    const { storages, tabB, destroy, focus, followedWith } = await afterSignOutInA()
     storages.deliverQuietly()
     focus(1)
     vi.advanceTimersByTime(499)
     expect(tabB.getSnapshot().status).toBe('authenticated')
     vi.advanceTimersByTime(1)
     expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'other_tab' })
-    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'other_tab', origin: 'other_tab' } }])
+    followedWith('other_tab')
     destroy()
   })
 
   it('finds the change after the message and its re-reads (a cookie that reached this window late): takes the message’s reason', async () => {
-    const { storages, channel, tabs, destroy, focus } = twoTabs()
-    const [tabA, tabB] = tabs
-    const eventsB = recordEvents(tabB)
-    await tabA.signOut()
-    vi.useFakeTimers()
+    const { storages, channel, tabB, destroy, focus, followedWith } = await afterSignOutInA()
     channel.flush()
     vi.advanceTimersByTime(2000)
     expect(tabB.getSnapshot().status).toBe('authenticated')
     storages.deliverQuietly()
     focus(1)
-    expect(tabB.getSnapshot()).toMatchObject({ status: 'unauthenticated', reason: 'signout' })
-    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    followedWith('signout')
     destroy()
   })
 
   it('a call whose answer finds the change after the message took its re-reads gives the message’s reason too', async () => {
-    const { storages, channel, tabs, destroy } = twoTabs()
-    const [tabA, tabB] = tabs
-    const eventsB = recordEvents(tabB)
     server.use(http.get(`${API}/api/public`, () => HttpResponse.json({})))
-    await tabA.signOut()
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { storages, channel, tabB, destroy, followedWith } = await afterSignOutInA()
     channel.flush()
     vi.advanceTimersByTime(2000)
     storages.deliverQuietly()
     vi.useRealTimers()
     // An open route: the answer carries no front token, so the call re-reads it.
     expect((await tabB.fetch(`${API}/api/public`)).status).toBe(200)
-    expect(eventsB).toEqual([{ event: 'signedOut', payload: { reason: 'signout', origin: 'other_tab' } }])
+    followedWith('signout')
     destroy()
   })
 
