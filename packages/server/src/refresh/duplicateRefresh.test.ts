@@ -55,6 +55,26 @@ describe.each(STORES)('a duplicate refresh that presents the current token (%s)'
     expect(tabA.jar.get('latch-refresh')).not.toBe(current)
   })
 
+  test('a leftover front cookie of an older generation sent first does not hide that the tab is behind', async () => {
+    const leftover = tabA.jar.get('latch-front')!
+    expect((await tabA.refresh({ seenGeneration: 0 })).status).toBe(200)
+    const current = tabA.jar.get('latch-refresh')!
+    // The older copy first, as a browser sends the one with the longer Path first.
+    const cookie = `latch-front=${leftover}; latch-refresh=${current}; latch-front=${tabA.jar.get('latch-front')}`
+    const duplicate = await sessions.handle(
+      new Request('http://localhost/auth/session/refresh?generation=0', {
+        method: 'POST',
+        headers: { cookie, 'x-latch-csrf': '1' },
+      }),
+    )
+    tabA.jar.absorb(duplicate!.headers)
+    expect([duplicate!.status, tabA.jar.get('latch-refresh'), tabA.jar.generation()]).toEqual([
+      200,
+      current,
+      1,
+    ])
+  })
+
   test('without the generation (an older client) the duplicate rotates again, and the copy in flight is then theft', async () => {
     // What rule 1b prevents, shown on the same race.
     const inFlight = tabA.fork()

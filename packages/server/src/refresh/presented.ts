@@ -58,15 +58,12 @@ export function presentedToken(core: ManagerCore, request: RequestLike, url: URL
   assertCsrf(request)
   const cookies = request.headers.get('cookie')
   const names = cookieNames(context)
-  const jar =
-    seenGeneration === undefined ? undefined : frontTokenGeneration(readCookies(cookies, names.front)[0])
-  return {
-    transport,
-    context,
-    tokens: readCookies(cookies, names.refresh),
-    seenGeneration,
-    behind: jar !== undefined && jar > seenGeneration!,
-  }
+  // Every copy of the front cookie counts (a leftover at another Path may be older): the newest
+  // is what the jar's refresh token belongs to. A copy that is not a front token counts as none.
+  const behind =
+    seenGeneration !== undefined &&
+    readCookies(cookies, names.front).some((copy) => (frontTokenGeneration(copy) ?? -1) > seenGeneration)
+  return { transport, context, tokens: readCookies(cookies, names.refresh), seenGeneration, behind }
 }
 
 /**
