@@ -75,6 +75,21 @@ describe.each(STORES)('a duplicate refresh that presents the current token (%s)'
     ])
   })
 
+  test('without a front cookie naming a later generation, the refresh rotates as before, on every store', async () => {
+    expect((await tabA.refresh({ seenGeneration: 0 })).status).toBe(200)
+    const current = tabA.jar.get('latch-refresh')!
+    const answer = await sessions.handle(
+      new Request('http://localhost/auth/session/refresh?generation=0', {
+        method: 'POST',
+        headers: { cookie: `latch-refresh=${current}`, 'x-latch-csrf': '1' },
+      }),
+    )
+    tabA.jar.absorb(answer!.headers)
+    expect(answer!.status).toBe(200)
+    expect(tabA.jar.generation()).toBe(2)
+    expect(tabA.jar.get('latch-refresh')).not.toBe(current)
+  })
+
   test('without the generation (an older client) the duplicate rotates again, and the copy in flight is then theft', async () => {
     // What rule 1b prevents, shown on the same race.
     const inFlight = tabA.fork()

@@ -52,7 +52,8 @@ async function judge(core: ManagerCore, tokens: RefreshTokens, presented: Presen
     const parsed = tokens.parse(token)
     // A made-up token naming a real session is refused before any store read.
     if (!parsed?.issued) continue
-    const facts = { ...parsed, seenGeneration: presented.seenGeneration }
+    // Rule 1b only for a tab the cookie jar shows to be behind: the same answer on every store.
+    const facts = { ...parsed, seenGeneration: presented.behind ? presented.seenGeneration : undefined }
     let record: SessionRecord | null = null
     let decision: RefreshDecision
     // The session may already be gone because of theft: say so to the victim and the thief alike.
