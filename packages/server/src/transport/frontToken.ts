@@ -57,8 +57,8 @@ export function encodeFrontToken(front: FrontToken): string {
  * `undefined` for anything that is not one. Only a hint (rule 1b reads the store before acting on
  * it), so the payload's other fields are not checked.
  */
-export function frontTokenGeneration(value: string | undefined): number | undefined {
-  if (value === undefined || value.length > 4096) return undefined
+export function frontTokenGeneration(value: string): number | undefined {
+  if (value.length > 4096) return undefined
   try {
     const gen = (JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as FrontToken | null)?.gen
     return Number.isSafeInteger(gen) && gen! >= 0 ? gen : undefined
