@@ -25,6 +25,21 @@ const BOB = { username: 'bob', password: 'builder' }
 type Snapshot = { status: string; reason?: string; session: { userId: string; generation: number } | null }
 
 const snapshot = (tab: Tab) => tab.run((w) => w.latch.getSnapshot() as Snapshot)
+/**
+ * The user and generation the front cookie names as this page reads it now (public fields only),
+ * so a timeout tells a tab that missed a change from a cookie jar that never had it.
+ */
+const frontCookieOf = (tab: Tab) =>
+  tab.run((w) => {
+    const value = /(?:^|; )latch-front=([^;]*)/.exec(w.document.cookie)?.[1]
+    if (!value) return 'none'
+    try {
+      const { uid, gen } = JSON.parse(atob(value.replace(/-/g, '+').replace(/_/g, '/')))
+      return `${uid} gen ${gen}`
+    } catch {
+      return 'unreadable'
+    }
+  })
 
 export const signInAs = (tab: Tab, credentials: { username: string; password: string }) =>
   tab.run(async (w, c) => {
@@ -77,8 +92,11 @@ async function everyTab(tabs: Tab[], what: string, check: (s: Snapshot) => boole
       10_000,
     )
   } catch (error) {
+    const fronts = await Promise.all(tabs.map(frontCookieOf)).catch(() => [])
     const states = last.map(
-      (s, i) => `tab ${i}: ${s.status}/${s.reason ?? '-'}/gen ${s.session?.generation ?? '-'}`,
+      (s, i) =>
+        `tab ${i}: ${s.status}/${s.reason ?? '-'}/${s.session?.userId ?? '-'} gen ${s.session?.generation ?? '-'}` +
+        ` (its front cookie now: ${fronts[i] ?? '?'})`,
     )
     throw new Error(`${(error as Error).message}; ${states.join(', ')}`, { cause: error })
   }
