@@ -91,8 +91,8 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
    * is adopted with the message's reason (theft included) once the write has arrived. Storage events alone change
    * nothing: a write that comes first is adopted on its message, with that message's reason.
    * A cookie has no such event, and WebKit hands a cookie set in one window to the others'
-   * `document.cookie` some time after the message: so a waiting message also re-reads a few
-   * times over the next second.
+   * `document.cookie` some time after the message (and a loaded machine can delay it in
+   * Chromium too): so a waiting message also re-reads a few times over the next four seconds.
    * `0` when no message waits (the shortest falsy value: the bundle is at its size budget).
    */
   let waiting: SignedOutReason | 0 = 0
@@ -246,7 +246,7 @@ export function createSessionClient(options: SessionClientOptions = {}): Session
     unsubscribe = channel.subscribe(({ reason }) => {
       waiting = reason ?? 'other_tab'
       onStorage()
-      for (const ms of [50, 250, 1000]) setTimeout(onStorage, ms)
+      for (const ms of [50, 250, 1e3, 4e3]) setTimeout(onStorage, ms)
     })
   }
   const shut = () => {

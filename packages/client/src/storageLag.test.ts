@@ -241,6 +241,18 @@ describe('a re-read on focus between another tab’s sign-out and its message', 
     destroy()
   })
 
+  it('finds a change that reached this window seconds after the message at its last re-read (4 s), with no other event', async () => {
+    const { storages, channel, tabB, destroy, followedWith } = await afterSignOutInA()
+    channel.flush()
+    vi.advanceTimersByTime(2000)
+    storages.deliverQuietly()
+    vi.advanceTimersByTime(1999)
+    expect(tabB.getSnapshot().status).toBe('authenticated')
+    vi.advanceTimersByTime(1)
+    followedWith('signout')
+    destroy()
+  })
+
   it('a call whose answer finds the change after the message took its re-reads gives the message’s reason too', async () => {
     server.use(http.get(`${API}/api/public`, () => HttpResponse.json({})))
     const { storages, channel, tabB, destroy, followedWith } = await afterSignOutInA()
