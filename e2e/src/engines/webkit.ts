@@ -6,7 +6,7 @@
  * (`w.latch.fetch(...)` on the opened window's proxy): one profile, same origin, real windows.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, openSync } from 'node:fs'
 import { remote } from 'webdriverio'
 import { freePort } from '../../harness'
 import { callSource, type Engine, type InTab, ready, type Tab, until } from './Engine'
@@ -29,9 +29,12 @@ async function startXvfb(): Promise<{ display: string; process: ChildProcess }> 
 export async function webkitEngine(): Promise<Engine> {
   const xvfb = await startXvfb()
   const port = await freePort()
+  // E2E_WEBKIT_LOG=<file>: the driver's output and MiniBrowser's (its child), to tell why a
+  // session went away ('invalid session id').
+  const log = process.env.E2E_WEBKIT_LOG ? openSync(process.env.E2E_WEBKIT_LOG, 'a') : 'ignore'
   const driver = spawn(DRIVER, [`--port=${port}`], {
     env: { ...process.env, DISPLAY: xvfb.display },
-    stdio: 'ignore',
+    stdio: ['ignore', log, log],
   })
   const stop = () => {
     driver.kill()
