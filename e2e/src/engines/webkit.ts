@@ -6,7 +6,7 @@
  * (`w.latch.fetch(...)` on the opened window's proxy): one profile, same origin, real windows.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, openSync } from 'node:fs'
+import { closeSync, existsSync, openSync } from 'node:fs'
 import { remote } from 'webdriverio'
 import { freePort } from '../../harness'
 import { callSource, type Engine, type InTab, ready, type Tab, until } from './Engine'
@@ -36,6 +36,8 @@ export async function webkitEngine(): Promise<Engine> {
     env: { ...process.env, DISPLAY: xvfb.display },
     stdio: ['ignore', log, log],
   })
+  // The driver holds its own copy of the descriptor.
+  if (typeof log === 'number') closeSync(log)
   const stop = () => {
     driver.kill()
     xvfb.process.kill()
